@@ -1,0 +1,129 @@
+// Reverse-mode autograd on a dynamic tape, as in micrograd: every op application that touches a
+// tensor needing a gradient leaves a node on its output; `backward` walks those nodes in reverse
+// topological order. Gradients are summed when a tensor is used more than once (parameter sharing).
+import { unbroadcast } from './broadcast';
+import type { OpDef } from './registry';
+import { GradlensError, Tensor, fmtShape } from './tensor';
+
+export interface TapeNode {
+  op: OpDef<any>;
+  inputs: readonly Tensor[];
+  saved: Readonly<Record<string, Tensor>>;
+  attrs: unknown;
+}
+
+/** Observes every op application, recorded or not. The runner uses it to trace graphs. */
+export type OpObserver = (op: OpDef<any>, inputs: readonly Tensor[], out: Tensor, attrs: unknown) => void;
+
+let gradEnabled = true;
+let observer: OpObserver | null = null;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs `fn` without recording: VJPs and custom-op forwards use it. */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Installs an observer for the duration of `fn` (nesting restores the previous one). */
+export function withOpObserver<T>(obs: OpObserver, fn: () => T): T {
+  const prev = observer;
+  observer = obs;
+  try {
+    return fn();
+  } finally {
+    observer = prev;
+  }
+}
+
+export function recordOp(op: OpDef<any>, inputs: readonly Tensor[], out: Tensor, saved: Record<string, Tensor>, attrs: unknown): void {
+  if (gradEnabled && observer) observer(op, inputs, out, attrs);
+  if (!gradEnabled) return;
+  if (!inputs.some((x, i) => x.requiresGrad && op.vjp[i])) return;
+  out.requiresGrad = true;
+  out.node = { op, inputs, saved, attrs };
+}
+
+/** Nodes reachable from `root`, inputs before outputs. Iterative, so deep graphs do not overflow the stack. */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<number>();
+  const stack: [Tensor, boolean][] = [[root, false]];
+  while (stack.length) {
+    const [t, expanded] = stack.pop()!;
+    if (expanded) {
+      order.push(t);
+      continue;
+    }
+    if (seen.has(t.id)) continue;
+    seen.add(t.id);
+    stack.push([t, true]);
+    if (t.node) for (const x of t.node.inputs) if (x.requiresGrad && !seen.has(x.id)) stack.push([x, false]);
+  }
+  return order;
+}
+
+/**
+ * Gradients of `root` with respect to `wrt`, without touching `.grad`. `seed` is the upstream
+ * gradient (defaults to ones, so a scalar loss gets dL/dx). Tensors that `root` does not depend
+ * on get zeros.
+ */
+export function grad(root: Tensor, wrt: readonly Tensor[], seed?: Tensor): Tensor[] {
+  const grads = new Map<number, Tensor>();
+  backprop(root, seed, grads);
+  return wrt.map((t) => grads.get(t.id) ?? new Tensor(new Float64Array(t.size), t.shape.slice()));
+}
+
+/** Accumulates dL/dx into `.grad` of every leaf that requires a gradient. */
+export function backward(root: Tensor, seed?: Tensor): void {
+  const grads = new Map<number, Tensor>();
+  const order = backprop(root, seed, grads);
+  for (const t of order) {
+    if (t.node || !t.requiresGrad) continue;
+    const g = grads.get(t.id);
+    if (!g) continue;
+    t.grad = t.grad ? addInto(t.grad, g) : g;
+  }
+}
+
+function backprop(root: Tensor, seed: Tensor | undefined, grads: Map<number, Tensor>): Tensor[] {
+  if (!seed && root.size !== 1) {
+    throw new GradlensError('backward', `the output has shape ${fmtShape(root.shape)}; backward needs a scalar or an explicit upstream gradient`);
+  }
+  if (seed && seed.size !== root.size) {
+    throw new GradlensError('backward', `upstream gradient of shape ${fmtShape(seed.shape)} does not match output ${fmtShape(root.shape)}`);
+  }
+  grads.set(root.id, seed ?? new Tensor(new Float64Array(root.size).fill(1), root.shape.slice()));
+  const order = topoOrder(root);
+  noGrad(() => {
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k];
+      const node = t.node;
+      const dy = grads.get(t.id);
+      if (!node || !dy) continue;
+      const ctx = { inputs: node.inputs, out: t, saved: node.saved, attrs: node.attrs };
+      node.inputs.forEach((x, i) => {
+        const vjp = node.op.vjp[i];
+        if (!vjp || !x.requiresGrad) return;
+        const g = unbroadcast(vjp(dy, ctx), x.shape);
+        const prev = grads.get(x.id);
+        grads.set(x.id, prev ? addInto(prev, g) : g);
+      });
+    }
+  });
+  return order;
+}
+
+function addInto(a: Tensor, b: Tensor): Tensor {
+  const out = new Float64Array(a.size);
+  for (let i = 0; i < out.length; i++) out[i] = a.data[i] + b.data[i];
+  return new Tensor(out, a.shape.slice());
+}

@@ -1,0 +1,98 @@
+// Creating tensors: from nested arrays or flat data, constants, and seeded random draws.
+import { rngFor } from './random';
+import { GradlensError, Shape, Tensor, checkShape, fmtShape, sizeOf } from './tensor';
+
+export type NestedArray = number | readonly NestedArray[];
+
+export interface RandomOptions {
+  seed?: number;
+  /** Multiplies the draw (randn: the standard deviation). */
+  scale?: number;
+  /** Mark the result as a parameter that needs a gradient. */
+  requiresGrad?: boolean;
+}
+
+function inferShape(values: NestedArray): number[] {
+  const shape: number[] = [];
+  let v: NestedArray = values;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    v = (v as readonly NestedArray[])[0];
+    if (v === undefined) break;
+  }
+  return shape;
+}
+
+function flatten(values: NestedArray, shape: number[], out: number[], depth = 0): void {
+  if (depth === shape.length) {
+    if (typeof values !== 'number') throw new GradlensError('tensor', `expected a number at depth ${depth}, got ${Array.isArray(values) ? 'an array' : typeof values}`);
+    out.push(values);
+    return;
+  }
+  if (!Array.isArray(values) || values.length !== shape[depth]) {
+    throw new GradlensError('tensor', `ragged nested array: expected ${shape[depth]} entries at depth ${depth} for shape ${fmtShape(shape)}`);
+  }
+  for (const v of values as readonly NestedArray[]) flatten(v, shape, out, depth + 1);
+}
+
+/**
+ * `tensor([[1, 2], [3, 4]])`, `tensor([1, 2, 3, 4], [2, 2])` or `tensor(3)` (a scalar).
+ * `tensor(3)` and `tensor([3])` both broadcast like scalars.
+ */
+export function tensor(values: NestedArray | ArrayLike<number>, shape?: Shape): Tensor {
+  if (shape) {
+    checkShape('tensor', shape);
+    const flat = typeof values === 'number' ? [values] : Array.from(values as ArrayLike<number>);
+    if (flat.some((x) => typeof x !== 'number')) throw new GradlensError('tensor', 'with an explicit shape, values must be a flat array of numbers');
+    if (flat.length !== sizeOf(shape)) throw new GradlensError('tensor', `${flat.length} values do not fill shape ${fmtShape(shape)} (needs ${sizeOf(shape)})`);
+    return new Tensor(Float64Array.from(flat), shape.slice());
+  }
+  if (values instanceof Float64Array) return new Tensor(Float64Array.from(values), [values.length]);
+  const s = inferShape(values as NestedArray);
+  const flat: number[] = [];
+  flatten(values as NestedArray, s, flat);
+  return new Tensor(Float64Array.from(flat), s);
+}
+
+export function full(shape: Shape, value: number): Tensor {
+  checkShape('full', shape);
+  return new Tensor(new Float64Array(sizeOf(shape)).fill(value), shape.slice());
+}
+
+export function zeros(shape: Shape): Tensor {
+  return full(shape, 0);
+}
+
+export function ones(shape: Shape): Tensor {
+  return full(shape, 1);
+}
+
+function fill(op: string, shape: Shape, opts: RandomOptions, draw: (rng: ReturnType<typeof rngFor>) => number): Tensor {
+  checkShape(op, shape);
+  const rng = rngFor(opts.seed);
+  const scale = opts.scale ?? 1;
+  const data = new Float64Array(sizeOf(shape));
+  for (let i = 0; i < data.length; i++) data[i] = scale * draw(rng);
+  return new Tensor(data, shape.slice(), opts.requiresGrad ?? false);
+}
+
+/** Normal draws with standard deviation `scale` (default 1). */
+export function randn(shape: Shape, opts: RandomOptions = {}): Tensor {
+  return fill('randn', shape, opts, (r) => r.normal());
+}
+
+/** Uniform draws in [0, scale). */
+export function rand(shape: Shape, opts: RandomOptions = {}): Tensor {
+  return fill('rand', shape, opts, (r) => r.next());
+}
+
+/** Whole numbers in [0, high): class labels and embedding indices. */
+export function randint(shape: Shape, high: number, opts: { seed?: number } = {}): Tensor {
+  if (!Number.isInteger(high) || high < 1) throw new GradlensError('randint', `high must be a whole number >= 1, got ${high}`);
+  return fill('randint', shape, { seed: opts.seed }, (r) => r.int(high));
+}
+
+/** Random ±1 labels: the lecture's y in {-1, +1}. */
+export function signs(shape: Shape, opts: { seed?: number } = {}): Tensor {
+  return fill('signs', shape, { seed: opts.seed }, (r) => (r.next() < 0.5 ? -1 : 1));
+}

@@ -1,0 +1,2 @@
+// (family file: filled in by its owner)
+export {};

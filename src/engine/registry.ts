@@ -1,0 +1,108 @@
+// One op, one place. A registry entry holds an op's forward, its VJP (one function per input,
+// called only for inputs that need a gradient), the tensors it saves for backward, its
+// derivative in LaTeX (for the derivative table and hovers) and its test spec.
+// `apply` is the only way an op runs, so recording on the tape happens here and nowhere else.
+import { recordOp } from './autograd';
+import { GradlensError, Shape, Tensor } from './tensor';
+
+/** What a VJP sees: the op's inputs, its output, what forward saved, and the attributes. */
+export interface VjpContext<A> {
+  readonly inputs: readonly Tensor[];
+  readonly out: Tensor;
+  readonly saved: Readonly<Record<string, Tensor>>;
+  readonly attrs: A;
+}
+
+/** Returns the gradient for one input. It may be in the output's (broadcast) shape: the tape reduces it. */
+export type Vjp<A> = (dy: Tensor, ctx: VjpContext<A>) => Tensor;
+
+/** How the generic op test draws one input. */
+export interface InputSpec {
+  shape: number[];
+  /** Values are drawn uniformly from [lo, hi]; default [-2, 2]. */
+  lo?: number;
+  hi?: number;
+  /** Draw whole numbers in [0, high) instead (labels, indices); such inputs are not differentiated. */
+  intHigh?: number;
+  /** Draw ±1 (the lecture's labels). */
+  signs?: boolean;
+  /** Keep values at least this far from zero (abs, relu kinks, division). */
+  awayFromZero?: number;
+}
+
+export interface OpTestCase<A> {
+  /** Shown in the test title. */
+  label?: string;
+  inputs: InputSpec[];
+  attrs?: A;
+}
+
+export interface OpTestSpec<A> {
+  /** At least one case; add broadcasting cases for elementwise ops. */
+  cases: OpTestCase<A>[];
+  /** Tolerance for the forward-against-reference comparison; default 1e-12 relative. */
+  tol?: number;
+  /** Independent plain-loop forward, on flat data, for the forward test. */
+  reference(inputs: { data: Float64Array; shape: Shape }[], attrs: A): { data: ArrayLike<number>; shape: Shape };
+}
+
+/** A derivative rule in LaTeX with the shapes it applies to; shared by the table and hovers. */
+export interface DerivativeRule {
+  /** The forward, e.g. `y = \sigma(x)`. */
+  forward: string;
+  /** One rule per differentiable input, e.g. `\bar{x} = \bar{y} \odot \sigma(x)(1-\sigma(x))`. */
+  grads: string[];
+  /** Shapes, e.g. `x, y \in \mathbb{R}^{n}`. */
+  shapes?: string;
+}
+
+export interface OpDef<A = Record<string, never>> {
+  name: string;
+  /** Group in the derivative table: arithmetic, reduction, shape, activation, loss, layer, linalg. */
+  family: string;
+  /** Named inputs, in order. */
+  inputs: readonly string[];
+  summary: string;
+  /** Computes the output on plain data. `save` names a tensor for backward (tfjs style). */
+  forward(xs: readonly Tensor[], attrs: A, save: (name: string, t: Tensor) => void): Tensor;
+  /** One entry per input; null for inputs that have no gradient (labels, indices). */
+  vjp: readonly (Vjp<A> | null)[];
+  latex: DerivativeRule;
+  test: OpTestSpec<A>;
+}
+
+export const registry = new Map<string, OpDef<any>>();
+
+export function registerOp<A>(def: OpDef<A>): OpDef<A> {
+  if (registry.has(def.name)) throw new Error(`op ${def.name} registered twice`);
+  if (def.vjp.length !== def.inputs.length) throw new Error(`op ${def.name}: ${def.inputs.length} inputs but ${def.vjp.length} VJPs`);
+  registry.set(def.name, def);
+  return def;
+}
+
+export type TensorLike = Tensor | number;
+
+/** Wraps a plain number as a constant scalar tensor. */
+export function asTensor(op: string, x: TensorLike): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === 'number') return new Tensor(Float64Array.of(x), []);
+  throw new GradlensError(op, `expected a tensor or a number, got ${describe(x)}`);
+}
+
+function describe(x: unknown): string {
+  if (x === undefined) return 'undefined (a missing argument?)';
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'a plain array (wrap it with tensor(...))';
+  return typeof x;
+}
+
+/** Runs an op: forward on plain data, then a tape record when any input needs a gradient. */
+export function apply<A>(def: OpDef<A>, xs: readonly TensorLike[], attrs: A): Tensor {
+  const inputs = xs.map((x) => asTensor(def.name, x));
+  const saved: Record<string, Tensor> = {};
+  const out = def.forward(inputs, attrs, (name, t) => {
+    saved[name] = t;
+  });
+  recordOp(def, inputs, out, saved, attrs);
+  return out;
+}

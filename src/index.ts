@@ -1,0 +1,11 @@
+// The public module `gradlens`: what model files import.
+import * as F from './engine/F';
+
+export { F };
+export { Tensor, GradlensError } from './engine/tensor';
+export type { Shape } from './engine/tensor';
+export { tensor, zeros, ones, full, randn, rand, randint, signs } from './engine/create';
+export type { NestedArray, RandomOptions } from './engine/create';
+export { backward, grad, noGrad } from './engine/autograd';
+export { registry } from './engine/registry';
+export type { OpDef, DerivativeRule } from './engine/registry';
