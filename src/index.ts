@@ -9,3 +9,5 @@ export type { NestedArray, RandomOptions } from './engine/create';
 export { backward, grad, noGrad } from './engine/autograd';
 export { registry } from './engine/registry';
 export type { OpDef, DerivativeRule } from './engine/registry';
+export { defineModel, defineOp, isModel } from './engine/define';
+export type { Model, ModelSpec, CustomOpSpec, TensorRecord } from './engine/define';

@@ -22,7 +22,14 @@ function project(y: Tensor, v: Float64Array): number {
 
 describe('op registry', () => {
   it('has the ops the public API promises', () => {
-    const expected = ['add', 'sub', 'mul', 'div', 'neg', 'pow', 'exp', 'log', 'sqrt', 'abs'];
+    const expected = [
+      ...['add', 'sub', 'mul', 'div', 'neg', 'pow', 'exp', 'log', 'sqrt', 'abs'],
+      ...['sum', 'mean', 'max'],
+      ...['matmul', 'transpose', 'permute', 'reshape', 'broadcastTo', 'concat', 'slice', 'outer', 'dot', 'trace', 'inv', 'logdet'],
+      ...['sigmoid', 'tanh', 'relu', 'leakyRelu', 'gelu', 'softplus', 'logSigmoid', 'softmax', 'logSoftmax'],
+      ...['crossEntropy', 'logloss', 'binaryCrossEntropy', 'mse'],
+      ...['conv2d', 'maxPool2d', 'avgPool2d', 'embedding', 'layerNorm'],
+    ];
     for (const name of expected) assert.ok(registry.has(name), `missing op ${name}`);
   });
 
@@ -71,10 +78,10 @@ describe('op registry', () => {
           });
         });
 
-        it(`propagates NaN (${title})`, () => {
+        it(`propagates NaN (${title})`, function () {
           const xs = draw();
           const target = xs.findIndex((x, i) => isDifferentiable(c.inputs[i]) && x.size > 0);
-          if (target < 0) return assert.ok(true, 'no float input');
+          if (target < 0) return this.skip(); // no float input to poison
           xs[target].data[0] = NaN;
           const y = apply(def, xs, attrs);
           assert.ok(y.data.some(Number.isNaN), `a NaN in ${def.inputs[target]} vanished from the output`);

@@ -1,0 +1,147 @@
+// `defineModel` and `defineOp`: how user files declare what Gradlens checks and draws.
+// Both register what they define in module-level lists, so the runner finds every model and
+// custom op in a file whether or not it is exported, in definition order.
+import { noGrad } from './autograd';
+import { OpDef, TensorLike, apply, asTensor } from './registry';
+import { GradlensError, Tensor, fmtShape } from './tensor';
+
+export type TensorRecord = Record<string, Tensor>;
+
+export interface ModelSpec<I extends TensorRecord = TensorRecord, P extends TensorRecord = TensorRecord> {
+  /** Optional display name; otherwise the runner uses the variable or export name. */
+  name?: string;
+  /** Data: features, labels. Not differentiated. */
+  inputs: I;
+  /** What the gradient is taken with respect to. */
+  params: P;
+  /** Returns the loss: a scalar, or any tensor (the checker then projects it randomly). */
+  forward(inputs: I, params: P): Tensor;
+  /** A hand-written gradient of the loss for every parameter, checked against the numeric one. */
+  backward?(inputs: I, params: P): Record<string, Tensor>;
+}
+
+export interface Model<I extends TensorRecord = TensorRecord, P extends TensorRecord = TensorRecord> {
+  readonly kind: 'gradlens.model';
+  readonly spec: ModelSpec<I, P>;
+  /** Where defineModel was called (a stack line), so the runner can match it to the parser's ranges. */
+  readonly site: string;
+  /** Definition order within the file run. */
+  readonly index: number;
+}
+
+export interface CustomOpSpec {
+  name: string;
+  /** Computes the output; may use `F` ops (they are not recorded). */
+  forward(...xs: Tensor[]): Tensor;
+  /** One gradient per input, each of that input's shape; may use `F` ops. */
+  backward(dy: Tensor, xs: Tensor[], y: Tensor): Tensor[];
+  /** Optional derivative rule for display. */
+  latex?: string;
+}
+
+export interface CustomOp {
+  readonly name: string;
+  readonly def: OpDef<Record<string, never>>;
+  readonly site: string;
+  readonly fn: (...xs: TensorLike[]) => Tensor;
+}
+
+export const definedModels: Model[] = [];
+export const definedOps: CustomOp[] = [];
+
+/** Forgets what a previous run defined (the runner calls it before each file). */
+export function resetDefinitions(): void {
+  definedModels.length = 0;
+  definedOps.length = 0;
+}
+
+function callSite(): string {
+  // Line 0 is "Error", 1 is callSite, 2 is defineModel/defineOp, 3 is the user's call.
+  return (new Error().stack ?? '').split('\n')[3]?.trim() ?? '';
+}
+
+export function isModel(x: unknown): x is Model {
+  return typeof x === 'object' && x !== null && (x as Model).kind === 'gradlens.model';
+}
+
+export function defineModel<I extends TensorRecord, P extends TensorRecord>(spec: ModelSpec<I, P>): Model<I, P> {
+  const where = spec?.name ? `defineModel('${spec.name}')` : 'defineModel';
+  if (typeof spec !== 'object' || spec === null) throw new GradlensError(where, 'expects an object { inputs, params, forward }');
+  if (typeof spec.forward !== 'function') throw new GradlensError(where, 'needs a forward(inputs, params) function that returns the loss');
+  for (const key of ['inputs', 'params'] as const) {
+    const rec = spec[key];
+    if (typeof rec !== 'object' || rec === null) throw new GradlensError(where, `needs ${key}: a record of tensors`);
+    for (const [name, t] of Object.entries(rec)) {
+      if (!(t instanceof Tensor)) throw new GradlensError(where, `${key}.${name} is not a tensor (wrap arrays with tensor(...))`);
+      if (!t.name) t.name = name;
+    }
+  }
+  if (spec.backward !== undefined && typeof spec.backward !== 'function') throw new GradlensError(where, 'backward must be a function');
+  const model: Model<I, P> = { kind: 'gradlens.model', spec, site: callSite(), index: definedModels.length };
+  definedModels.push(model as unknown as Model);
+  return model;
+}
+
+/**
+ * A custom op with a hand-written backward. The returned function takes part in autograd like
+ * any built-in op, and the checker checks its backward at every call site.
+ */
+export function defineOp(spec: CustomOpSpec): (...xs: TensorLike[]) => Tensor {
+  if (typeof spec?.name !== 'string' || !spec.name) throw new GradlensError('defineOp', 'needs a name');
+  const opName = spec.name;
+  if (typeof spec.forward !== 'function') throw new GradlensError(`defineOp('${opName}')`, 'needs forward(...xs)');
+  if (typeof spec.backward !== 'function') throw new GradlensError(`defineOp('${opName}')`, 'needs backward(dy, xs, y)');
+
+  // backward() yields every input's gradient at once; each per-input VJP reads the cached result.
+  const cache = new WeakMap<Tensor, { dy: Tensor; grads: Tensor[] }>();
+  const gradsFor = (dy: Tensor, xs: readonly Tensor[], y: Tensor): Tensor[] => {
+    const hit = cache.get(y);
+    if (hit && hit.dy === dy) return hit.grads;
+    const raw = spec.backward(dy, xs.map((x) => x.detach()), y.detach());
+    if (!Array.isArray(raw) || raw.length !== xs.length) {
+      throw new GradlensError(opName, `backward returned ${Array.isArray(raw) ? raw.length : typeof raw} gradient(s) for ${xs.length} input(s)`);
+    }
+    const grads = raw.map((g, i) => {
+      const t = asTensor(opName, g as TensorLike);
+      if (t.size !== xs[i].size) {
+        throw new GradlensError(opName, `backward returned a gradient of shape ${fmtShape(t.shape)} for input ${i} of shape ${fmtShape(xs[i].shape)}`);
+      }
+      return new Tensor(t.data, xs[i].shape.slice());
+    });
+    cache.set(y, { dy, grads });
+    return grads;
+  };
+
+  let arity = -1;
+  const def: OpDef<Record<string, never>> = {
+    name: opName,
+    family: 'custom',
+    inputs: [],
+    summary: `Custom op '${opName}' with a hand-written backward.`,
+    forward: (xs) => {
+      const y = noGrad(() => spec.forward(...xs.map((x) => x.detach())));
+      if (!(y instanceof Tensor)) throw new GradlensError(opName, `forward returned ${y === undefined ? 'nothing' : typeof y}, not a tensor`);
+      return new Tensor(y.data, y.shape.slice());
+    },
+    vjp: [],
+    latex: { forward: spec.latex ?? `y = \\operatorname{${opName}}(x)`, grads: [] },
+    test: { cases: [], reference: () => { throw new Error('custom ops have no reference forward'); } },
+  };
+  const fn = (...xs: TensorLike[]): Tensor => {
+    if (arity >= 0 && arity !== xs.length) {
+      throw new GradlensError(opName, `called with ${xs.length} input(s), but its first call had ${arity}`);
+    }
+    if (arity < 0) {
+      // The arity is fixed by the first call; VJPs are one per input.
+      arity = xs.length;
+      const inputs = xs.map((_, i) => `x${i}`);
+      Object.assign(def, {
+        inputs,
+        vjp: inputs.map((_, i) => (dy: Tensor, ctx: { inputs: readonly Tensor[]; out: Tensor }) => gradsFor(dy, ctx.inputs, ctx.out)[i]),
+      });
+    }
+    return apply(def, xs, {});
+  };
+  definedOps.push({ name: opName, def, site: callSite(), fn });
+  return fn;
+}
