@@ -2,7 +2,7 @@
 // tensor needing a gradient leaves a node on its output; `backward` walks those nodes in reverse
 // topological order. Gradients are summed when a tensor is used more than once (parameter sharing).
 import { unbroadcast } from './broadcast';
-import type { OpDef } from './registry';
+import { type OpDef, vjpFor } from './registry';
 import { GradlensError, Tensor, fmtShape } from './tensor';
 
 export interface TapeNode {
@@ -47,7 +47,7 @@ export function withOpObserver<T>(obs: OpObserver, fn: () => T): T {
 export function recordOp(op: OpDef<any>, inputs: readonly Tensor[], out: Tensor, saved: Record<string, Tensor>, attrs: unknown): void {
   if (gradEnabled && observer) observer(op, inputs, out, attrs);
   if (!gradEnabled) return;
-  if (!inputs.some((x, i) => x.requiresGrad && op.vjp[i])) return;
+  if (!inputs.some((x, i) => x.requiresGrad && vjpFor(op, i))) return;
   out.requiresGrad = true;
   out.node = { op, inputs, saved, attrs };
 }
@@ -109,10 +109,10 @@ function backprop(root: Tensor, seed: Tensor | undefined, grads: Map<number, Ten
       const node = t.node;
       const dy = grads.get(t.id);
       if (!node || !dy) continue;
-      const ctx = { inputs: node.inputs, out: t, saved: node.saved, attrs: node.attrs };
       node.inputs.forEach((x, i) => {
-        const vjp = node.op.vjp[i];
+        const vjp = vjpFor(node.op, i);
         if (!vjp || !x.requiresGrad) return;
+        const ctx = { inputs: node.inputs, out: t, saved: node.saved, attrs: node.attrs, index: i };
         const g = unbroadcast(vjp(dy, ctx), x.shape);
         const prev = grads.get(x.id);
         grads.set(x.id, prev ? addInto(prev, g) : g);

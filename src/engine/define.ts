@@ -112,36 +112,22 @@ export function defineOp(spec: CustomOpSpec): (...xs: TensorLike[]) => Tensor {
     return grads;
   };
 
-  let arity = -1;
   const def: OpDef<Record<string, never>> = {
     name: opName,
     family: 'custom',
-    inputs: [],
+    inputs: ['xs'],
+    variadic: true,
     summary: `Custom op '${opName}' with a hand-written backward.`,
     forward: (xs) => {
       const y = noGrad(() => spec.forward(...xs.map((x) => x.detach())));
       if (!(y instanceof Tensor)) throw new GradlensError(opName, `forward returned ${y === undefined ? 'nothing' : typeof y}, not a tensor`);
       return new Tensor(y.data, y.shape.slice());
     },
-    vjp: [],
+    vjp: [(dy, ctx) => gradsFor(dy, ctx.inputs, ctx.out)[ctx.index]],
     latex: { forward: spec.latex ?? `y = \\operatorname{${opName}}(x)`, grads: [] },
     test: { cases: [], reference: () => { throw new Error('custom ops have no reference forward'); } },
   };
-  const fn = (...xs: TensorLike[]): Tensor => {
-    if (arity >= 0 && arity !== xs.length) {
-      throw new GradlensError(opName, `called with ${xs.length} input(s), but its first call had ${arity}`);
-    }
-    if (arity < 0) {
-      // The arity is fixed by the first call; VJPs are one per input.
-      arity = xs.length;
-      const inputs = xs.map((_, i) => `x${i}`);
-      Object.assign(def, {
-        inputs,
-        vjp: inputs.map((_, i) => (dy: Tensor, ctx: { inputs: readonly Tensor[]; out: Tensor }) => gradsFor(dy, ctx.inputs, ctx.out)[i]),
-      });
-    }
-    return apply(def, xs, {});
-  };
+  const fn = (...xs: TensorLike[]): Tensor => apply(def, xs, {});
   definedOps.push({ name: opName, def, site: callSite(), fn });
   return fn;
 }

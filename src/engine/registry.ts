@@ -11,6 +11,8 @@ export interface VjpContext<A> {
   readonly out: Tensor;
   readonly saved: Readonly<Record<string, Tensor>>;
   readonly attrs: A;
+  /** Which input this VJP is for (variadic ops such as concat share one VJP). */
+  readonly index: number;
 }
 
 /** Returns the gradient for one input. It may be in the output's (broadcast) shape: the tape reduces it. */
@@ -67,6 +69,8 @@ export interface OpDef<A = Record<string, never>> {
   forward(xs: readonly Tensor[], attrs: A, save: (name: string, t: Tensor) => void): Tensor;
   /** One entry per input; null for inputs that have no gradient (labels, indices). */
   vjp: readonly (Vjp<A> | null)[];
+  /** Takes any number of inputs (concat, custom ops): `inputs` and `vjp` then hold one entry for all. */
+  variadic?: boolean;
   latex: DerivativeRule;
   test: OpTestSpec<A>;
 }
@@ -75,12 +79,17 @@ export const registry = new Map<string, OpDef<any>>();
 
 export function registerOp<A>(def: OpDef<A>): OpDef<A> {
   if (registry.has(def.name)) throw new Error(`op ${def.name} registered twice`);
-  if (def.vjp.length !== def.inputs.length) throw new Error(`op ${def.name}: ${def.inputs.length} inputs but ${def.vjp.length} VJPs`);
+  if (!def.variadic && def.vjp.length !== def.inputs.length) throw new Error(`op ${def.name}: ${def.inputs.length} inputs but ${def.vjp.length} VJPs`);
   registry.set(def.name, def);
   return def;
 }
 
 export type TensorLike = Tensor | number;
+
+/** The VJP for input i (variadic ops use their single entry for every input). */
+export function vjpFor<A>(def: OpDef<A>, i: number): Vjp<A> | null {
+  return def.vjp[def.variadic ? 0 : i] ?? null;
+}
 
 /** Wraps a plain number as a constant scalar tensor. */
 export function asTensor(op: string, x: TensorLike): Tensor {

@@ -1,0 +1,80 @@
+// The checker's report: plain serialisable data, shared by the runner, the CLI (its --json output),
+// the extension and the webview. Indices are multi-indices into the parameter's shape.
+
+export type CheckMode = 'auto' | 'full' | 'fast' | 'sampled';
+
+export interface CheckOptions {
+  mode: CheckMode;
+  /** Central-difference step (PyTorch's default 1e-6). */
+  eps: number;
+  /** An element passes when |analytic − numeric| <= atol + rtol·|numeric| (PyTorch: 1e-5, 1e-3). */
+  atol: number;
+  rtol: number;
+  seed: number;
+  /** Auto mode runs a full check while the total parameter count is at most this. */
+  paramBudget: number;
+  /** Sampled mode: coordinates per parameter. */
+  samples: number;
+}
+
+export const defaultCheckOptions: CheckOptions = {
+  mode: 'auto',
+  eps: 1e-6,
+  atol: 1e-5,
+  rtol: 1e-3,
+  seed: 0,
+  paramBudget: 20000,
+  samples: 32,
+};
+
+export interface WorstElement {
+  /** Multi-index into the tensor, e.g. [3, 7]. */
+  index: number[];
+  analytic: number;
+  numeric: number;
+}
+
+export interface TensorCheck {
+  /** Parameter name (or `x0`, `x1` … for a custom op's inputs). */
+  name: string;
+  shape: number[];
+  passed: boolean;
+  maxAbsError: number;
+  maxRelError: number;
+  worst: WorstElement | null;
+  /** Elements compared (all of them in full mode). */
+  checked: number;
+  /** Set when a failing difference straddles a kink (relu at 0): not reported as a failure. */
+  nonDifferentiable?: { index: number[]; note: string };
+}
+
+export interface OpCheck {
+  name: string;
+  /** Which call of this op in the run (0-based) was the worst. */
+  callIndex: number;
+  /** The user's call site, a stack line; the runner maps it to file:line:col. */
+  site: string;
+  passed: boolean;
+  maxAbsError: number;
+  maxRelError: number;
+  worst: (WorstElement & { input: number }) | null;
+}
+
+export interface ModelReport {
+  name: string;
+  passed: boolean;
+  mode: Exclude<CheckMode, 'auto'>;
+  loss: number;
+  /** Autograd against central differences, per parameter. */
+  params: TensorCheck[];
+  /** The model's hand-written backward against central differences, when it has one. */
+  manual?: TensorCheck[];
+  /** Custom ops, checked at their own call sites. */
+  ops: OpCheck[];
+  /** Slope of log remainder against log h: about 2 when the gradient is right, about 1 when wrong. */
+  taylorSlope?: number;
+  /** Backward run twice gave the same numbers. */
+  deterministic: boolean;
+  /** A non-scalar output was reduced with a random projection vᵀy. */
+  projected?: boolean;
+}
