@@ -11,3 +11,5 @@ export { registry } from './engine/registry';
 export type { OpDef, DerivativeRule } from './engine/registry';
 export { defineModel, defineOp, isModel } from './engine/define';
 export type { Model, ModelSpec, CustomOpSpec, TensorRecord } from './engine/define';
+export * as nn from './engine/nn';
+export { withScope, currentScope } from './engine/scope';

@@ -1,2 +1,216 @@
-// (family file: filled in by its owner)
-export {};
+// Reductions over axes: sum, mean, max. The kernels map every input element to its output slot
+// with the broadcast index of the "kept" shape (reduced axes set to 1) — the backward of a
+// reduction is exactly a broadcast of the upstream gradient back over the reduced axes.
+import { TensorLike, apply, registerOp } from '../registry';
+import { broadcastIndex, expandData } from '../broadcast';
+import { GradlensError, Shape, Tensor, fmtShape, normAxis, sizeOf } from '../tensor';
+import type { Plain } from './reference';
+
+export type Axis = number | readonly number[] | undefined;
+
+interface ReduceAttrs {
+  /** As the user gave it; normalised (negative axes, duplicates, range) by `reducePlan`. */
+  axis?: Axis;
+  keepDims?: boolean;
+}
+
+interface ReducePlan {
+  /** Normalised, sorted, unique. */
+  axes: number[];
+  /** The input shape with reduced axes set to 1. */
+  keptShape: number[];
+  outShape: number[];
+  /** How many input elements fold into each output element. */
+  count: number;
+}
+
+function describeAxis(axis: Axis): string {
+  return Array.isArray(axis) ? `[${axis.join(',')}]` : String(axis);
+}
+
+export function reducePlan(op: string, shape: Shape, axis: Axis, keepDims = false): ReducePlan {
+  const ndim = shape.length;
+  let raw: readonly number[];
+  if (axis === undefined) raw = shape.map((_, i) => i);
+  else if (typeof axis === 'number') raw = [axis];
+  else if (Array.isArray(axis)) raw = axis;
+  else throw new GradlensError(op, `axis must be a number, an array of numbers or undefined, got ${typeof axis}`);
+  const axes: number[] = [];
+  for (const a of raw) {
+    if (typeof a !== 'number' || !Number.isInteger(a) || a < -ndim || a >= ndim) {
+      throw new GradlensError(op, `axis ${describeAxis(axis)} is out of range for a tensor of shape ${fmtShape(shape)} (${ndim} dimension${ndim === 1 ? '' : 's'})`);
+    }
+    const n = normAxis(op, a, ndim);
+    if (axes.includes(n)) throw new GradlensError(op, `axis ${describeAxis(axis)} names axis ${n} twice (shape ${fmtShape(shape)})`);
+    axes.push(n);
+  }
+  axes.sort((x, y) => x - y);
+  const keptShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const outShape = keepDims ? keptShape.slice() : shape.filter((_, i) => !axes.includes(i));
+  let count = 1;
+  for (const a of axes) count *= shape[a];
+  return { axes, keptShape, outShape, count };
+}
+
+/** For each input element, the flat index of the output element it folds into (null: identity). */
+function foldIndex(x: Tensor, plan: ReducePlan): Int32Array | null {
+  return broadcastIndex(plan.keptShape, x.shape);
+}
+
+function sumData(x: Tensor, plan: ReducePlan): Float64Array {
+  const out = new Float64Array(sizeOf(plan.keptShape));
+  const map = foldIndex(x, plan);
+  const d = x.data;
+  if (!map) out.set(d);
+  else for (let i = 0; i < d.length; i++) out[map[i]] += d[i];
+  return out;
+}
+
+/** Spreads `dy` (of the reduced shape) back over the input's shape, times `scale`. */
+function spread(dy: Tensor, plan: ReducePlan, xShape: Shape, scale: number): Tensor {
+  const data = expandData('sum', new Tensor(dy.data, plan.keptShape), xShape);
+  const out = new Float64Array(data.length);
+  for (let i = 0; i < out.length; i++) out[i] = data[i] * scale;
+  return new Tensor(out, xShape.slice());
+}
+
+/**
+ * Independent reference: walks every input multi-index, drops (or zeroes) the reduced axes and
+ * folds into a plain array keyed by the output's flat index.
+ */
+function plainReduce(x: Plain, attrs: ReduceAttrs, init: number, fold: (acc: number, v: number) => number, finish: (acc: number, count: number) => number): Plain {
+  const nd = x.shape.length;
+  const rawAxes = attrs.axis === undefined ? x.shape.map((_, i) => i) : typeof attrs.axis === 'number' ? [attrs.axis] : [...attrs.axis];
+  const reduced = rawAxes.map((a) => (a < 0 ? a + nd : a));
+  const outShape: number[] = [];
+  x.shape.forEach((d, i) => {
+    if (!reduced.includes(i)) outShape.push(d);
+    else if (attrs.keepDims) outShape.push(1);
+  });
+  const outSize = outShape.reduce((a, b) => a * b, 1);
+  const acc = new Array<number>(outSize).fill(init);
+  const total = x.shape.reduce((a, b) => a * b, 1);
+  for (let k = 0; k < total; k++) {
+    let rem = k;
+    const idx = new Array<number>(nd);
+    for (let i = nd - 1; i >= 0; i--) {
+      idx[i] = rem % x.shape[i];
+      rem = Math.floor(rem / x.shape[i]);
+    }
+    let o = 0;
+    for (let i = 0; i < nd; i++) {
+      if (!reduced.includes(i)) o = o * x.shape[i] + idx[i]; // kept size-1 axes add nothing to the index
+    }
+    acc[o] = fold(acc[o], x.data[k]);
+  }
+  let count = 1;
+  for (const a of reduced) count *= x.shape[a];
+  return { data: acc.map((v) => finish(v, count)), shape: outShape };
+}
+
+const reduceCases = [
+  { label: 'all axes', inputs: [{ shape: [3, 4] }], attrs: {} },
+  { label: 'axis 0', inputs: [{ shape: [3, 4] }], attrs: { axis: 0 } },
+  { label: 'axis -1 keepDims', inputs: [{ shape: [2, 3, 4] }], attrs: { axis: -1, keepDims: true } },
+  { label: 'axes [0,2]', inputs: [{ shape: [2, 3, 4] }], attrs: { axis: [0, 2] } },
+  { label: 'axes [-1,0] keepDims', inputs: [{ shape: [2, 3, 4] }], attrs: { axis: [-1, 0], keepDims: true } },
+  { label: 'vector', inputs: [{ shape: [5] }], attrs: { axis: 0 } },
+];
+
+const sumOp = registerOp<ReduceAttrs>({
+  name: 'sum',
+  family: 'reduction',
+  inputs: ['x'],
+  summary: 'Sum over the given axes (all by default); keepDims keeps them as size 1.',
+  forward: ([x], { axis, keepDims }) => {
+    const plan = reducePlan('sum', x.shape, axis, keepDims);
+    return new Tensor(sumData(x, plan), plan.outShape);
+  },
+  vjp: [(dy, { inputs: [x], attrs: { axis, keepDims } }) => spread(dy, reducePlan('sum', x.shape, axis, keepDims), x.shape, 1)],
+  latex: {
+    forward: 'y = \\textstyle\\sum_{\\text{axes}} x',
+    grads: ['\\bar{x} = \\bar{y}\\,\\mathbf{1}^{\\top} \\quad (\\bar{y} \\text{ broadcast over the summed axes})'],
+    shapes: 'x \\in \\mathbb{R}^{m \\times n},\\ y = x\\mathbf{1} \\in \\mathbb{R}^{m}',
+  },
+  test: { cases: reduceCases, reference: ([x], attrs) => plainReduce(x, attrs, 0, (a, v) => a + v, (a) => a) },
+});
+
+const meanOp = registerOp<ReduceAttrs>({
+  name: 'mean',
+  family: 'reduction',
+  inputs: ['x'],
+  summary: 'Mean over the given axes (all by default); keepDims keeps them as size 1.',
+  forward: ([x], { axis, keepDims }) => {
+    const plan = reducePlan('mean', x.shape, axis, keepDims);
+    const s = sumData(x, plan);
+    for (let i = 0; i < s.length; i++) s[i] /= plan.count;
+    return new Tensor(s, plan.outShape);
+  },
+  vjp: [
+    (dy, { inputs: [x], attrs: { axis, keepDims } }) => {
+      const plan = reducePlan('mean', x.shape, axis, keepDims);
+      return spread(dy, plan, x.shape, 1 / plan.count);
+    },
+  ],
+  latex: {
+    forward: 'y = \\tfrac{1}{m} \\textstyle\\sum_{\\text{axes}} x',
+    grads: ['\\bar{x} = \\tfrac{1}{m}\\,\\bar{y}\\,\\mathbf{1}^{\\top} \\quad (m \\text{ elements per mean})'],
+    shapes: 'x \\in \\mathbb{R}^{m \\times n},\\ y = \\tfrac{1}{n} x\\mathbf{1} \\in \\mathbb{R}^{m}',
+  },
+  test: { cases: reduceCases, reference: ([x], attrs) => plainReduce(x, attrs, 0, (a, v) => a + v, (a, n) => a / n) },
+});
+
+const maxOp = registerOp<ReduceAttrs>({
+  name: 'max',
+  family: 'reduction',
+  inputs: ['x'],
+  summary: 'Maximum over the given axes (all by default). NaN wins; the gradient goes to the first arg-max on ties.',
+  forward: ([x], { axis, keepDims }, save) => {
+    const plan = reducePlan('max', x.shape, axis, keepDims);
+    if (plan.count === 0) throw new GradlensError('max', `cannot take the max over an empty axis (shape ${fmtShape(x.shape)}, axis ${describeAxis(axis)})`);
+    const n = sizeOf(plan.keptShape);
+    const best = new Float64Array(n).fill(-Infinity);
+    // Flat input index of each output's arg-max; -1 until an element is seen.
+    const arg = new Float64Array(n).fill(-1);
+    const map = foldIndex(x, plan);
+    const d = x.data;
+    for (let i = 0; i < d.length; i++) {
+      const o = map ? map[i] : i;
+      const v = d[i];
+      if (Number.isNaN(best[o])) continue; // a NaN already won this slot
+      // Strict `>` keeps the first arg-max on ties; a NaN takes the slot so it propagates.
+      if (arg[o] < 0 || v > best[o] || Number.isNaN(v)) {
+        best[o] = v;
+        arg[o] = i;
+      }
+    }
+    save('argmax', new Tensor(arg, plan.keptShape));
+    return new Tensor(best, plan.outShape);
+  },
+  vjp: [
+    (dy, { inputs: [x], saved }) => {
+      const arg = saved.argmax.data;
+      const out = new Float64Array(x.size);
+      for (let o = 0; o < arg.length; o++) out[arg[o]] += dy.data[o];
+      return new Tensor(out, x.shape.slice());
+    },
+  ],
+  latex: {
+    forward: 'y = \\max_{\\text{axes}} x',
+    grads: ['\\bar{x} = \\bar{y} \\odot e_{\\arg\\max x} \\quad (\\text{first arg-max on ties})'],
+    shapes: 'x \\in \\mathbb{R}^{m \\times n},\\ y \\in \\mathbb{R}^{m}',
+  },
+  test: { cases: reduceCases, reference: ([x], attrs) => plainReduce(x, attrs, -Infinity, (a, v) => (Number.isNaN(a) || Number.isNaN(v) ? NaN : Math.max(a, v)), (a) => a) },
+});
+
+function reduceAttrs(op: string, axis: Axis, keepDims: boolean): ReduceAttrs {
+  if (typeof keepDims !== 'boolean') throw new GradlensError(op, `keepDims must be true or false, got ${typeof keepDims}`);
+  return { axis, keepDims };
+}
+
+/** Sum over `axis` (a number, an array of numbers, or all axes when omitted). */
+export const sum = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => apply(sumOp, [x], reduceAttrs('sum', axis, keepDims));
+/** Mean over `axis` (a number, an array of numbers, or all axes when omitted). */
+export const mean = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => apply(meanOp, [x], reduceAttrs('mean', axis, keepDims));
+/** Maximum over `axis`; its gradient flows to the first arg-max. */
+export const max = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => apply(maxOp, [x], reduceAttrs('max', axis, keepDims));
