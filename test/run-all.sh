@@ -17,7 +17,7 @@ step "build"
 node esbuild.mjs || status=1
 
 step "unit tests"
-GRADLENS_SUITE=unit npx mocha || status=1
+GRADLENS_SUITE=unit npx mocha 'test/unit/**/*.test.ts' || status=1
 
 passed=$(awk '{p+=$2} END {print p+0}' "$GRADLENS_COUNTS")
 failed=$(awk '{f+=$3} END {print f+0}' "$GRADLENS_COUNTS")
