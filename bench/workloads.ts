@@ -1,0 +1,201 @@
+// The workloads, each as a list of contenders timed together in one run.
+import { grad } from '../src/engine/autograd';
+import * as F from '../src/engine/F';
+import { matmulIkj } from '../src/engine/kernels/matmul';
+import { Rng } from '../src/engine/random';
+import { Tensor } from '../src/engine/tensor';
+import { checkModel } from '../src/gradcheck';
+import type { ModelSpec } from '../src/engine/define';
+import type { Contender } from './harness';
+import { tf, type TfBackend, useBackend } from './tfjs';
+
+function randomData(n: number, seed: number, scale = 1): Float64Array {
+  const rng = new Rng(seed);
+  return Float64Array.from({ length: n }, () => rng.normal() * scale);
+}
+
+function labels(n: number, classes: number, seed: number): Float64Array {
+  const rng = new Rng(seed);
+  return Float64Array.from({ length: n }, () => rng.int(classes));
+}
+
+// ---------------------------------------------------------------------------------------------
+// matmul n×n · n×n
+
+export function matmulContenders(n: number): Contender[] {
+  const A = randomData(n * n, 1);
+  const B = randomData(n * n, 2);
+  const tfjsMatmul = (backend: TfBackend): Contender => {
+    let a: tf.Tensor2D, b: tf.Tensor2D;
+    return {
+      name: `tfjs-${backend} (f32)`,
+      async setup() {
+        await useBackend(backend);
+        a = tf.tensor2d(Float32Array.from(A), [n, n]);
+        b = tf.tensor2d(Float32Array.from(B), [n, n]);
+        return () => {
+          const c = tf.matMul(a, b);
+          c.dataSync();
+          c.dispose();
+        };
+      },
+      teardown() {
+        a.dispose();
+        b.dispose();
+      },
+    };
+  };
+  const ta = new Tensor(A, [n, n]);
+  const tb = new Tensor(B, [n, n]);
+  return [
+    { name: 'plain i-k-j (f64)', setup: () => () => void matmulIkj(A, B, n, n, n) },
+    { name: 'gradlens F.matmul (f64)', setup: () => () => void F.matmul(ta, tb) },
+    tfjsMatmul('cpu'),
+    tfjsMatmul('wasm'),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// MLP 784→256→10, sigmoid, softmax cross-entropy, batch 64: one forward + backward
+
+const MLP = { batch: 64, inp: 784, hidden: 256, out: 10 };
+
+interface MlpData {
+  x: Float64Array;
+  y: Float64Array;
+  W1: Float64Array;
+  b1: Float64Array;
+  W2: Float64Array;
+  b2: Float64Array;
+}
+
+function mlpData(): MlpData {
+  const { batch, inp, hidden, out } = MLP;
+  return {
+    x: randomData(batch * inp, 11),
+    y: labels(batch, out, 12),
+    W1: randomData(inp * hidden, 13, 1 / Math.sqrt(inp)),
+    b1: randomData(hidden, 14, 0.1),
+    W2: randomData(hidden * out, 15, 1 / Math.sqrt(hidden)),
+    b2: randomData(out, 16, 0.1),
+  };
+}
+
+/** Our step; returns the loss so the run can compare it with tfjs's. */
+function gradlensMlp(d: MlpData): () => number {
+  const { batch, inp, hidden, out } = MLP;
+  const x = new Tensor(d.x, [batch, inp]);
+  const y = new Tensor(d.y, [batch]);
+  const params = [
+    new Tensor(d.W1, [inp, hidden], true),
+    new Tensor(d.b1, [hidden], true),
+    new Tensor(d.W2, [hidden, out], true),
+    new Tensor(d.b2, [out], true),
+  ];
+  return () => {
+    const [W1, b1, W2, b2] = params;
+    const h = F.sigmoid(F.add(F.matmul(x, W1), b1));
+    const loss = F.crossEntropy(F.add(F.matmul(h, W2), b2), y);
+    grad(loss, params);
+    return loss.item();
+  };
+}
+
+function tfjsMlp(d: MlpData): { step: () => number; dispose: () => void } {
+  const { batch, inp, hidden, out } = MLP;
+  const x = tf.tensor2d(Float32Array.from(d.x), [batch, inp]);
+  const onehot = tf.oneHot(tf.tensor1d(Int32Array.from(d.y), 'int32'), out);
+  const params = [
+    tf.tensor2d(Float32Array.from(d.W1), [inp, hidden]),
+    tf.tensor1d(Float32Array.from(d.b1)),
+    tf.tensor2d(Float32Array.from(d.W2), [hidden, out]),
+    tf.tensor1d(Float32Array.from(d.b2)),
+  ];
+  const lossOf = (W1: tf.Tensor, b1: tf.Tensor, W2: tf.Tensor, b2: tf.Tensor): tf.Scalar => {
+    const h = tf.sigmoid(tf.add(tf.matMul(x as tf.Tensor2D, W1 as tf.Tensor2D), b1));
+    const logits = tf.add(tf.matMul(h as tf.Tensor2D, W2 as tf.Tensor2D), b2);
+    return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
+  };
+  const valueAndGrads = tf.valueAndGrads((...ps: tf.Tensor[]) => lossOf(ps[0], ps[1], ps[2], ps[3]));
+  return {
+    step: () =>
+      tf.tidy(() => {
+        const { value, grads } = valueAndGrads(params);
+        for (const g of grads) g.dataSync(); // wait for every gradient, as our step does
+        return value.dataSync()[0];
+      }),
+    dispose: () => [x, onehot, ...params].forEach((t) => t.dispose()),
+  };
+}
+
+export function mlpContenders(losses: Record<string, number>): Contender[] {
+  const d = mlpData();
+  const tfjs = (backend: TfBackend): Contender => {
+    let m: ReturnType<typeof tfjsMlp>;
+    return {
+      name: `tfjs-${backend} (f32)`,
+      async setup() {
+        await useBackend(backend);
+        m = tfjsMlp(d);
+        losses[backend] = m.step();
+        return () => void m.step();
+      },
+      teardown: () => m.dispose(),
+    };
+  };
+  return [
+    {
+      name: 'gradlens (f64)',
+      setup() {
+        const step = gradlensMlp(d);
+        losses.gradlens = step();
+        return () => void step();
+      },
+    },
+    tfjs('cpu'),
+    tfjs('wasm'),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gradient checks of an MLP 20→16→5, tanh, batch 8 (cross-entropy loss)
+
+function smallMlp(): ModelSpec {
+  const [batch, inp, hidden, out] = [8, 20, 16, 5];
+  return {
+    name: 'mlp-20-16-5',
+    inputs: { x: new Tensor(randomData(batch * inp, 21), [batch, inp]), y: new Tensor(labels(batch, out, 22), [batch]) },
+    params: {
+      W1: new Tensor(randomData(inp * hidden, 23, 1 / Math.sqrt(inp)), [inp, hidden]),
+      b1: new Tensor(randomData(hidden, 24, 0.1), [hidden]),
+      W2: new Tensor(randomData(hidden * out, 25, 1 / Math.sqrt(hidden)), [hidden, out]),
+      b2: new Tensor(randomData(out, 26, 0.1), [out]),
+    },
+    forward: ({ x, y }, { W1, b1, W2, b2 }) => F.crossEntropy(F.add(F.matmul(F.tanh(F.add(F.matmul(x, W1), b1)), W2), b2), y),
+  };
+}
+
+export function gradcheckContenders(verdicts: Record<string, boolean>): Contender[] {
+  const model = smallMlp();
+  const params = Object.values(model.params);
+  const check = (mode: 'full' | 'fast'): Contender => ({
+    name: `checkModel ${mode}`,
+    setup() {
+      verdicts[mode] = checkModel(model, { mode }).passed;
+      return () => void checkModel(model, { mode });
+    },
+  });
+  return [
+    {
+      // The unit of cost: one forward + backward of the same model.
+      name: 'one forward+backward',
+      setup() {
+        params.forEach((p) => p.requireGrad());
+        return () => void grad(model.forward(model.inputs, model.params), params);
+      },
+      teardown: () => params.forEach((p) => p.requireGrad(false)),
+    },
+    check('full'),
+    check('fast'),
+  ];
+}
