@@ -13,3 +13,5 @@ export { defineModel, defineOp, isModel } from './engine/define';
 export type { Model, ModelSpec, CustomOpSpec, TensorRecord } from './engine/define';
 export * as nn from './engine/nn';
 export { withScope, currentScope } from './engine/scope';
+export { gradcheck, checkModel } from './gradcheck';
+export type { CheckOptions, CheckMode, ModelReport, TensorCheck, OpCheck } from './gradcheck/types';

@@ -46,6 +46,10 @@ export interface TensorCheck {
   checked: number;
   /** Set when a failing difference straddles a kink (relu at 0): not reported as a failure. */
   nonDifferentiable?: { index: number[]; note: string };
+  /** Why the check could not be done or failed outright (NaN gradient, a missing manual entry…). */
+  error?: string;
+  /** Fast mode: the directional derivative (vᵀJ)·u from the gradient and vᵀ(Ju) from differences. */
+  directional?: { analytic: number; numeric: number };
 }
 
 export interface OpCheck {
@@ -58,6 +62,8 @@ export interface OpCheck {
   maxAbsError: number;
   maxRelError: number;
   worst: (WorstElement & { input: number }) | null;
+  /** Why the op's check failed outright (its backward threw, returned NaN…). */
+  error?: string;
 }
 
 export interface ModelReport {
@@ -77,4 +83,8 @@ export interface ModelReport {
   deterministic: boolean;
   /** A non-scalar output was reduced with a random projection vᵀy. */
   projected?: boolean;
+  /** Why the check failed outright: the forward threw, the loss is NaN or Inf… */
+  error?: string;
+  /** Remarks that qualify the verdict (a Taylor test skipped at round-off, nondeterminism…). */
+  notes?: string[];
 }

@@ -1,0 +1,108 @@
+// Tolerances and the per-tensor tally that becomes a TensorCheck.
+import { unravel, type Shape } from '../engine/tensor';
+import type { TensorCheck } from './types';
+
+export interface Tolerance {
+  atol: number;
+  rtol: number;
+}
+
+/** PyTorch's rule: an element passes when |a − n| <= atol + rtol·|n|. */
+export function allowed(n: number, tol: Tolerance): number {
+  return tol.atol + tol.rtol * Math.abs(n);
+}
+
+/**
+ * How far past its allowance an element is (> 1 fails). NaN or Inf anywhere counts as infinitely bad,
+ * so the worst element is always the one a user should look at first.
+ */
+export function violation(a: number, n: number, tol: Tolerance): number {
+  if (!Number.isFinite(a) || !Number.isFinite(n)) return Infinity;
+  return Math.abs(a - n) / allowed(n, tol);
+}
+
+/**
+ * |a − n| / max(|a|, |n|, atol). The atol floor keeps gradients that are zero up to round-off
+ * (analytic 0, numeric 1e-11) from reading as 100 % wrong.
+ */
+export function relError(a: number, n: number, tol: Tolerance): number {
+  if (!Number.isFinite(a) || !Number.isFinite(n)) return Infinity;
+  return Math.abs(a - n) / Math.max(Math.abs(a), Math.abs(n), tol.atol);
+}
+
+export type Verdict = 'pass' | 'fail' | 'kink';
+
+/** Collects element comparisons for one tensor and reports the worst. */
+export class Tally {
+  private maxAbs = 0;
+  private maxRel = 0;
+  private worst: { k: number; a: number; n: number; v: number } | null = null;
+  private checked = 0;
+  private failed = 0;
+  private kink: { index: number[]; note: string } | undefined;
+  /** Flat indices found to sit on (or next to) a kink; the Taylor test steers clear of them. */
+  readonly kinks: number[] = [];
+  error: string | undefined;
+  private directional: { analytic: number; numeric: number; failed: boolean; explained: boolean } | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly shape: Shape,
+    private readonly tol: Tolerance,
+  ) {}
+
+  add(k: number, a: number, n: number, verdict: Verdict, note?: string): void {
+    this.checked++;
+    if (verdict === 'kink') {
+      // Not a failure: the difference straddles a kink, so it is not evidence against the gradient.
+      this.kink ??= { index: unravel(k, this.shape), note: note ?? 'not differentiable here' };
+      this.kinks.push(k);
+      return;
+    }
+    if (verdict === 'fail') this.failed++;
+    const abs = Number.isFinite(a) && Number.isFinite(n) ? Math.abs(a - n) : Infinity;
+    this.maxAbs = Math.max(this.maxAbs, abs);
+    this.maxRel = Math.max(this.maxRel, relError(a, n, this.tol));
+    const v = violation(a, n, this.tol);
+    if (!this.worst || v > this.worst.v) this.worst = { k, a, n, v };
+    if (verdict === 'fail' && note && !this.error) this.error = note;
+  }
+
+  /** Records a directional (fast-mode) comparison: it names no element, and a mismatch is only a suspicion until drilled down. */
+  addDirectional(a: number, n: number, failed: boolean): void {
+    this.directional = { analytic: a, numeric: n, failed, explained: false };
+  }
+
+  /** The drill-down's element verdicts (failures, or a kink) now stand for the directional mismatch. */
+  forgiveDirectional(): void {
+    if (this.directional) Object.assign(this.directional, { failed: false, explained: true });
+  }
+
+  result(): TensorCheck {
+    let { maxAbs, maxRel } = this;
+    const dir = this.directional;
+    if (dir && !dir.explained) {
+      // The directional error counts unless element checks took its place (a kink would inflate it).
+      maxAbs = Math.max(maxAbs, Number.isFinite(dir.analytic - dir.numeric) ? Math.abs(dir.analytic - dir.numeric) : Infinity);
+      maxRel = Math.max(maxRel, relError(dir.analytic, dir.numeric, this.tol));
+    }
+    const out: TensorCheck = {
+      name: this.name,
+      shape: this.shape.slice(),
+      passed: this.failed === 0 && !dir?.failed && this.error === undefined,
+      maxAbsError: maxAbs,
+      maxRelError: maxRel,
+      worst: this.worst ? { index: unravel(this.worst.k, this.shape), analytic: this.worst.a, numeric: this.worst.n } : null,
+      checked: this.checked,
+    };
+    if (this.kink) out.nonDifferentiable = this.kink;
+    if (this.error !== undefined) out.error = this.error;
+    if (dir) out.directional = { analytic: dir.analytic, numeric: dir.numeric };
+    return out;
+  }
+}
+
+/** A TensorCheck for a gradient that could not be compared at all (missing, misshapen, NaN). */
+export function failedCheck(name: string, shape: Shape, error: string): TensorCheck {
+  return { name, shape: shape.slice(), passed: false, maxAbsError: Infinity, maxRelError: Infinity, worst: null, checked: 0, error };
+}

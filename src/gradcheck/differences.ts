@@ -1,0 +1,100 @@
+// Central differences, element by element and along directions, with a cache so that the autograd
+// gradient and a hand-written one are compared against the same forwards. Also the kink test: a
+// failing element is checked for a non-differentiable point before it is called a failure.
+import { allowed, type Tolerance, type Verdict } from './compare';
+import { type Objective, withElement, withShift } from './objective';
+
+export interface ElementDifference {
+  /** (f(x+h) − f(x−h)) / (x+h − (x−h)), using the steps actually taken after rounding. */
+  numeric: number;
+  /** One-sided slopes (f(x+h) − f(x))/h and (f(x) − f(x−h))/h: they disagree across a kink. */
+  forward: number;
+  backward: number;
+}
+
+export class Differences {
+  private readonly cache = new Map<string, ElementDifference>();
+  /** Forwards run so far (for the report's cost and for tests of the fast mode's economy). */
+  forwards = 0;
+
+  constructor(
+    readonly objective: Objective,
+    readonly eps: number,
+    /** f at the unperturbed point. */
+    readonly f0: number,
+  ) {}
+
+  value(): number {
+    this.forwards++;
+    return this.objective.value();
+  }
+
+  /** Central difference of element k of tensor t, step `h` (default eps). Cached at the default step. */
+  element(t: number, k: number, h = this.eps): ElementDifference {
+    const key = `${t}:${k}:${h}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const x = this.objective.tensors[t].data;
+    const orig = x[k];
+    const up = orig + h;
+    const down = orig - h;
+    const fp = withElement(x, k, up, () => this.value());
+    const fm = withElement(x, k, down, () => this.value());
+    const d: ElementDifference = {
+      numeric: (fp - fm) / (up - down),
+      forward: (fp - this.f0) / (up - orig),
+      backward: (this.f0 - fm) / (orig - down),
+    };
+    this.cache.set(key, d);
+    return d;
+  }
+
+  /** vᵀ(J u) for tensor t along u restricted to the coordinates [lo, hi). */
+  directional(t: number, u: Float64Array, lo: number, hi: number, tag: string): number {
+    const key = `dir:${tag}:${t}:${lo}:${hi}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit.numeric;
+    const x = this.objective.tensors[t].data;
+    const h = this.eps;
+    const fp = withShift(x, u, h, lo, hi, () => this.value());
+    const fm = withShift(x, u, -h, lo, hi, () => this.value());
+    const numeric = (fp - fm) / (2 * h);
+    this.cache.set(key, { numeric, forward: NaN, backward: NaN });
+    return numeric;
+  }
+
+  /**
+   * Compares an analytic element with the central difference. A mismatch is re-examined before it
+   * is called a failure: when the analytic value lies between the one-sided slopes, either the
+   * stencil straddles a kink near x (a step 10× smaller agrees) or x sits on one (the one-sided
+   * slopes still disagree at the smaller step; for smooth f their gap shrinks with h).
+   */
+  judge(t: number, k: number, analytic: number, tol: Tolerance): { numeric: number; verdict: Verdict; note?: string } {
+    const d = this.element(t, k);
+    const n = d.numeric;
+    if (!Number.isFinite(analytic)) return { numeric: n, verdict: 'fail', note: `the gradient is ${analytic}` };
+    if (!Number.isFinite(n)) return { numeric: n, verdict: 'fail', note: `the loss is not finite at x ± eps (numeric gradient ${n})` };
+    if (Math.abs(analytic - n) <= allowed(n, tol)) return { numeric: n, verdict: 'pass' };
+
+    const lo = Math.min(d.forward, d.backward);
+    const hi = Math.max(d.forward, d.backward);
+    const slack = tol.atol + tol.rtol * Math.max(Math.abs(lo), Math.abs(hi));
+    if (analytic < lo - slack || analytic > hi + slack) return { numeric: n, verdict: 'fail' };
+
+    const gap = hi - lo;
+    const fine = this.element(t, k, this.eps / 10);
+    const sides = `left slope ${fmt(d.backward)}, right slope ${fmt(d.forward)}`;
+    if (Math.abs(analytic - fine.numeric) <= allowed(fine.numeric, tol)) {
+      return { numeric: n, verdict: 'kink', note: `the difference stencil straddles a kink within eps of this point (${sides}); with eps/10 it agrees with the gradient ${fmt(analytic)}` };
+    }
+    const fineGap = Math.abs(fine.forward - fine.backward);
+    if (gap > slack && fineGap > 0.5 * gap) {
+      return { numeric: n, verdict: 'kink', note: `not differentiable here: ${sides} (a kink such as relu, abs or max at 0); the gradient ${fmt(analytic)} is a one-sided value` };
+    }
+    return { numeric: n, verdict: 'fail' };
+  }
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? Number(x.toPrecision(6)).toString() : String(x);
+}

@@ -1,0 +1,145 @@
+// checkModel: every check the report promises, for one model. The order matters for cost: one
+// traced forward (autograd gradient, custom-op calls), one more for the determinism check, then
+// the mode's central differences, the Taylor test and the custom ops at their call sites.
+import { grad, noGrad, withOpObserver } from '../engine/autograd';
+import type { Model, ModelSpec } from '../engine/define';
+import { Rng } from '../engine/random';
+import { GradlensError, Tensor, fmtShape, unravel } from '../engine/tensor';
+import { Tally, failedCheck } from './compare';
+import { Differences } from './differences';
+import { manualGradients } from './manual';
+import { type Objective, project } from './objective';
+import { type CapturedCall, captureCustomCalls, checkCustomOps } from './ops';
+import { type GradientSet, type Strategy, checkTensor, randomNormal } from './strategies';
+import { taylorTest } from './taylor';
+import { type CheckOptions, type ModelReport, type TensorCheck, defaultCheckOptions } from './types';
+
+/** Independent random streams, so changing one check's draws leaves the others as they were. */
+const STREAM = { projection: 1, directions: 2, taylor: 3 } as const;
+
+export function resolveOptions(options: Partial<CheckOptions> = {}): CheckOptions {
+  const opts = { ...defaultCheckOptions, ...options };
+  const positive = (key: 'eps' | 'paramBudget' | 'samples') => {
+    if (!(typeof opts[key] === 'number' && opts[key] > 0 && Number.isFinite(opts[key]))) throw new GradlensError('gradcheck', `option ${key} must be a positive number, got ${opts[key]}`);
+  };
+  positive('eps');
+  positive('samples');
+  if (!(opts.paramBudget >= 0)) throw new GradlensError('gradcheck', `option paramBudget must be >= 0, got ${opts.paramBudget}`);
+  for (const key of ['atol', 'rtol'] as const) {
+    if (!(opts[key] >= 0)) throw new GradlensError('gradcheck', `option ${key} must be >= 0, got ${opts[key]}`);
+  }
+  if (!['auto', 'full', 'fast', 'sampled'].includes(opts.mode)) throw new GradlensError('gradcheck', `unknown mode '${opts.mode}' (auto, full, fast or sampled)`);
+  return opts;
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function checkModel(model: Model | ModelSpec, options: Partial<CheckOptions> = {}): ModelReport {
+  const opts = resolveOptions(options);
+  const spec: ModelSpec = 'spec' in model && (model as Model).kind === 'gradlens.model' ? (model as Model).spec : (model as ModelSpec);
+  const names = Object.keys(spec.params);
+  const params = names.map((n) => spec.params[n]);
+  const total = params.reduce((s, p) => s + p.size, 0);
+  const mode = opts.mode === 'auto' ? (total <= opts.paramBudget ? 'full' : 'fast') : opts.mode;
+  const report: ModelReport = { name: spec.name ?? 'model', passed: false, mode, loss: NaN, params: [], ops: [], deterministic: true };
+  const notes: string[] = [];
+  const flags = params.map((p) => p.requiresGrad);
+  params.forEach((p) => (p.requiresGrad = true));
+  try {
+    run(spec, names, params, opts, report, notes);
+  } catch (e) {
+    report.error = message(e);
+    report.passed = false;
+  } finally {
+    params.forEach((p, i) => (p.requiresGrad = flags[i]));
+  }
+  if (notes.length) report.notes = notes;
+  return report;
+}
+
+function forwardOf(spec: ModelSpec): Tensor {
+  const y = spec.forward(spec.inputs, spec.params);
+  if (!(y instanceof Tensor)) throw new GradlensError('forward', `returned ${y === undefined ? 'nothing' : typeof y}, not a tensor (the loss)`);
+  return y;
+}
+
+function run(spec: ModelSpec, names: string[], params: Tensor[], opts: CheckOptions, report: ModelReport, notes: string[]): void {
+  const tol = { atol: opts.atol, rtol: opts.rtol };
+  const mode = report.mode;
+
+  // One traced forward: the autograd gradient, and every custom op call with its inputs.
+  const calls: CapturedCall[] = [];
+  const y = withOpObserver(captureCustomCalls(calls), () => forwardOf(spec));
+  const outShape = y.shape.slice();
+  const projected = y.size !== 1;
+  const v = projected ? randomNormal(y.size, new Rng(opts.seed * 7919 + STREAM.projection)) : Float64Array.of(1);
+  if (projected) report.projected = true;
+  report.loss = project(y, v);
+  if (!Number.isFinite(report.loss)) {
+    report.error = projected ? `the output holds ${firstBad(y)}, so its projection is ${report.loss}` : `the loss is ${report.loss}`;
+    return;
+  }
+  const seed = new Tensor(v, outShape);
+  const analytic = grad(y, params, seed).map((g) => g.data);
+
+  // Backward twice: a nondeterministic forward or backward makes every comparison meaningless.
+  const y2 = forwardOf(spec);
+  const again = grad(y2, params, new Tensor(v, y2.shape.slice())).map((g) => g.data);
+  const sameLoss = y2.size === y.size && project(y2, v) === report.loss;
+  report.deterministic = sameLoss && analytic.every((g, i) => g.every((x, k) => Object.is(x, again[i][k])));
+  if (!report.deterministic) notes.push(sameLoss ? 'two backward runs gave different gradients' : 'two forward runs gave different losses (randomness in the forward?)');
+
+  const objective: Objective = {
+    names,
+    tensors: params,
+    value: () =>
+      noGrad(() => {
+        const out = forwardOf(spec);
+        if (out.size !== v.length) throw new GradlensError('forward', `returned shape ${fmtShape(out.shape)} after returning ${fmtShape(outShape)}`);
+        return project(out, v);
+      }),
+  };
+  const diff = new Differences(objective, opts.eps, objective.value());
+  const manual = spec.backward ? manualGradients(spec, names, params, outShape, notes) : undefined;
+
+  const strategy: Strategy = { mode, tol, rng: new Rng(opts.seed * 7919 + STREAM.directions), samples: opts.samples, fallbackLimit: opts.paramBudget };
+  const manualChecks: TensorCheck[] | undefined = manual ? [] : undefined;
+  const kinks: number[][] = [];
+  params.forEach((p, t) => {
+    const auto = new Tally(names[t], p.shape, tol);
+    const sets: GradientSet[] = [{ grad: analytic[t], tally: auto }];
+    const m = manual?.[t];
+    const manualTally = m instanceof Float64Array ? new Tally(names[t], p.shape, tol) : undefined;
+    if (manualTally) sets.push({ grad: m as Float64Array, tally: manualTally });
+    checkTensor(diff, t, sets, strategy);
+    report.params.push(withFiniteGradient(auto.result(), analytic[t]));
+    kinks.push(auto.kinks);
+    if (manualChecks) manualChecks.push(manualTally ? withFiniteGradient(manualTally.result(), m as Float64Array) : failedCheck(names[t], p.shape, m as string));
+  });
+  if (manualChecks) report.manual = manualChecks;
+
+  const taylor = taylorTest(objective, diff.f0, analytic, new Rng(opts.seed * 7919 + STREAM.taylor), kinks);
+  if (taylor.slope !== undefined) report.taylorSlope = taylor.slope;
+  if (taylor.note) notes.push(taylor.note);
+
+  report.ops = checkCustomOps(calls, opts, mode);
+  report.passed =
+    report.deterministic &&
+    report.params.every((c) => c.passed) &&
+    (report.manual ?? []).every((c) => c.passed) &&
+    report.ops.every((c) => c.passed);
+}
+
+/** Sampled and fast modes may not visit a NaN in the gradient: it fails the tensor all the same. */
+function withFiniteGradient(check: TensorCheck, g: Float64Array): TensorCheck {
+  if (!check.passed || g.every(Number.isFinite)) return check;
+  return { ...check, passed: false, error: `the gradient holds ${firstBad({ data: g, shape: check.shape })}` };
+}
+
+/** "NaN at [2,3]": the first non-finite value and where it is. */
+function firstBad(t: { data: Float64Array; shape: readonly number[] }): string {
+  const k = t.data.findIndex((x) => !Number.isFinite(x));
+  return k < 0 ? 'no NaN' : `${t.data[k]} at ${fmtShape(unravel(k, t.shape))}`;
+}

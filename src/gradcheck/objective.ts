@@ -1,0 +1,61 @@
+// The checker works on one abstraction: a scalar function of a few tensors whose elements it may
+// perturb in place. A model (its params, with the output projected to a scalar) and a custom op at
+// one call site (its inputs) both become an Objective, so every mode serves both.
+import { Tensor } from '../engine/tensor';
+
+export interface Objective {
+  /** Names for the report, one per tensor (`W1`, or `x0` for an op's inputs). */
+  readonly names: readonly string[];
+  /** The tensors whose `.data` is perturbed (and always restored exactly). */
+  readonly tensors: readonly Tensor[];
+  /** The scalar at the tensors' current values, computed without recording a tape. */
+  value(): number;
+}
+
+/** vᵀy over flat data. */
+export function project(y: Tensor, v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += y.data[i] * v[i];
+  return s;
+}
+
+/** Runs `fn` with x[k] set to `value`, then restores the original bits whatever happens. */
+export function withElement<T>(x: Float64Array, k: number, value: number, fn: () => T): T {
+  const orig = x[k];
+  x[k] = value;
+  try {
+    return fn();
+  } finally {
+    x[k] = orig;
+  }
+}
+
+/** Runs `fn` with x[lo..hi) moved by h·u, then restores the saved originals exactly. */
+export function withShift<T>(x: Float64Array, u: Float64Array, h: number, lo: number, hi: number, fn: () => T): T {
+  const saved = x.slice(lo, hi);
+  for (let i = lo; i < hi; i++) x[i] += h * u[i];
+  try {
+    return fn();
+  } finally {
+    x.set(saved, lo);
+  }
+}
+
+/** Runs `fn` with every tensor moved by h·d[t] (one direction per tensor), restoring them all. */
+export function withShiftAll<T>(tensors: readonly Tensor[], d: readonly Float64Array[], h: number, fn: () => T): T {
+  const saved = tensors.map((t) => t.data.slice());
+  try {
+    tensors.forEach((t, i) => {
+      for (let k = 0; k < t.size; k++) t.data[k] += h * d[i][k];
+    });
+    return fn();
+  } finally {
+    tensors.forEach((t, i) => t.data.set(saved[i]));
+  }
+}
+
+export function dot(a: Float64Array, b: Float64Array, lo = 0, hi = a.length): number {
+  let s = 0;
+  for (let i = lo; i < hi; i++) s += a[i] * b[i];
+  return s;
+}

@@ -1,0 +1,172 @@
+// Custom ops checked where they are called. The model's forward runs once under an op observer
+// that copies every custom op call's actual inputs and notes its call site; each call is then
+// checked on its own: the op's hand-written VJP against central differences of a random
+// projection of its output. A wrong backward is thus blamed on the op and the line that calls it,
+// not only on the parameters upstream of it.
+import { type OpObserver, grad, noGrad } from '../engine/autograd';
+import { definedOps } from '../engine/define';
+import { Rng } from '../engine/random';
+import { type OpDef, apply, vjpFor } from '../engine/registry';
+import { Tensor } from '../engine/tensor';
+import { Tally, type Tolerance, violation } from './compare';
+import { Differences } from './differences';
+import { type Objective, project } from './objective';
+import { type Strategy, checkTensor, randomNormal } from './strategies';
+import type { CheckOptions, OpCheck, TensorCheck } from './types';
+
+export interface CapturedCall {
+  def: OpDef<any>;
+  /** Copies of the inputs as they were at the call. */
+  inputs: Tensor[];
+  attrs: unknown;
+  site: string;
+  /** Which call of this op in the run (0-based). */
+  callIndex: number;
+}
+
+/** A loop may call an op thousands of times: keep the first calls, check a few per call site. */
+const MAX_CAPTURED_PER_OP = 256;
+const MAX_CHECKED_PER_SITE = 8;
+/**
+ * A full check of an op call costs two op forwards per input element, each O(size): quadratic.
+ * Above this many input elements a full-mode run checks the op with the fast drill-down instead.
+ */
+const OP_FULL_LIMIT = 1024;
+
+export function captureCustomCalls(into: CapturedCall[]): OpObserver {
+  const counts = new Map<OpDef<any>, number>();
+  return (op, inputs, _out, attrs) => {
+    if (op.family !== 'custom') return;
+    const callIndex = counts.get(op) ?? 0;
+    counts.set(op, callIndex + 1);
+    if (callIndex >= MAX_CAPTURED_PER_OP) return;
+    into.push({ def: op, inputs: inputs.map(copyOf), attrs, site: callSiteOf(op), callIndex });
+  };
+}
+
+/** The stack line of the user's call: the frame just outside the function defineOp returned. */
+function callSiteOf(op: OpDef<any>): string {
+  const custom = definedOps.find((o) => o.def === op);
+  if (!custom) return '';
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder, custom.fn);
+  const frame = holder.stack?.split('\n').find((l) => l.trim().startsWith('at '));
+  return frame?.trim() ?? custom.site;
+}
+
+function copyOf(x: Tensor): Tensor {
+  return new Tensor(x.data.slice(), x.shape.slice());
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export interface OpCallResult {
+  /** One check per differentiable input; `input` is its position in the call. */
+  inputs: (TensorCheck & { input: number })[];
+  error?: string;
+}
+
+export interface OpCheckSettings {
+  tol: Tolerance;
+  eps: number;
+  mode: 'full' | 'fast' | 'sampled';
+  samples: number;
+  paramBudget: number;
+  rng: Rng;
+}
+
+/**
+ * Checks one op application: its VJP against central differences of wᵀ op(xs) for a random w.
+ * Works for any registry entry, custom or built-in.
+ */
+export function checkOpCall(def: OpDef<any>, inputs: readonly Tensor[], attrs: unknown, s: OpCheckSettings): OpCallResult {
+  const xs = inputs.map(copyOf);
+  const noop = () => {};
+  const run = () => noGrad(() => def.forward(xs, attrs, noop));
+  let w: Float64Array;
+  let grads: Float64Array[];
+  try {
+    const y0 = run();
+    w = y0.size === 1 ? Float64Array.of(1) : randomNormal(y0.size, s.rng);
+    const leaves = xs.map((x) => new Tensor(x.data.slice(), x.shape.slice(), true));
+    const y = apply(def, leaves, attrs);
+    grads = grad(y, leaves, new Tensor(w, y.shape.slice())).map((g) => g.data);
+  } catch (e) {
+    return { inputs: [], error: message(e) };
+  }
+  // Integer inputs whose gradient is zero are indices or labels: perturbing them means nothing.
+  const which = xs.map((_, i) => i).filter((i) => vjpFor(def, i) && !(isWhole(xs[i]) && grads[i].every((g) => g === 0)));
+  const objective: Objective = {
+    names: which.map((i) => `x${i}`),
+    tensors: which.map((i) => xs[i]),
+    value: () => project(run(), w),
+  };
+  const total = which.reduce((n, i) => n + xs[i].size, 0);
+  const mode = s.mode === 'full' && total > Math.min(s.paramBudget, OP_FULL_LIMIT) ? 'fast' : s.mode;
+  const strategy: Strategy = { mode, tol: s.tol, rng: s.rng, samples: s.samples, fallbackLimit: s.paramBudget };
+  try {
+    const diff = new Differences(objective, s.eps, objective.value());
+    return {
+      inputs: which.map((i, t) => {
+        const tally = new Tally(`x${i}`, xs[i].shape, s.tol);
+        checkTensor(diff, t, [{ grad: grads[i], tally }], strategy);
+        return { ...tally.result(), input: i };
+      }),
+    };
+  } catch (e) {
+    return { inputs: [], error: message(e) };
+  }
+}
+
+function isWhole(x: Tensor): boolean {
+  return x.data.every((v) => Number.isInteger(v));
+}
+
+/** Checks the captured calls, one OpCheck per (op, call site), naming the worst call. */
+export function checkCustomOps(calls: readonly CapturedCall[], opts: CheckOptions, mode: 'full' | 'fast' | 'sampled'): OpCheck[] {
+  const groups = new Map<string, CapturedCall[]>();
+  for (const c of calls) {
+    const key = `${c.def.name}\u0000${c.site}`;
+    const list = groups.get(key) ?? [];
+    list.push(c);
+    groups.set(key, list);
+  }
+  const tol = { atol: opts.atol, rtol: opts.rtol };
+  const out: OpCheck[] = [];
+  let g = 0;
+  for (const list of groups.values()) {
+    const rng = new Rng(opts.seed + 1000 + g++);
+    const settings: OpCheckSettings = { tol, eps: opts.eps, mode, samples: opts.samples, paramBudget: opts.paramBudget, rng };
+    const check: OpCheck = { name: list[0].def.name, callIndex: list[0].callIndex, site: list[0].site, passed: true, maxAbsError: 0, maxRelError: 0, worst: null };
+    let worstScore = -1;
+    for (const call of list.slice(0, MAX_CHECKED_PER_SITE)) {
+      const r = checkOpCall(call.def, call.inputs, call.attrs, settings);
+      if (r.error !== undefined) {
+        if (check.error === undefined) {
+          check.error = `call ${call.callIndex}: ${r.error}`;
+          check.callIndex = call.callIndex;
+        }
+        check.passed = false;
+        worstScore = Infinity;
+        continue;
+      }
+      for (const t of r.inputs) {
+        check.passed &&= t.passed;
+        check.maxAbsError = Math.max(check.maxAbsError, t.maxAbsError);
+        check.maxRelError = Math.max(check.maxRelError, t.maxRelError);
+        if (t.error !== undefined && check.error === undefined) check.error = `call ${call.callIndex}, input ${t.input}: ${t.error}`;
+        if (!t.worst) continue;
+        const score = violation(t.worst.analytic, t.worst.numeric, tol);
+        if (score > worstScore) {
+          worstScore = score;
+          check.worst = { ...t.worst, input: t.input };
+          check.callIndex = call.callIndex;
+        }
+      }
+    }
+    out.push(check);
+  }
+  return out;
+}

@@ -1,0 +1,177 @@
+// The three ways to compare one tensor's gradient(s) with central differences:
+// full (every element), sampled (k random elements) and fast (one random direction, then a
+// drill-down by bisection to the element that makes the directional derivatives disagree).
+import { Rng } from '../engine/random';
+import type { Tally, Tolerance } from './compare';
+import type { Differences } from './differences';
+import { dot } from './objective';
+
+/** One analytic gradient for the tensor (autograd's or the hand-written one) and where its results go. */
+export interface GradientSet {
+  grad: Float64Array;
+  tally: Tally;
+}
+
+export interface Strategy {
+  mode: 'full' | 'fast' | 'sampled';
+  tol: Tolerance;
+  rng: Rng;
+  samples: number;
+  /** Above this many elements a fast check that cannot isolate its mismatch stops instead of checking them all. */
+  fallbackLimit: number;
+}
+
+/** Bisection stops at blocks this small and checks their elements one by one. */
+const LEAF = 8;
+/** Fresh probes after a drill-down lands on elements that pass (a kink, or errors spread thin). */
+const ROUNDS = 4;
+/** Round-off of a central difference is about ε·|f|/eps; this many times that is noise, not evidence. */
+const ROUNDOFF_FACTOR = 1e3;
+
+/**
+ * How far the directional derivatives may differ before the drill-down looks for a culprit. One
+ * element's error δ shows up as δ·uᵢ, and |uᵢ| ≈ 1/√n for a random unit u, so the element rule
+ * (atol + rtol·|n|) is scaled by 1/√n; otherwise an error in a small component would hide behind
+ * the large ones. The floor keeps round-off from raising false suspicions. A suspicion is settled
+ * element by element, so a tight allowance costs forwards, never a false verdict.
+ */
+function directionalAllowance(diff: Differences, numeric: number, moved: number, tol: Tolerance): number {
+  const roundoff = (ROUNDOFF_FACTOR * Number.EPSILON * (Math.abs(diff.f0) + 1)) / diff.eps;
+  return (tol.atol + tol.rtol * Math.abs(numeric)) / Math.sqrt(Math.max(moved, 1)) + roundoff;
+}
+
+function disagree(diff: Differences, a: number, n: number, moved: number, tol: Tolerance): boolean {
+  const d = Math.abs(a - n);
+  return !(d <= directionalAllowance(diff, n, moved, tol)); // NaN disagrees
+}
+
+export function checkTensor(diff: Differences, t: number, sets: GradientSet[], s: Strategy): void {
+  const n = diff.objective.tensors[t].size;
+  if (n === 0 || sets.length === 0) return;
+  if (s.mode === 'fast') {
+    checkFast(diff, t, sets, s);
+    return;
+  }
+  const indices = s.mode === 'full' ? range(0, n) : sampleIndices(n, s.samples, s.rng);
+  for (const k of indices) for (const set of sets) judgeInto(diff, t, k, set, s.tol);
+}
+
+/** Compares one element and records it; true when it failed. */
+function judgeInto(diff: Differences, t: number, k: number, set: GradientSet, tol: Tolerance): boolean {
+  const a = set.grad[k];
+  const r = diff.judge(t, k, a, tol);
+  set.tally.add(k, a, r.numeric, r.verdict, r.note);
+  return r.verdict === 'fail';
+}
+
+function checkFast(diff: Differences, t: number, sets: GradientSet[], s: Strategy): void {
+  const n = diff.objective.tensors[t].size;
+  const u = unitDirection(n, s.rng);
+  const numeric = diff.directional(t, u, 0, n, 'u');
+  for (const set of sets) {
+    const a = dot(set.grad, u);
+    const failed = disagree(diff, a, numeric, n, s.tol);
+    set.tally.addDirectional(a, numeric, failed);
+    if (failed) drillDown(diff, t, set, u, numeric, s);
+  }
+}
+
+/**
+ * The directional derivatives disagree: find the element responsible. Directional derivatives are
+ * linear in the direction, so the error of one half of the coordinates is the parent's error minus
+ * the other half's, and each bisection level costs two forwards.
+ */
+function drillDown(diff: Differences, t: number, set: GradientSet, u: Float64Array, numeric: number, s: Strategy): void {
+  const n = u.length;
+  const seen = new Set<number>();
+  let dir = u;
+  let tag = 'u';
+  let top = numeric;
+  for (let round = 0; round < ROUNDS; round++) {
+    const [lo, hi] = bisect(diff, t, set.grad, dir, tag, top);
+    let failed = false;
+    for (let k = lo; k < hi; k++) {
+      if (seen.has(k)) continue;
+      seen.add(k);
+      if (judgeInto(diff, t, k, set, s.tol)) failed = true;
+    }
+    if (failed) {
+      set.tally.forgiveDirectional(); // located: the element failures now carry the verdict
+      return;
+    }
+    // The block holds no failure: probe again with those coordinates taken out of the direction.
+    dir = dir.slice();
+    dir.fill(0, lo, hi);
+    tag = `u${round + 1}`;
+    top = diff.directional(t, dir, 0, n, tag);
+    if (!disagree(diff, dot(set.grad, dir), top, n - seen.size, s.tol)) {
+      set.tally.forgiveDirectional();
+      return;
+    }
+  }
+  if (n - seen.size > s.fallbackLimit) {
+    set.tally.error = `the directional derivatives disagree but the drill-down could not isolate one element; run a full check of this tensor`;
+    return;
+  }
+  // Errors spread too thin to bisect: settle it element by element; those verdicts replace the suspicion.
+  for (let k = 0; k < n; k++) if (!seen.has(k)) judgeInto(diff, t, k, set, s.tol);
+  set.tally.forgiveDirectional();
+}
+
+function bisect(diff: Differences, t: number, g: Float64Array, dir: Float64Array, tag: string, top: number): [number, number] {
+  let lo = 0;
+  let hi = dir.length;
+  let parentNumeric = top;
+  let parentAnalytic = dot(g, dir, lo, hi);
+  while (hi - lo > LEAF) {
+    const mid = (lo + hi) >>> 1;
+    const nLeft = diff.directional(t, dir, lo, mid, tag);
+    const aLeft = dot(g, dir, lo, mid);
+    const nRight = parentNumeric - nLeft;
+    const aRight = parentAnalytic - aLeft;
+    if (mismatch(aLeft, nLeft) >= mismatch(aRight, nRight)) {
+      hi = mid;
+      parentNumeric = nLeft;
+      parentAnalytic = aLeft;
+    } else {
+      lo = mid;
+      parentNumeric = nRight;
+      parentAnalytic = aRight;
+    }
+  }
+  return [lo, hi];
+}
+
+function mismatch(a: number, n: number): number {
+  const d = Math.abs(a - n);
+  return Number.isNaN(d) ? Infinity : d;
+}
+
+export function range(lo: number, hi: number): number[] {
+  return Array.from({ length: hi - lo }, (_, i) => lo + i);
+}
+
+/** k distinct indices in [0, n), ascending (a partial Fisher–Yates shuffle). */
+export function sampleIndices(n: number, k: number, rng: Rng): number[] {
+  if (k >= n) return range(0, n);
+  const idx = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = i + rng.int(n - i);
+    const tmp = idx[i];
+    idx[i] = idx[j];
+    idx[j] = tmp;
+  }
+  return Array.from(idx.subarray(0, k)).sort((a, b) => a - b);
+}
+
+export function randomNormal(n: number, rng: Rng): Float64Array {
+  return Float64Array.from({ length: n }, () => rng.normal());
+}
+
+/** A random direction of length 1. */
+export function unitDirection(n: number, rng: Rng): Float64Array {
+  const u = randomNormal(n, rng);
+  const norm = Math.sqrt(dot(u, u)) || 1;
+  for (let i = 0; i < n; i++) u[i] /= norm;
+  return u;
+}

@@ -1,0 +1,108 @@
+// The Taylor remainder slope (≈2 right, ≈1 wrong, undefined with a note for a linear loss) and
+// kinks: a difference stencil straddling relu or abs at 0 is reported as non-differentiable, not failed.
+import { strict as assert } from 'node:assert';
+import * as F from '../../../src/engine/F';
+import { randn, tensor } from '../../../src/engine/create';
+import { defineModel } from '../../../src/engine/define';
+import { checkModel } from '../../../src/gradcheck';
+import { BUG_FLAT, assertUnchanged, awayFromZero, logisticModel, snapshot, squareModel, squareOp } from './fixtures';
+
+describe('Taylor remainder test', () => {
+  it('gives a slope of about 2 for a right gradient', () => {
+    for (const model of [logisticModel(), squareModel(squareOp())]) {
+      const r = checkModel(model);
+      assert.ok(r.taylorSlope !== undefined && Math.abs(r.taylorSlope - 2) < 0.1, `slope ${r.taylorSlope}`);
+    }
+  });
+
+  it('gives a slope of about 1 for a wrong gradient, whatever the check mode', () => {
+    for (const mode of ['full', 'fast', 'sampled'] as const) {
+      const r = checkModel(squareModel(squareOp({ at: BUG_FLAT })), { mode });
+      assert.ok(r.taylorSlope !== undefined && Math.abs(r.taylorSlope - 1) < 0.1, `${mode}: slope ${r.taylorSlope}`);
+    }
+    const sign = checkModel(squareModel(squareOp({ sign: true })));
+    assert.ok(Math.abs(sign.taylorSlope! - 1) < 0.1, `slope ${sign.taylorSlope}`);
+  });
+
+  it('reports no slope, with a note, when the loss is linear (the remainder is round-off)', () => {
+    const x = randn([5], { seed: 1 });
+    const w = randn([5], { seed: 2 });
+    const r = checkModel(defineModel({ inputs: { x }, params: { w }, forward: (i, p) => F.sum(F.mul(i.x, p.w)) }));
+    assert.ok(r.passed);
+    assert.equal(r.taylorSlope, undefined);
+    assert.ok(r.notes?.some((n) => /Taylor test inconclusive/.test(n)), JSON.stringify(r.notes));
+  });
+});
+
+describe('non-differentiable points', () => {
+  /** L = Σ c ⊙ relu(x ⊙ w + b) with w[0,0] = 0 and b[0] = 0, so z[0,0] sits exactly on the kink. */
+  function reluOnKink() {
+    const x = awayFromZero([3, 4], 21);
+    const c = awayFromZero([3, 4], 22);
+    const w = awayFromZero([3, 4], 23);
+    const b = awayFromZero([4], 24);
+    w.data[0] = 0;
+    b.data[0] = 0;
+    return defineModel({ name: 'reluKink', inputs: { x, c }, params: { w, b }, forward: (i, p) => F.sum(F.mul(i.c, F.relu(F.add(F.mul(i.x, p.w), p.b)))) });
+  }
+
+  for (const mode of ['full', 'fast', 'sampled'] as const) {
+    it(`reports relu at exactly 0 as non-differentiable, not failed (${mode} mode)`, () => {
+      const model = reluOnKink();
+      const before = snapshot(model.spec.params);
+      const r = checkModel(model, { mode, samples: 100 });
+      assert.ok(r.passed, JSON.stringify(r.params));
+      // Fast mode's direction straddles the kink too; its drill-down must explain that, not fail.
+      for (const p of r.params) assert.ok(p.maxAbsError < 1e-7, `${p.name}: ${p.maxAbsError}`);
+      const w = r.params[0];
+      assert.deepEqual(w.nonDifferentiable?.index, [0, 0]);
+      assert.match(w.nonDifferentiable!.note, /not differentiable here: left slope .*, right slope /);
+      // One side's slope is 0 (relu off), the other c·x at [0,0] (relu on).
+      const { x, c } = model.spec.inputs;
+      const slopes = [0, Number((c.data[0] * x.data[0]).toPrecision(6))].map(String);
+      const [, left, right] = /left slope (\S+), right slope (\S+?)\s/.exec(w.nonDifferentiable!.note)!;
+      assert.deepEqual([left, right].sort(), slopes.sort());
+      assert.deepEqual(r.params[1].nonDifferentiable?.index, [0], 'b[0] moves z[0,0] across the kink too');
+      assertUnchanged(model.spec.params, before);
+    });
+  }
+
+  it('still fails a wrong gradient that is not explained by the kink', () => {
+    const w = tensor([0, 1.5, -0.7]);
+    // relu'(0) is 0, so the true gradient is [kink, 2, 0]; add a wrong term on element 1 via a model backward.
+    const model = defineModel({
+      inputs: {},
+      params: { w },
+      forward: (_, p) => F.sum(F.mul(F.relu(p.w), 2)),
+      backward: (_, p) => ({ w: tensor([0, 3, p.w.data[2] > 0 ? 2 : 0]) }),
+    });
+    const r = checkModel(model);
+    assert.ok(r.params[0].passed, 'autograd');
+    assert.deepEqual(r.params[0].nonDifferentiable?.index, [0]);
+    const m = r.manual![0];
+    assert.equal(m.passed, false);
+    assert.deepEqual(m.worst?.index, [1]);
+    assert.deepEqual(m.nonDifferentiable?.index, [0]);
+  });
+
+  it('flags a value outside the one-sided slopes at a kink as a failure', () => {
+    const w = tensor([0, 1]);
+    const model = defineModel({
+      inputs: {},
+      params: { w },
+      forward: (_, p) => F.sum(F.abs(p.w)),
+      backward: () => ({ w: tensor([5, 1]) }), // |w|'s one-sided slopes at 0 are -1 and 1: 5 is wrong
+    });
+    const m = checkModel(model).manual![0];
+    assert.equal(m.passed, false);
+    assert.deepEqual(m.worst?.index, [0]);
+  });
+
+  it('recognises a kink within eps of the point: a smaller step agrees', () => {
+    const w = tensor([4e-7, 1]);
+    const r = checkModel(defineModel({ inputs: {}, params: { w }, forward: (_, p) => F.sum(F.relu(p.w)) }));
+    assert.ok(r.passed, JSON.stringify(r.params));
+    assert.deepEqual(r.params[0].nonDifferentiable?.index, [0]);
+    assert.match(r.params[0].nonDifferentiable!.note, /straddles a kink within eps/);
+  });
+});
