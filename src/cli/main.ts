@@ -1,0 +1,133 @@
+// `gradlens`: check, grad and graph from the command line, on the same runner the extension uses.
+// It never prints an internal stack trace: errors are `file:line:col: sentence`; stacks only with
+// GRADLENS_DEBUG=1.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { type RunResult, runFile } from '../runner/index';
+import type { ModelCheckResult, ModelGradResult, ModelGraphResult } from '../shared/workerProtocol';
+import { type CliArgs, USAGE, UsageError, parseArgs } from './args';
+import { checkRows, displayPath, exitCodeOf, failureLines, fileJson, formatError, renderTable, where } from './report';
+
+declare const GRADLENS_VERSION: string | undefined;
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`gradlens: ${err.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (args.command === 'version') {
+    process.stdout.write(`${typeof GRADLENS_VERSION === 'string' ? GRADLENS_VERSION : versionFromPackage()}\n`);
+    return 0;
+  }
+
+  // Ctrl-C stops the workers cleanly instead of leaving them to the OS.
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+
+  const task = args.command;
+  // Files run a few at a time; results print in the order given.
+  const results = await mapLimited(args.files, Math.max(1, Math.min(os.availableParallelism(), 4)), (file) =>
+    runFile({
+      fileName: file,
+      task,
+      ...(args.model !== undefined ? { model: args.model } : {}),
+      options: args.options,
+      ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
+      ...(args.memoryMb !== undefined ? { memoryMb: args.memoryMb } : {}),
+      ...(args.workers !== undefined ? { workers: args.workers } : {}),
+      signal: abort.signal,
+    }),
+  );
+  const code = exitCodeOf(results);
+
+  if (args.json) {
+    const files = results.map((r, i) => fileJson(r, args.files[i]));
+    const doc = task === 'check' ? { files, passed: code === 0, exitCode: code } : { ...files[0], exitCode: code };
+    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    return code;
+  }
+  results.forEach((r, i) => printReadable(r, args.files[i]));
+  return code;
+}
+
+function printReadable(r: RunResult, shownAs: string): void {
+  const out = (s: string): boolean => process.stdout.write(`${s}\n`);
+  const err = (s: string): boolean => process.stderr.write(`${s}\n`);
+  if (r.output) err(r.output.replace(/\n$/, '').split('\n').map((l) => `[${shownAs}] ${l}`).join('\n'));
+  if (!r.ok) {
+    err(formatError(r.error, r.file));
+    return;
+  }
+  if (r.task === 'check') {
+    const models = r.models as ModelCheckResult[];
+    out(`${shownAs}`);
+    const rows = models.flatMap(checkRows);
+    if (rows.length) out(renderTable(rows));
+    for (const m of models) for (const line of failureLines(m, r.file)) (m.error ? err : out)(line);
+    const passed = models.filter((m) => m.passed).length;
+    out(`${passed} of ${models.length} model${models.length === 1 ? '' : 's'} passed.\n`);
+    return;
+  }
+  for (const m of r.models as Array<ModelGradResult | ModelGraphResult>) {
+    out(`${m.name} (${where(m.loc, r.file)})`);
+    if (m.error) err(`${where(m.error.line ? m.error : m.loc, r.file)}: ${m.error.message}`);
+    if ('params' in m && !m.error) {
+      out(`  loss ${m.loss}${m.lossShape.length ? ` (sum over shape [${m.lossShape.join(',')}])` : ''}`);
+      for (const p of m.params) out(`  d loss / d ${p.name}  [${p.shape.join(',')}]  ${preview(p.data)}`);
+    }
+    if ('graph' in m) {
+      for (const n of m.graph.nodes) {
+        const from = m.graph.edges.filter((e) => e.to === n.id).map((e) => e.from);
+        const label = n.op ? `${n.op}(${from.join(', ')})` : (n.name ?? '');
+        const at = n.loc ? `  ${displayPath(n.loc.file)}:${n.loc.line}:${n.loc.column}` : '';
+        out(`  ${n.id.padEnd(5)} ${n.kind.padEnd(12)} ${label.padEnd(28)} [${n.shape.join(',')}]${n.group ? `  in ${n.group}` : ''}${at}`);
+      }
+    }
+  }
+}
+
+function preview(data: readonly number[]): string {
+  const shown = data.slice(0, 6).map((x) => Number(x.toPrecision(6)));
+  return `${shown.join(' ')}${data.length > 6 ? ` … (${data.length} values)` : ''}`;
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
+
+function versionFromPackage(): string {
+  try {
+    return (require(path.join(__dirname, '..', 'package.json')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    // A bug in Gradlens itself: one sentence for the user, the stack only on request.
+    process.stderr.write(`gradlens: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    if (process.env.GRADLENS_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,165 @@
+// What the worker does with one request: evaluate the user's bundle against our engine, find its
+// models, and run the task (check, grad or graph) on each. Every failure becomes data.
+import * as vm from 'node:vm';
+import * as gradlens from '../index';
+import { grad } from '../engine/autograd';
+import { definedModels, definedOps, resetDefinitions } from '../engine/define';
+import { resetDefaultRng } from '../engine/random';
+import { currentScope } from '../engine/scope';
+import { Tensor } from '../engine/tensor';
+import { type OpCheck, defaultCheckOptions } from '../gradcheck/types';
+import type { SourceLocation } from '../shared/workerProtocol';
+import type { ModelCheckResult, ModelGradResult, ModelGraphResult, RunError, SplitPlan, WorkerReply, WorkerRequest } from '../shared/workerProtocol';
+import { checkModel } from './checker';
+import { errorFromThrown, located, sentence } from './errors';
+import { type NamedModel, nameModels } from './models';
+import { findNonFinite, noOutputMessage, preflight } from './preflight';
+import { restrictModel } from './slice';
+import { traceGraph } from './trace';
+import { BUNDLE_FILENAME, UserFrames } from './userFrames';
+
+export function execute(req: WorkerRequest): WorkerReply {
+  resetDefinitions();
+  resetDefaultRng();
+  const frames = new UserFrames(req.sourceMap);
+  let moduleExports: unknown;
+  try {
+    moduleExports = evaluate(req.code);
+  } catch (err) {
+    return { type: 'failed', error: errorFromThrown(err, frames) };
+  }
+  const all = nameModels(definedModels, moduleExports, req.text, frames);
+  const selected = req.model === undefined ? all : all.filter((m) => m.name === req.model || m.name === req.slice?.model);
+  if (all.length === 0) {
+    return { type: 'failed', error: { kind: 'no-model', message: 'This file defines no model: call defineModel({ inputs, params, forward }) to define one.', file: req.fileName, line: 1, column: 1 } };
+  }
+  if (selected.length === 0) {
+    const names = all.map((m) => m.name).join(', ');
+    return { type: 'failed', error: { kind: 'no-model', message: `There is no model named '${req.model}' in this file; it defines: ${names}.`, file: req.fileName, line: 1, column: 1 } };
+  }
+  switch (req.task) {
+    case 'grad':
+      return { type: 'done', task: 'grad', models: selected.map((m) => gradOf(m, frames)) };
+    case 'graph':
+      return { type: 'done', task: 'graph', models: selected.map((m) => graphOf(m, frames)) };
+    case 'check':
+      return runChecks(req, selected, frames);
+  }
+}
+
+/** Runs the CommonJS bundle with a `require` that hands it our own engine: one engine, one registry. */
+function evaluate(code: string): unknown {
+  const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {\n${code}\n})`, {
+    filename: BUNDLE_FILENAME,
+    lineOffset: -1, // the wrapper's first line is ours: bundle line 1 stays line 1 in stacks
+  }) as (e: unknown, r: (id: string) => unknown, m: { exports: unknown }, f: string, d: string) => void;
+  const module = { exports: {} as unknown };
+  const requireShim = (id: string): unknown => {
+    if (id === 'gradlens') return gradlens;
+    // bundle.ts rejects other imports, so reaching here means a dynamic require in user code.
+    throw new Error(`cannot require '${id}': a model file may use only 'gradlens' and its own relative files`);
+  };
+  wrapper(module.exports, requireShim, module, BUNDLE_FILENAME, '/');
+  return module.exports;
+}
+
+function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrames): WorkerReply {
+  const options = { ...defaultCheckOptions, ...(req.options ?? {}) };
+  const models: ModelCheckResult[] = [];
+  const split: SplitPlan[] = [];
+  for (const m of selected) {
+    resetDefaultRng();
+    const pre = preflight(m, frames);
+    if ('kind' in pre) {
+      models.push(failedCheck(m, pre, options.mode));
+      continue;
+    }
+    const params = Object.entries(m.model.spec.params).map(([name, t]) => ({ name, size: t.size }));
+    const total = params.reduce((s, p) => s + p.size, 0);
+    const full = options.mode === 'full' || (options.mode === 'auto' && total <= options.paramBudget);
+    if (!req.slice && req.splitAbove !== undefined && full && total > req.splitAbove && params.length > 1) {
+      split.push({ model: m.name, params });
+      // A placeholder the pool replaces with the merged report of its slices.
+      models.push({ name: m.name, ...(m.loc ? { loc: m.loc } : {}), passed: false, mode: 'full', loss: pre.loss.data.reduce((s, v) => s + v, 0), params: [], ops: [], deterministic: true });
+      continue;
+    }
+    try {
+      resetDefaultRng();
+      const target = req.slice ? restrictModel(m.model, req.slice.paramNames) : m.model;
+      const report = checkModel(target, req.slice ? { ...options, mode: 'full' } : options);
+      const { name: _name, error: checkerError, ...rest } = report;
+      models.push({
+        ...rest,
+        name: m.name,
+        ...(m.loc ? { loc: m.loc } : {}),
+        ...(checkerError ? { error: located('exception', sentence(checkerError), m.loc) } : {}),
+        ...(m.model.spec.backward && m.loc?.file === req.fileName ? backwardNear(req.text, m.loc) : {}),
+        ops: (req.slice && !req.slice.primary ? [] : report.ops).map((op: OpCheck) => {
+          const loc = frames.locate(op.site);
+          const def = definedOps.find((d) => d.name === op.name);
+          const definedAt = def ? frames.locate(def.site) : undefined;
+          return { ...op, ...(loc ? { loc } : {}), ...(definedAt ? { definedAt } : {}) };
+        }),
+      });
+    } catch (err) {
+      models.push(failedCheck(m, errorFromThrown(err, frames, m.loc), options.mode));
+    }
+  }
+  return { type: 'done', task: 'check', models, ...(split.length ? { split } : {}) };
+}
+
+function failedCheck(m: NamedModel, error: RunError, mode: string): ModelCheckResult {
+  return {
+    name: m.name,
+    ...(m.loc ? { loc: m.loc } : {}),
+    error,
+    passed: false,
+    mode: mode === 'auto' ? 'full' : (mode as ModelCheckResult['mode']),
+    loss: NaN,
+    params: [],
+    ops: [],
+    deterministic: false,
+  };
+}
+
+function gradOf(m: NamedModel, frames: UserFrames): ModelGradResult {
+  resetDefaultRng();
+  const pre = preflight(m, frames);
+  const base = { name: m.name, ...(m.loc ? { loc: m.loc } : {}) };
+  if ('kind' in pre) return { ...base, error: pre, loss: NaN, lossShape: [], params: [] };
+  const names = Object.keys(m.model.spec.params);
+  return {
+    ...base,
+    loss: pre.loss.data.reduce((s, v) => s + v, 0),
+    lossShape: [...pre.loss.shape],
+    params: pre.grads.map((g, i) => ({ name: names[i], shape: [...g.shape], data: Array.from(g.data) })),
+  };
+}
+
+function graphOf(m: NamedModel, frames: UserFrames): ModelGraphResult {
+  resetDefaultRng();
+  const { inputs, params } = m.model.spec;
+  for (const p of Object.values(params)) p.requireGrad();
+  const traced = traceGraph({ inputs, params, frames, scope: currentScope }, () => m.model.spec.forward(inputs, params));
+  const base = { name: m.name, ...(m.loc ? { loc: m.loc } : {}), graph: traced.graph };
+  if (traced.error !== undefined) return { ...base, error: errorFromThrown(traced.error, frames, m.loc) };
+  if (!(traced.value instanceof Tensor)) return { ...base, error: located('no-output', noOutputMessage(m, traced.value), m.loc) };
+  const bad = findNonFinite(traced.value);
+  // A graph with NaN is still worth drawing; the error says where the numbers went wrong.
+  if (bad !== undefined) return { ...base, error: located('nan', `The output of model '${m.name}' contains ${bad}.`, m.loc) };
+  return base;
+}
+
+/**
+ * Where the model's hand-written backward starts: the first `backward(` or `backward:` after the
+ * defineModel call. A plain look at the text; the parser gives exact ranges where it is used.
+ */
+function backwardNear(text: string, model: SourceLocation): { backwardLoc?: SourceLocation } {
+  const lines = text.split(/\r?\n/);
+  for (let i = model.line - 1; i < lines.length; i++) {
+    const m = /\bbackward\s*(?:\(|:|=)/.exec(lines[i]);
+    if (m) return { backwardLoc: { file: model.file, line: i + 1, column: m.index + 1 } };
+    if (i > model.line - 1 && /\bdefineModel\s*\(/.test(lines[i])) break; // the next model's
+  }
+  return {};
+}

@@ -1,0 +1,101 @@
+// The runner's API, shared by the CLI and the extension: one file (its text, saved or not) in,
+// plain results out. Bundling runs on esbuild's service, the file on a worker: the caller only awaits.
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { CheckOptions } from '../gradcheck/types';
+import type { ModelCheckResult, RunError, RunTask, TaskResults, WorkerRequest } from '../shared/workerProtocol';
+import { bundleModelFile } from './bundle';
+import { checkSplit } from './pool';
+import { runInWorker, timeoutError } from './spawn';
+
+export type { RunError, RunTask, SourceLocation, TracedGraph, ModelCheckResult, ModelGradResult, ModelGraphResult } from '../shared/workerProtocol';
+
+export interface RunFileOptions<T extends RunTask = RunTask> {
+  fileName: string;
+  /** The editor's text; read from disk when absent. */
+  text?: string;
+  task: T;
+  /** Run only the model with this name. */
+  model?: string;
+  options?: Partial<CheckOptions>;
+  /** Default 30 000 ms. */
+  timeoutMs?: number;
+  /** Old-generation heap of each worker, MB. Default 1024. */
+  memoryMb?: number;
+  signal?: AbortSignal;
+  /** Pool size for splitting large full checks. Default: one per core. 1 disables splitting. */
+  workers?: number;
+  /** A full check of more parameter elements than this is split across the pool. Default 2000. */
+  splitAbove?: number;
+  workerPath?: string;
+}
+
+export type RunResult<T extends RunTask = RunTask> =
+  | { ok: true; file: string; task: T; models: TaskResults[T]; output?: string }
+  | { ok: false; file: string; task: T; error: RunError; output?: string };
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MEMORY_MB = 1024;
+const MAX_OUTPUT = 64 * 1024;
+
+export async function runFile<T extends RunTask>(opts: RunFileOptions<T>): Promise<RunResult<T>> {
+  const file = path.resolve(opts.fileName);
+  const task = opts.task;
+  const started = Date.now();
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let output = '';
+  const collect = (s: string): void => {
+    if (output.length < MAX_OUTPUT) output += s.slice(0, MAX_OUTPUT - output.length);
+  };
+  const done = (r: { ok: true; models: TaskResults[T] } | { ok: false; error: RunError }): RunResult<T> =>
+    ({ file, task, ...r, ...(output ? { output } : {}) }) as RunResult<T>;
+
+  let text = opts.text;
+  if (text === undefined) {
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (err) {
+      return done({ ok: false, error: { kind: 'exception', message: `Cannot read the file: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (err as Error).message}.`, file } });
+    }
+  }
+  if (opts.signal?.aborted) return done({ ok: false, error: { kind: 'cancelled', message: 'The run was cancelled.' } });
+  const bundled = await bundleModelFile(file, text);
+  if (!bundled.ok) return done({ ok: false, error: bundled.error });
+
+  const workers = Math.max(1, opts.workers ?? os.availableParallelism());
+  const limits = () => ({
+    timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
+    limitMs: timeoutMs,
+    memoryMb: opts.memoryMb ?? DEFAULT_MEMORY_MB,
+    signal: opts.signal,
+    workerPath: opts.workerPath,
+    onOutput: collect,
+  });
+  const base = { type: 'run' as const, fileName: file, text, code: bundled.bundle.code, sourceMap: bundled.bundle.sourceMap, options: opts.options };
+  const request: WorkerRequest = {
+    ...base,
+    task,
+    ...(opts.model !== undefined ? { model: opts.model } : {}),
+    ...(task === 'check' && workers > 1 ? { splitAbove: opts.splitAbove ?? 2000 } : {}),
+  };
+  const reply = await runInWorker(request, limits());
+  if (reply.type === 'failed') return done({ ok: false, error: reply.error });
+  if (reply.task !== task) return done({ ok: false, error: { kind: 'internal', message: 'The worker answered a different task.' } });
+
+  let models = reply.models as TaskResults[T];
+  if (reply.split?.length) {
+    const checks = [...(models as ModelCheckResult[])];
+    for (const plan of reply.split) {
+      if (Date.now() - started >= timeoutMs) return done({ ok: false, error: timeoutError(timeoutMs) });
+      const i = checks.findIndex((m) => m.name === plan.model);
+      if (i < 0) continue;
+      checks[i] = await checkSplit(base, plan, checks[i], workers, limits(), opts.options ?? {});
+      // A whole-file failure (time, memory, cancel) in a slice stops the run like any other.
+      const fatal = checks[i].error;
+      if (fatal && ['timeout', 'memory', 'cancelled', 'internal'].includes(fatal.kind)) return done({ ok: false, error: fatal });
+    }
+    models = checks as TaskResults[T];
+  }
+  return done({ ok: true, models });
+}

@@ -1,0 +1,205 @@
+// The real `gradlens` command (node bin/gradlens.js → dist/cli.js → dist/worker.js), spawned on
+// fixture files, hostile files and the shipped examples: exit codes, the table, the JSON.
+import * as assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '../../..');
+const bin = path.join(root, 'bin/gradlens.js');
+const fx = (name: string): string => path.join('test/fixtures/runner', name);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function gradlens(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** No internal stack frames, in either stream. */
+function assertNoStack(r: Run): void {
+  assert.doesNotMatch(r.stdout + r.stderr, /^\s+at .*\(.*:\d+:\d+\)$/m);
+}
+
+function lineOf(file: string, needle: string): number {
+  return fs.readFileSync(path.join(root, file), 'utf8').split('\n').findIndex((l) => l.includes(needle)) + 1;
+}
+
+describe('gradlens CLI (spawned)', function () {
+  this.timeout(60_000);
+
+  before(() => {
+    if (!fs.existsSync(path.join(root, 'dist/cli.js')) || !fs.existsSync(path.join(root, 'dist/worker.js'))) {
+      execFileSync(process.execPath, ['esbuild.mjs'], { cwd: root });
+    }
+  });
+
+  it('check: a table with one row per parameter and hand-written backward, exit 0 when all pass', async () => {
+    const r = await gradlens('check', fx('three-models.ts'));
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    assert.match(lines[1], /^model\s+name\s+shape\s+max abs error\s+max rel error\s+worst index\s+analytic vs numeric\s+verdict$/);
+    // byVariable: L = u², u = 3 → both gradients are 6.
+    assert.ok(lines.some((l) => /^byVariable\s+u \(backward\)\s+\[1\]\s+0\s+0\s+\[0\]\s+6 vs 6\s+pass$/.test(l)), r.stdout);
+    assert.ok(lines.some((l) => /^quadratic\s+w\s+\[3\]\s/.test(l)));
+    assert.match(r.stdout, /3 of 3 models passed\./);
+  });
+
+  it('check: exit 1 on a wrong backward, naming the parameter, the line and the worst element', async () => {
+    const r = await gradlens('check', fx('wrong-backward.ts'));
+    assert.equal(r.code, 1);
+    const line = lineOf(fx('wrong-backward.ts'), 'backward:');
+    assert.match(r.stdout, new RegExp(`wrong-backward\\.ts:${line}:3: model 'cubic': the hand-written backward gives a wrong gradient for 'w'; worst element \\[1\\]: analytic 4 vs numeric 12`));
+    assert.match(r.stdout, /cubic\s+w \(backward\)\s+\[3\]\s+8\s+0\.6667\s+\[1\]\s+4 vs 12\s+FAIL/);
+  });
+
+  it('check --json: the documented document, with custom-op rows', async () => {
+    const r = await gradlens('check', fx('three-models.ts'), fx('custom-op-wrong.ts'), '--json');
+    assert.equal(r.code, 1, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.passed, false);
+    assert.equal(doc.exitCode, 1);
+    assert.deepEqual(doc.files.map((f: { file: string }) => f.file), [fx('three-models.ts'), fx('custom-op-wrong.ts')]);
+    const [good, bad] = doc.files;
+    assert.deepEqual(good.models.map((m: { name: string; passed: boolean }) => [m.name, m.passed]), [['quadratic', true], ['named', true], ['byVariable', true]]);
+    const q = good.models[0];
+    assert.equal(q.line, lineOf(fx('three-models.ts'), 'export const quadratic'));
+    assert.equal(q.mode, 'full');
+    assert.equal(q.loss, 14.25);
+    assert.deepEqual(Object.keys(q.params[0]).filter((k) => ['name', 'shape', 'passed', 'maxAbsError', 'maxRelError', 'worst'].includes(k)).sort(), ['maxAbsError', 'maxRelError', 'name', 'passed', 'shape', 'worst']);
+    assert.deepEqual(Object.keys(q.params[0].worst).sort(), ['analytic', 'index', 'numeric']);
+
+    // mySoftplus' backward is σ(x)/2 instead of σ(x): the op row fails by exactly half.
+    const [op] = bad.models[0].ops;
+    assert.equal(op.name, 'mySoftplus');
+    assert.equal(op.passed, false);
+    assert.equal(op.line, lineOf(fx('custom-op-wrong.ts'), 'softplus(F.mul'));
+    assert.equal(op.definedAt.line, lineOf(fx('custom-op-wrong.ts'), 'defineOp({'));
+    assert.ok(Math.abs(op.worst.analytic / op.worst.numeric - 0.5) < 1e-6);
+    assert.ok(Math.abs(op.maxRelError - 0.5) < 1e-6);
+  });
+
+  it('check --json stays valid JSON when the model file prints', async () => {
+    const r = await gradlens('check', fx('console-output.ts'), '--json');
+    assert.equal(r.code, 0);
+    const doc = JSON.parse(r.stdout);
+    assert.match(doc.files[0].output, /hello from the model file/);
+  });
+
+  it('grad --json: the loss and every parameter\'s gradient as { shape, data }', async () => {
+    const r = await gradlens('grad', fx('three-models.ts'), '--model', 'quadratic', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.file, fx('three-models.ts'));
+    assert.equal(doc.models.length, 1);
+    // L = Σ a·w², dL/dw = 2·a·w with a = [1,2,3], w = [0.5,-1,2].
+    assert.equal(doc.models[0].loss, 14.25);
+    assert.deepEqual(doc.models[0].params, [{ name: 'w', shape: [3], data: [1, -4, 12] }]);
+  });
+
+  it('graph --json: nodes with kinds, shapes and source lines; edges with shapes', async () => {
+    const r = await gradlens('graph', fx('three-models.ts'), '--model', 'named', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const { graph } = JSON.parse(r.stdout).models[0];
+    const line = lineOf(fx('three-models.ts'), 'F.sum(F.exp(v))');
+    assert.deepEqual(graph.nodes.map((n: { kind: string; op?: string; name?: string; shape: number[]; loc?: { line: number } }) => [n.kind, n.op ?? n.name, n.shape, n.loc?.line ?? null]), [
+      ['param', 'v', [2, 2], null],
+      ['intermediate', 'exp', [2, 2], line],
+      ['output', 'sum', [], line],
+    ]);
+    assert.deepEqual(graph.edges, [{ from: 'n0', to: 'n1', shape: [2, 2] }, { from: 'n1', to: 'n2', shape: [2, 2] }]);
+  });
+
+  describe('hostile files: exit 2 with file:line:col and no stack trace', () => {
+    it('an endless loop is stopped at --timeout', async () => {
+      const r = await gradlens('check', fx('endless-loop.ts'), '--timeout', '800');
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /endless-loop\.ts: Stopped at the time limit of 800 ms/);
+      assertNoStack(r);
+    });
+
+    it('a throw after TypeScript-only syntax', async () => {
+      const r = await gradlens('check', fx('ts-throw.ts'));
+      assert.equal(r.code, 2);
+      const text = fs.readFileSync(path.join(root, fx('ts-throw.ts')), 'utf8').split('\n');
+      const line = text.findIndex((l) => l.includes('new RangeError'));
+      assert.match(r.stderr, new RegExp(`ts-throw\\.ts:${line + 1}:${text[line].indexOf('new RangeError') + 1}: model 'thrower': RangeError: bad batch 1`));
+      assertNoStack(r);
+    });
+
+    it('a syntax error', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlens-cli-'));
+      const file = path.join(dir, 'broken.ts');
+      fs.writeFileSync(file, "import { F } from 'gradlens';\n\nexport const y = F.sum(1;\n");
+      try {
+        const r = await gradlens('check', file, '--json');
+        assert.equal(r.code, 2);
+        const { error } = JSON.parse(r.stdout).files[0];
+        assert.deepEqual([error.kind, error.line, error.column], ['syntax', 3, 25]);
+        const plain = await gradlens('check', file);
+        assert.match(plain.stderr, /broken\.ts:3:25: Syntax error: Expected "\)" but found ";"/);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('an unknown import, a NaN loss, a forward returning nothing, a shape mismatch', async () => {
+      const cases: [string, string, RegExp][] = [
+        ['unknown-import.ts', "'lodash'", /Cannot import 'lodash'/],
+        ['nan-loss.ts', 'log(z)', /contains NaN; it first appears in the output of log here/],
+        ['no-return.ts', 'defineModel(', /returned nothing/],
+        ['shape-mismatch.ts', 'matmul(X, W)', /matmul: shapes \[8,20\] and \[16,20\] do not align/],
+      ];
+      const runs = await Promise.all(cases.map(([file]) => gradlens('check', fx(file))));
+      runs.forEach((r, i) => {
+        const [file, needle, message] = cases[i];
+        assert.equal(r.code, 2, `${file}: ${r.stdout}${r.stderr}`);
+        const text = fs.readFileSync(path.join(root, fx(file)), 'utf8').split('\n');
+        const line = text.findIndex((l) => l.includes(needle));
+        assert.match(r.stderr, new RegExp(`${file.replace('.', '\\.')}:${line + 1}:\\d+: .*${message.source}`), r.stderr);
+        assertNoStack(r);
+      });
+    });
+
+    it('a missing file and usage mistakes', async () => {
+      const missing = await gradlens('check', 'no/such/file.ts');
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /no\/such\/file\.ts: Cannot read the file: it does not exist\./);
+      for (const args of [['check'], ['check', fx('wide.ts'), '--mode', 'slow'], ['check', fx('wide.ts'), '--eps', 'x'], ['frobnicate'], ['grad', 'a.ts', 'b.ts']]) {
+        const r = await gradlens(...args);
+        assert.equal(r.code, 2, args.join(' '));
+        assert.match(r.stderr, /^gradlens: .+\n\nUsage:/);
+      }
+      const help = await gradlens('--help');
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, /gradlens check <file\.\.\.>/);
+    });
+  });
+
+  it('every shipped example passes except buggy-backward.ts, which fails with exit 1 naming its mistake', async () => {
+    const examples = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.ts')).map((f) => `examples/${f}`);
+    const good = examples.filter((f) => !f.endsWith('buggy-backward.ts'));
+    const r = await gradlens('check', ...good, '--json');
+    const doc = JSON.parse(r.stdout);
+    for (const f of doc.files) {
+      assert.ok(!f.error, `${f.file}: ${f.error?.message}`);
+      for (const m of f.models) assert.ok(m.passed, `${f.file} model ${m.name} failed: ${JSON.stringify(m.error ?? m.params.filter((p: { passed: boolean }) => !p.passed))}`);
+    }
+    assert.equal(r.code, 0);
+
+    if (examples.some((f) => f.endsWith('buggy-backward.ts'))) {
+      const buggy = await gradlens('check', 'examples/buggy-backward.ts');
+      assert.equal(buggy.code, 1);
+      assert.match(buggy.stdout, /buggy-backward\.ts:\d+:\d+: .*wrong gradient for '\w+'; worst element \[[\d, ]+\]: analytic \S+ vs numeric \S+/);
+    }
+  });
+});

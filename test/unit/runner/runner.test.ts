@@ -1,0 +1,264 @@
+// The runner end to end with a REAL worker (dist/worker.js): bundling, naming, the three tasks,
+// the limits, cancellation, the pool, and user errors with source-mapped positions.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type RunResult, runFile } from '../../../src/runner/index';
+import type { ModelCheckResult, ModelGradResult, ModelGraphResult, RunError } from '../../../src/shared/workerProtocol';
+
+const root = path.resolve(__dirname, '../../..');
+const fixtures = path.join(root, 'test/fixtures/runner');
+const fixture = (name: string): string => path.join(fixtures, name);
+
+/** 1-based line and column of the first occurrence of `needle` in a fixture. */
+function positionOf(name: string, needle: string, from = 0): { line: number; column: number } {
+  const lines = fs.readFileSync(fixture(name), 'utf8').split('\n');
+  for (let i = from; i < lines.length; i++) {
+    const col = lines[i].indexOf(needle);
+    if (col >= 0) return { line: i + 1, column: col + 1 };
+  }
+  throw new Error(`'${needle}' not in ${name}`);
+}
+
+function ok<T extends RunResult>(r: T): Extract<T, { ok: true }> {
+  if (!r.ok) assert.fail(`expected success, got ${r.error.kind}: ${r.error.message}`);
+  return r as Extract<T, { ok: true }>;
+}
+
+function failed(r: RunResult): RunError {
+  if (r.ok) assert.fail('expected the run to fail');
+  return r.error;
+}
+
+function assertAt(err: RunError | undefined, file: string, pos: { line: number; column: number }): void {
+  assert.ok(err, 'expected an error');
+  assert.equal(err.file, fixture(file));
+  assert.equal(err.line, pos.line, `line of: ${err.message}`);
+  assert.equal(err.column, pos.column, `column of: ${err.message}`);
+  // A sentence for the user, never an internal stack trace.
+  assert.doesNotMatch(err.message, /\n\s+at /);
+}
+
+describe('runner (real worker)', function () {
+  this.timeout(30_000);
+
+  before(() => {
+    if (!fs.existsSync(path.join(root, 'dist/worker.js'))) execFileSync(process.execPath, ['esbuild.mjs'], { cwd: root });
+  });
+
+  describe('grad', () => {
+    it('returns the loss and the autograd gradient of every parameter, naming models three ways', async () => {
+      const r = ok(await runFile({ fileName: fixture('three-models.ts'), task: 'grad' }));
+      const models = r.models as ModelGradResult[];
+      assert.deepEqual(models.map((m) => m.name), ['quadratic', 'named', 'byVariable']);
+
+      // quadratic: L = Σ a·w², a = [1,2,3], w = [0.5,-1,2] → L = 0.25 + 2 + 12, dL/dw = 2·a·w.
+      const [q, n, b] = models;
+      assert.equal(q.loss, 1 * 0.25 + 2 * 1 + 3 * 4);
+      assert.deepEqual(q.params, [{ name: 'w', shape: [3], data: [2 * 1 * 0.5, 2 * 2 * -1, 2 * 3 * 2] }]);
+      // named: L = Σ exp(v), dL/dv = exp(v).
+      const v = [0, 1, -1, 0.5];
+      assert.ok(Math.abs(n.loss - v.reduce((s, x) => s + Math.exp(x), 0)) < 1e-12);
+      assert.deepEqual(n.params[0].shape, [2, 2]);
+      n.params[0].data.forEach((g, i) => assert.ok(Math.abs(g - Math.exp(v[i])) < 1e-12));
+      // byVariable: L = u², u = 3.
+      assert.equal(b.loss, 9);
+      assert.deepEqual(b.params[0].data, [6]);
+
+      // Each model's position is its defineModel call.
+      assert.equal(q.loc?.line, positionOf('three-models.ts', 'export const quadratic').line);
+      assert.equal(n.loc?.line, positionOf('three-models.ts', 'defineModel({', 10).line);
+      assert.equal(b.loc?.line, positionOf('three-models.ts', 'const byVariable').line);
+    });
+
+    it('runs the text it is given (an unsaved buffer), resolving relative imports from the file\'s folder', async () => {
+      const text = [
+        "import { defineModel, F, tensor } from 'gradlens';",
+        "import { square } from './lib/helpers';",
+        'export const unsaved = defineModel({ inputs: {}, params: { w: tensor([1, 2, 3]) }, forward: (_i, { w }) => F.sum(square(w)) });',
+      ].join('\n');
+      const r = ok(await runFile({ fileName: fixture('not-on-disk.ts'), text, task: 'grad' }));
+      const [m] = r.models as ModelGradResult[];
+      assert.equal(m.name, 'unsaved');
+      assert.equal(m.loss, 1 + 4 + 9);
+      assert.deepEqual(m.params[0].data, [2, 4, 6]);
+    });
+  });
+
+  describe('check', () => {
+    it('passes correct models and fails a wrong hand-written backward at its worst element', async () => {
+      const good = ok(await runFile({ fileName: fixture('three-models.ts'), task: 'check' }));
+      assert.ok((good.models as ModelCheckResult[]).every((m) => m.passed && !m.error));
+
+      const bad = ok(await runFile({ fileName: fixture('wrong-backward.ts'), task: 'check' }));
+      const [m] = bad.models as ModelCheckResult[];
+      assert.equal(m.passed, false);
+      assert.equal(m.params[0].passed, true, 'autograd itself is right');
+      const manual = m.manual?.[0];
+      assert.ok(manual && !manual.passed);
+      // w = [1, -2, 0.5]: backward gives w², the truth is 3w²; the worst gap is at index 1 (4 vs 12).
+      assert.deepEqual(manual.worst?.index, [1]);
+      assert.equal(manual.worst?.analytic, 4);
+      assert.ok(Math.abs((manual.worst?.numeric ?? 0) - 12) < 1e-5);
+      assert.equal(m.backwardLoc?.line, positionOf('wrong-backward.ts', 'backward:').line);
+    });
+
+    it('--model picks one model, and an unknown name lists the ones there are', async () => {
+      const r = ok(await runFile({ fileName: fixture('three-models.ts'), task: 'check', model: 'named' }));
+      assert.deepEqual(r.models.map((m) => m.name), ['named']);
+      const err = failed(await runFile({ fileName: fixture('three-models.ts'), task: 'check', model: 'nope' }));
+      assert.equal(err.kind, 'no-model');
+      assert.match(err.message, /no model named 'nope'.*quadratic, named, byVariable/);
+    });
+
+    it('keeps what the file prints out of the caller\'s stdout and returns it', async () => {
+      const r = ok(await runFile({ fileName: fixture('console-output.ts'), task: 'check' }));
+      assert.match(r.output ?? '', /hello from the model file/);
+    });
+  });
+
+  describe('graph', () => {
+    it('traces nodes, edges and each op\'s source position', async () => {
+      const r = ok(await runFile({ fileName: fixture('three-models.ts'), task: 'graph', model: 'quadratic' }));
+      const { graph } = (r.models as ModelGraphResult[])[0];
+      // F.sum(F.mul(a, F.mul(w, w))): a, w, w·w, a·(w·w), sum.
+      assert.deepEqual(graph.nodes.map((n) => [n.kind, n.name ?? n.op, n.shape]), [
+        ['input', 'a', [3]],
+        ['param', 'w', [3]],
+        ['intermediate', 'mul', [3]],
+        ['intermediate', 'mul', [3]],
+        ['output', 'sum', []],
+      ]);
+      assert.deepEqual(graph.edges.map((e) => [e.from, e.to]), [['n1', 'n2'], ['n1', 'n2'], ['n0', 'n3'], ['n2', 'n3'], ['n3', 'n4']]);
+      const line = positionOf('three-models.ts', 'F.sum(F.mul(a').line;
+      const text = fs.readFileSync(fixture('three-models.ts'), 'utf8').split('\n')[line - 1];
+      // Each op points at its own call on that line: sum, the outer mul, the inner mul.
+      assert.deepEqual(graph.nodes.slice(2).map((n) => [n.loc?.line, n.loc?.column]), [
+        [line, text.indexOf('mul(w, w)') + 1],
+        [line, text.indexOf('mul(a') + 1],
+        [line, text.indexOf('sum(') + 1],
+      ]);
+    });
+  });
+
+  describe('user errors come back as data at the user\'s position', () => {
+    it('a throw after TypeScript-only syntax maps through the source map to the right column', async () => {
+      const r = ok(await runFile({ fileName: fixture('ts-throw.ts'), task: 'check' }));
+      const err = (r.models as ModelCheckResult[])[0].error;
+      assert.equal(err?.kind, 'exception');
+      assert.equal(err?.message, 'RangeError: bad batch 1');
+      assertAt(err, 'ts-throw.ts', positionOf('ts-throw.ts', 'new RangeError'));
+      assert.match(err?.detail ?? '', /RangeError/, 'the stack is kept for logs');
+    });
+
+    it('a throw inside a relatively imported file points into that file', async () => {
+      const r = ok(await runFile({ fileName: fixture('relative-import.ts'), task: 'grad' }));
+      const err = (r.models as ModelGradResult[])[0].error;
+      assert.equal(err?.message, 'square needs at least 3 values');
+      assert.equal(err?.file, path.join(fixtures, 'lib/helpers.ts'));
+      assert.equal(err?.line, 5);
+    });
+
+    it('a shape mismatch names the op and the shapes at the user\'s call', async () => {
+      const r = ok(await runFile({ fileName: fixture('shape-mismatch.ts'), task: 'check' }));
+      const err = (r.models as ModelCheckResult[])[0].error;
+      assert.equal(err?.kind, 'shape');
+      assert.match(err?.message ?? '', /^matmul: shapes \[8,20\] and \[16,20\]/);
+      assertAt(err, 'shape-mismatch.ts', positionOf('shape-mismatch.ts', 'matmul(X, W)'));
+    });
+
+    it('NaN in the loss is traced to the op that produced it', async () => {
+      const r = ok(await runFile({ fileName: fixture('nan-loss.ts'), task: 'check' }));
+      const err = (r.models as ModelCheckResult[])[0].error;
+      assert.equal(err?.kind, 'nan');
+      // log(x·w) with x = [1, -2, 3]: index 1 is log(-2).
+      assert.match(err?.message ?? '', /contains NaN; it first appears in the output of log here \(NaN at index \[1\]\)/);
+      assertAt(err, 'nan-loss.ts', positionOf('nan-loss.ts', 'log(z)'));
+    });
+
+    it('a forward that returns nothing', async () => {
+      const r = ok(await runFile({ fileName: fixture('no-return.ts'), task: 'check' }));
+      const err = (r.models as ModelCheckResult[])[0].error;
+      assert.equal(err?.kind, 'no-output');
+      assert.match(err?.message ?? '', /returned nothing.*'return' missing/);
+      assert.equal(err?.line, positionOf('no-return.ts', 'defineModel(').line);
+    });
+
+    it('an unknown import, at the import', async () => {
+      const err = failed(await runFile({ fileName: fixture('unknown-import.ts'), task: 'check' }));
+      assert.equal(err.kind, 'import');
+      assert.match(err.message, /Cannot import 'lodash'/);
+      assertAt(err, 'unknown-import.ts', positionOf('unknown-import.ts', "'lodash'"));
+    });
+
+    it('a syntax error in an unsaved buffer, at its position', async () => {
+      const text = "import { F } from 'gradlens';\nexport const x = F.sum(1;\n";
+      const err = failed(await runFile({ fileName: fixture('broken-buffer.ts'), text, task: 'check' }));
+      assert.equal(err.kind, 'syntax');
+      assert.match(err.message, /^Syntax error: Expected "\)" but found ";"/);
+      assert.deepEqual([err.file, err.line, err.column], [fixture('broken-buffer.ts'), 2, 25]);
+    });
+
+    it('a file without models', async () => {
+      const err = failed(await runFile({ fileName: fixture('no-model.ts'), task: 'grad' }));
+      assert.equal(err.kind, 'no-model');
+    });
+  });
+
+  describe('limits', () => {
+    it('stops an endless loop at the time limit, without blocking the caller', async () => {
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 50);
+      const started = Date.now();
+      const err = failed(await runFile({ fileName: fixture('endless-loop.ts'), task: 'check', timeoutMs: 1500 }));
+      clearInterval(ticker);
+      const elapsed = Date.now() - started;
+      assert.equal(err.kind, 'timeout');
+      assert.match(err.message, /^Stopped at the time limit of 1\.5 s/);
+      assert.ok(elapsed >= 1400 && elapsed < 5000, `stopped after ${elapsed} ms`);
+      assert.ok(ticks >= 10, `the calling thread kept running (${ticks} ticks)`);
+    });
+
+    it('stops a file that allocates without end at the memory limit', async () => {
+      const err = failed(await runFile({ fileName: fixture('memory-hog.ts'), task: 'check', memoryMb: 64, timeoutMs: 20_000 }));
+      assert.equal(err.kind, 'memory');
+      assert.match(err.message, /memory limit of 64 MB/);
+    });
+
+    it('cancels mid-run when the signal aborts, and at once when it already has', async () => {
+      const controller = new AbortController();
+      const started = Date.now();
+      setTimeout(() => controller.abort(), 600);
+      const err = failed(await runFile({ fileName: fixture('endless-loop.ts'), task: 'check', signal: controller.signal }));
+      assert.equal(err.kind, 'cancelled');
+      assert.ok(Date.now() - started < 3000);
+
+      const before = failed(await runFile({ fileName: fixture('three-models.ts'), task: 'check', signal: AbortSignal.abort() }));
+      assert.equal(before.kind, 'cancelled');
+    });
+  });
+
+  describe('pool', () => {
+    it('splits a large full check across workers and merges it into the single-worker report', async () => {
+      const single = ok(await runFile({ fileName: fixture('wide.ts'), task: 'check', workers: 1, options: { mode: 'full' } }));
+      const pooled = ok(await runFile({ fileName: fixture('wide.ts'), task: 'check', workers: 3, splitAbove: 100, options: { mode: 'full' } }));
+      const [s] = single.models as ModelCheckResult[];
+      const [p] = pooled.models as ModelCheckResult[];
+      assert.equal(s.slices, undefined);
+      assert.equal(p.slices, 3, 'three workers shared the check');
+      assert.equal(p.passed, true);
+      assert.deepEqual(p.params, s.params);
+      assert.deepEqual(p.params.map((c) => [c.name, c.checked]), [['W1', 600], ['b1', 30], ['W2', 540], ['b2', 18]]);
+      assert.deepEqual([p.name, p.loc, p.loss, p.mode, p.ops, p.deterministic], [s.name, s.loc, s.loss, s.mode, s.ops, s.deterministic]);
+    });
+  });
+});
+
+describe('runner temp files', () => {
+  it('leaves nothing behind in the model\'s folder', () => {
+    // esbuild's outfile only anchors the source map; it must never be written.
+    assert.ok(!fs.existsSync(path.join(fixtures, '__gradlens_bundle__.js')));
+    assert.ok(!fs.existsSync(path.join(fixtures, '__gradlens_bundle__.js.map')));
+  });
+});
