@@ -14,10 +14,28 @@ step "type-check"
 npx tsc -p . --noEmit || status=1
 
 step "build"
-node esbuild.mjs || status=1
+npm run build --silent || status=1
+node test/integration/build.mjs || status=1
 
 step "unit tests"
 GRADLENS_SUITE=unit npx mocha 'test/unit/**/*.test.ts' || status=1
+
+# A real VS Code (code-server) runs the integration suites in its extension host. Each suite gets a
+# fresh copy of the examples as its workspace, so set-up steps (typings) never touch the repo.
+vscode_suite() {
+  local name=$1; shift
+  local ws; ws=$(mktemp -d)
+  cp -r examples/. "$ws/"
+  GRADLENS_RESULTS_DIR="$PWD/test-results" bash test/vscode/run-tests.sh --workspace "$ws" "$@" \
+    || { status=1; grep -q "^$name " "$GRADLENS_COUNTS" || echo "$name 0 1" >> "$GRADLENS_COUNTS"; }
+  rm -rf "$ws"
+}
+
+step "VS Code integration tests (code-server)"
+vscode_suite vscode --extension "$PWD" --tests "$PWD/out/test/integration/suite/index.js"
+
+step "VS Code integration tests in Restricted Mode"
+vscode_suite vscode-restricted --untrusted --extension "$PWD" --tests "$PWD/out/test/integration/restricted/index.js"
 
 passed=$(awk '{p+=$2} END {print p+0}' "$GRADLENS_COUNTS")
 failed=$(awk '{f+=$3} END {print f+0}' "$GRADLENS_COUNTS")

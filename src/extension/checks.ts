@@ -1,0 +1,130 @@
+// Runs gradient checks for a document: in a worker (the runner), never on the extension host's
+// thread. A run that lasts longer than a second shows progress with a Cancel button; every run can
+// be cancelled from the palette. Results feed diagnostics, CodeLens, the status bar and the panel.
+import * as vscode from 'vscode';
+import type { Ctx } from './ctx';
+import { readSettings } from './config';
+import { ParsedDocuments } from './documents';
+import { diagnosticsFor } from './providers/diagnostics';
+import type { StatusBar } from './statusBar';
+import { verdictText } from '../shared/verdict';
+import type { RunResult } from '../runner';
+
+type RunnerModule = typeof import('../runner');
+let runner: Promise<RunnerModule> | undefined;
+
+/** The runner (and esbuild with it) is loaded on the first check, not at activation. */
+export function loadRunner(): Promise<RunnerModule> {
+  runner ??= import('../runner');
+  return runner;
+}
+
+const PROGRESS_DELAY_MS = 1000;
+
+export class CheckController {
+  private readonly running = new Set<AbortController>();
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly parsed: ParsedDocuments,
+    private readonly status: StatusBar,
+  ) {}
+
+  get isRunning(): boolean {
+    return this.running.size > 0;
+  }
+
+  cancelAll(): number {
+    const n = this.running.size;
+    for (const a of this.running) a.abort();
+    return n;
+  }
+
+  /** Checks one model (by name) or every model of the document. Resolves when the results are in. */
+  async check(doc: vscode.TextDocument, model?: string): Promise<RunResult<'check'> | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      // Not awaited: the command returns at once, the message waits for the user.
+      void vscode.window
+        .showWarningMessage('Gradlens runs your model code to check gradients, so checks are off in Restricted Mode. Trust this workspace to run them.', 'Manage Workspace Trust')
+        .then((pick) => (pick ? vscode.commands.executeCommand('workbench.trust.manage') : undefined));
+      this.ctx.output.info(`check of ${doc.fileName} skipped: Restricted Mode`);
+      return undefined;
+    }
+    const settings = readSettings(doc.uri);
+    const label = model ?? doc.fileName.split(/[\\/]/).pop() ?? 'file';
+    const abort = new AbortController();
+    this.running.add(abort);
+    void vscode.commands.executeCommand('setContext', 'gradlens.checkRunning', true);
+    const stopSpinner = this.status.startRun(label);
+    const started = Date.now();
+    const version = doc.version;
+    this.ctx.output.info(`check ${doc.fileName}${model ? ` (model ${model})` : ''}: mode ${settings.check.mode}, eps ${settings.check.eps}, atol ${settings.check.atol}, rtol ${settings.check.rtol}`);
+
+    const run = (async () => {
+      const { runFile } = await loadRunner();
+      return runFile({
+        fileName: doc.fileName,
+        text: doc.getText(),
+        task: 'check',
+        model,
+        options: settings.check,
+        timeoutMs: settings.timeoutMs,
+        signal: abort.signal,
+      });
+    })();
+
+    // Only runs that outlast the delay get a notification; short ones just flash the spinner.
+    const timer = setTimeout(() => {
+      void vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Gradlens: checking gradients of ${label}`, cancellable: true },
+        (_progress, token) => {
+          token.onCancellationRequested(() => abort.abort());
+          return run.catch(() => undefined);
+        },
+      );
+    }, PROGRESS_DELAY_MS);
+
+    try {
+      const result = await run;
+      await this.publish(doc, version, result);
+      this.log(result, Date.now() - started);
+      return result;
+    } catch (err) {
+      this.ctx.output.error(`check failed inside Gradlens: ${(err as Error).stack ?? err}`);
+      void vscode.window.showErrorMessage(`Gradlens could not run the check: ${(err as Error).message}. See the Gradlens output for details.`);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+      this.running.delete(abort);
+      if (!this.running.size) void vscode.commands.executeCommand('setContext', 'gradlens.checkRunning', false);
+      stopSpinner();
+    }
+  }
+
+  private async publish(doc: vscode.TextDocument, version: number, result: RunResult<'check'>): Promise<void> {
+    if (!result.ok && result.error.kind === 'cancelled') {
+      this.ctx.output.info('check cancelled');
+      return;
+    }
+    // The user typed while it ran: its positions may no longer fit, so show nothing stale.
+    if (doc.version !== version || doc.isClosed) return;
+    const parse = await this.parsed.get(doc);
+    const reports = result.ok ? result.models : [];
+    const failure = result.ok ? undefined : result.error;
+    this.ctx.diagnostics.set(doc.uri, diagnosticsFor(doc, parse, reports, failure));
+    this.ctx.setResults({ uri: doc.uri.toString(), version, reports, failure, finishedAt: Date.now() });
+  }
+
+  private log(result: RunResult<'check'>, ms: number): void {
+    const out = this.ctx.output;
+    if (!result.ok) {
+      const e = result.error;
+      out.warn(`check did not run (${e.kind}) after ${ms} ms: ${e.message}${e.line ? ` at ${e.file}:${e.line}:${e.column}` : ''}`);
+      if (e.detail) out.debug(e.detail);
+    } else {
+      for (const m of result.models) out.info(`${m.name}: ${m.error ? `error: ${m.error.message}` : verdictText(m)} (${m.mode ?? '?'} mode)`);
+      out.info(`check finished in ${ms} ms`);
+    }
+    if (result.output) out.info(`model output:\n${result.output}`);
+  }
+}

@@ -1,0 +1,83 @@
+// Check results → Problems panel. Each diagnostic sits on the exact range of what is wrong:
+// a failing parameter on its entry in `params`, a failing custom op on its `backward`, a failing
+// hand-written model backward on it, a runtime error on its line.
+import * as vscode from 'vscode';
+import type { ModelInfo, ParseResult } from '../../parser';
+import type { ModelCheckResult, RunError } from '../../shared/workerProtocol';
+import { describeBlame, fmtIndex, fmtNum } from '../../shared/verdict';
+import { containsLoc, lineRangeAt, toRange } from '../ranges';
+
+const SOURCE = 'gradlens';
+
+export function diagnosticsFor(doc: vscode.TextDocument, parse: ParseResult, reports: readonly ModelCheckResult[], failure?: RunError): vscode.Diagnostic[] {
+  const out: vscode.Diagnostic[] = [];
+  if (failure) out.push(errorDiagnostic(doc, failure, parse));
+  for (const r of reports) {
+    const model = parse.models.find((m) => m.name === r.name || m.bindingName === r.name || m.exportNames.includes(r.name));
+    if (r.error) {
+      out.push(errorDiagnostic(doc, r.error, parse, model));
+      continue;
+    }
+    for (const p of r.params) {
+      if (p.passed || !p.worst) continue;
+      const d = new vscode.Diagnostic(
+        paramRange(doc, model, p.name),
+        `${r.name}: gradient of ${p.name} is wrong at ${p.name}${fmtIndex(p.worst.index)}: autograd ${fmtNum(p.worst.analytic)} vs numeric ${fmtNum(p.worst.numeric)} (max abs err ${fmtNum(p.maxAbsError)}, max rel err ${fmtNum(p.maxRelError)}).`,
+        vscode.DiagnosticSeverity.Error,
+      );
+      out.push(tag(d, 'param'));
+    }
+    for (const m of r.manual ?? []) {
+      if (m.passed || !m.worst) continue;
+      const range = model?.backward ? toRange(model.backward.nameRange) : r.backwardLoc ? lineRangeAt(doc, r.backwardLoc) : modelRange(doc, model);
+      const d = new vscode.Diagnostic(
+        range,
+        `${r.name}: hand-written backward is wrong for ${m.name}${fmtIndex(m.worst.index)}: backward gives ${fmtNum(m.worst.analytic)}, numeric ${fmtNum(m.worst.numeric)} (max abs err ${fmtNum(m.maxAbsError)}).`,
+        vscode.DiagnosticSeverity.Error,
+      );
+      out.push(tag(d, 'manual'));
+    }
+    for (const o of r.ops) {
+      if (o.passed || !o.worst) continue;
+      const info = parse.ops.find((op) => (o.definedAt && containsLoc(op.range, o.definedAt)) || op.name === o.name);
+      const range = info?.backward ? toRange(info.backward.nameRange) : o.definedAt ? lineRangeAt(doc, o.definedAt) : modelRange(doc, model);
+      const d = new vscode.Diagnostic(
+        range,
+        `custom op ${o.name}: backward is wrong (${describeBlame({ kind: 'op', name: o.name, index: o.worst.index, analytic: o.worst.analytic, numeric: o.worst.numeric, maxAbsError: o.maxAbsError, maxRelError: o.maxRelError })}, input ${o.worst.input}).`,
+        vscode.DiagnosticSeverity.Error,
+      );
+      if (o.loc) d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, lineRangeAt(doc, o.loc)), 'the call where the error is largest')];
+      out.push(tag(d, 'op'));
+    }
+  }
+  return out;
+}
+
+function tag(d: vscode.Diagnostic, code: string): vscode.Diagnostic {
+  d.source = SOURCE;
+  d.code = code;
+  return d;
+}
+
+function modelRange(doc: vscode.TextDocument, model: ModelInfo | undefined): vscode.Range {
+  return model ? toRange(model.calleeRange) : lineRangeAt(doc, { line: 1 });
+}
+
+/** The param's entry in a literal `params: {…}`; for `nn` names like `fc1.weight`, the `fc1` entry. */
+function paramRange(doc: vscode.TextDocument, model: ModelInfo | undefined, name: string): vscode.Range {
+  if (model?.params?.kind === 'literal') {
+    const entries = model.params.entries;
+    const exact = entries.find((e) => e.name === name) ?? entries.find((e) => e.name === name.split('.')[0]);
+    if (exact) return toRange(exact.nameRange);
+  }
+  if (model?.params) return toRange(model.params.range);
+  return modelRange(doc, model);
+}
+
+function errorDiagnostic(doc: vscode.TextDocument, err: RunError, parse: ParseResult, model?: ModelInfo): vscode.Diagnostic {
+  const inThisFile = !err.file || err.file === doc.fileName;
+  const range = err.line && inThisFile ? lineRangeAt(doc, err) : modelRange(doc, model ?? parse.models[0]);
+  const where = !inThisFile && err.file ? ` (in ${err.file}:${err.line ?? '?'}:${err.column ?? '?'})` : '';
+  const d = new vscode.Diagnostic(range, `${err.message}${where}`, err.kind === 'nan' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error);
+  return tag(d, err.kind);
+}

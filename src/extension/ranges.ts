@@ -1,0 +1,25 @@
+// Turns the plain positions of the parser and the runner into VS Code ranges. The core speaks in
+// 0-based parser positions and 1-based `file:line:col` locations; only this file knows vscode.Range.
+import * as vscode from 'vscode';
+import type { SourceRange } from '../parser';
+import type { SourceLocation } from '../shared/workerProtocol';
+
+export function toRange(r: SourceRange): vscode.Range {
+  return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+}
+
+export function containsLoc(r: SourceRange, loc: SourceLocation): boolean {
+  const line = loc.line - 1;
+  const ch = loc.column - 1;
+  const afterStart = line > r.start.line || (line === r.start.line && ch >= r.start.character);
+  const beforeEnd = line < r.end.line || (line === r.end.line && ch <= r.end.character);
+  return afterStart && beforeEnd;
+}
+
+/** The non-blank text of the line at a 1-based location: where a runtime error is shown. */
+export function lineRangeAt(doc: vscode.TextDocument, loc: { line?: number; column?: number }): vscode.Range {
+  const lineNo = Math.min(Math.max((loc.line ?? 1) - 1, 0), Math.max(doc.lineCount - 1, 0));
+  const line = doc.lineAt(lineNo);
+  if (line.isEmptyOrWhitespace) return line.range;
+  return new vscode.Range(lineNo, line.firstNonWhitespaceCharacterIndex, lineNo, line.range.end.character);
+}

@@ -1,0 +1,75 @@
+// One-glance verdicts for a model report, shared by the CodeLens, the status bar, diagnostics and
+// the CLI, so every surface words a result the same way.
+import type { OpCheck, TensorCheck } from '../gradcheck/types';
+
+/** What a verdict needs of a report: the checker's ModelReport and the runner's ModelCheckResult both fit. */
+export interface CheckedModel {
+  passed: boolean;
+  params: TensorCheck[];
+  manual?: TensorCheck[];
+  ops: OpCheck[];
+  error?: string | { message: string };
+}
+
+/** A short number: 3 significant digits, exponent form when very small or large. */
+export function fmtNum(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a < 1e-3 || a >= 1e5) return x.toExponential(0).replace('e+', 'e');
+  return String(Number(x.toPrecision(3)));
+}
+
+export function fmtIndex(index: readonly number[]): string {
+  return index.length ? `[${index.join(',')}]` : '';
+}
+
+export interface Blame {
+  /** What is wrong: a parameter, the hand-written backward of a parameter, or a custom op. */
+  kind: 'param' | 'manual' | 'op';
+  name: string;
+  index: number[];
+  analytic: number;
+  numeric: number;
+  maxAbsError: number;
+  maxRelError: number;
+}
+
+function fromTensor(kind: 'param' | 'manual', c: TensorCheck): Blame | null {
+  if (c.passed || !c.worst) return null;
+  return { kind, name: c.name, index: c.worst.index, analytic: c.worst.analytic, numeric: c.worst.numeric, maxAbsError: c.maxAbsError, maxRelError: c.maxRelError };
+}
+
+function fromOp(c: OpCheck): Blame | null {
+  if (c.passed || !c.worst) return null;
+  return { kind: 'op', name: c.name, index: c.worst.index, analytic: c.worst.analytic, numeric: c.worst.numeric, maxAbsError: c.maxAbsError, maxRelError: c.maxRelError };
+}
+
+/** Every failing item of a report, worst (largest absolute error) first. */
+export function blames(r: CheckedModel): Blame[] {
+  const all = [
+    ...r.ops.map(fromOp),
+    ...(r.manual ?? []).map((c) => fromTensor('manual', c)),
+    ...r.params.map((c) => fromTensor('param', c)),
+  ].filter((b): b is Blame => b !== null);
+  return all.sort((a, b) => b.maxAbsError - a.maxAbsError);
+}
+
+export function describeBlame(b: Blame): string {
+  const what = b.kind === 'op' ? `op ${b.name}` : b.kind === 'manual' ? `backward ${b.name}` : b.name;
+  return `${what}${fmtIndex(b.index)}: analytic ${fmtNum(b.analytic)} vs numeric ${fmtNum(b.numeric)}`;
+}
+
+/** The largest relative error over every check in the report. */
+export function maxRelError(r: CheckedModel): number {
+  const errs = [...r.params, ...(r.manual ?? []), ...r.ops].map((c) => c.maxRelError).filter(Number.isFinite);
+  return errs.length ? Math.max(...errs) : 0;
+}
+
+/** `✓ max rel err 3e-9` or `✗ W1[3,7]: analytic 0.12 vs numeric 0.31`. */
+export function verdictText(r: CheckedModel): string {
+  if (r.passed) return `✓ max rel err ${fmtNum(maxRelError(r))}`;
+  if (r.error) return `✗ ${typeof r.error === 'string' ? r.error : r.error.message}`;
+  const b = blames(r)[0];
+  return b ? `✗ ${describeBlame(b)}` : '✗ check failed';
+}

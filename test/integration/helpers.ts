@@ -1,0 +1,42 @@
+// Shared helpers for the suites that run inside a real VS Code.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { GradlensApi } from '../../src/extension/extension';
+
+export const EXTENSION_ID = 'gradlens.gradlens';
+
+export async function activateGradlens(): Promise<GradlensApi> {
+  const ext = vscode.extensions.getExtension<GradlensApi>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not installed`);
+  const api = await ext.activate();
+  assert.ok(api, 'activate() returned no API: activation failed');
+  return api;
+}
+
+export function workspaceFile(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the suite needs a workspace folder (the examples)');
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+export async function openFile(name: string): Promise<vscode.TextDocument> {
+  const doc = await vscode.workspace.openTextDocument(workspaceFile(name));
+  await vscode.window.showTextDocument(doc);
+  return doc;
+}
+
+/** Polls until `probe` returns a truthy value or the time is up. */
+export async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20000): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function codeLensTitles(uri: vscode.Uri): Promise<{ line: number; title: string }[]> {
+  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+  return lenses.filter((l) => l.command).map((l) => ({ line: l.range.start.line, title: l.command!.title }));
+}

@@ -1,0 +1,124 @@
+// The extension in a real VS Code: activation, the command table, CodeLens, a failing check's
+// diagnostic, cancellation, and typings. The workspace is a copy of examples/.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { activateGradlens, codeLensTitles, openFile, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
+
+const RESULTS_DIR = process.env.GRADLENS_RESULTS_DIR;
+
+describe('Gradlens in VS Code', function () {
+  this.timeout(120000);
+
+  it('activates on a TypeScript model file and reports its activation time', async () => {
+    await openFile('mlp.ts');
+    const api = await activateGradlens();
+    assert.equal(typeof api.activationMs, 'number');
+    assert.ok(api.activationMs > 0, 'activation time was measured');
+    if (RESULTS_DIR) fs.writeFileSync(path.join(RESULTS_DIR, 'activation.json'), JSON.stringify({ activationMs: api.activationMs }) + '\n');
+    console.log(`    activation took ${api.activationMs.toFixed(1)} ms`);
+  });
+
+  it('registers exactly the commands that package.json declares', async () => {
+    await activateGradlens();
+    const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { command: string }[] } };
+    const declared = manifest.contributes.commands.map((c) => c.command).sort();
+    const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('gradlens.')).sort();
+    assert.deepEqual(registered, declared);
+  });
+
+  it('shows "Check gradients" and "Show graph" CodeLens above the model in mlp.ts', async () => {
+    const doc = await openFile('mlp.ts');
+    const modelLine = doc.getText().split('\n').findIndex((l) => /defineModel\(/.test(l));
+    assert.ok(modelLine >= 0, 'mlp.ts has a defineModel call');
+    const titles = await waitFor(async () => {
+      const t = await codeLensTitles(doc.uri);
+      return t.length ? t : undefined;
+    }, 'CodeLens on mlp.ts');
+    const onModel = titles.filter((t) => t.line === modelLine).map((t) => t.title);
+    assert.ok(onModel.some((t) => t.includes('Check gradients')), `lenses: ${JSON.stringify(titles)}`);
+    assert.ok(onModel.some((t) => t.includes('Show graph')), `lenses: ${JSON.stringify(titles)}`);
+  });
+
+  it('Check Gradients on buggy-backward.ts puts an error on the line of the mistake', async () => {
+    const doc = await openFile('buggy-backward.ts');
+    const bugLine = doc.getText().split('\n').findIndex((l) => l.includes('// BUG'));
+    assert.ok(bugLine >= 0, 'the example marks its mistake with // BUG');
+    await vscode.commands.executeCommand('gradlens.checkGradients', doc.uri);
+    const diags = await waitFor(() => {
+      const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.source === 'gradlens');
+      return d.length ? d : undefined;
+    }, 'Gradlens diagnostics on buggy-backward.ts');
+    const w1 = diags.find((d) => d.message.includes('W1'));
+    assert.ok(w1, `a diagnostic names W1: ${diags.map((d) => d.message).join(' | ')}`);
+    assert.equal(w1.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(w1.range.start.line, bugLine, `diagnostic on line ${w1.range.start.line + 1}, the mistake is on line ${bugLine + 1}: ${w1.message}`);
+    assert.match(w1.message, /\[\d+,\d+\]/, 'the message names the worst element');
+    assert.match(w1.message, /numeric/, 'the message gives both values');
+    // The verdict CodeLens says the same in one glance.
+    const titles = await codeLensTitles(doc.uri);
+    assert.ok(titles.some((t) => t.title.startsWith('✗') && t.title.includes('W1')), `lenses: ${JSON.stringify(titles)}`);
+  });
+
+  it('clears its diagnostics when the file changes', async () => {
+    const doc = await openFile('buggy-backward.ts');
+    if (!vscode.languages.getDiagnostics(doc.uri).some((d) => d.source === 'gradlens')) {
+      await vscode.commands.executeCommand('gradlens.checkGradients', doc.uri);
+    }
+    const editor = await vscode.window.showTextDocument(doc);
+    await editor.edit((e) => e.insert(new vscode.Position(0, 0), '// edited\n'));
+    await waitFor(() => !vscode.languages.getDiagnostics(doc.uri).some((d) => d.source === 'gradlens'), 'diagnostics to clear');
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+
+  it('passes mlp.ts and shows the verdict in its CodeLens', async () => {
+    const doc = await openFile('mlp.ts');
+    const result = await vscode.commands.executeCommand<{ ok: boolean; models: { passed: boolean }[] }>('gradlens.checkGradients', doc.uri);
+    assert.ok(result?.ok, 'the check ran');
+    assert.ok(result.models.every((m) => m.passed), 'mlp passes');
+    assert.equal(vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'gradlens').length, 0);
+    const titles = await codeLensTitles(doc.uri);
+    assert.ok(titles.some((t) => /^✓ max rel err/.test(t.title)), `lenses: ${JSON.stringify(titles)}`);
+  });
+
+  it('cancels a long check', async () => {
+    const slow = [
+      "import { defineModel, F, randn } from 'gradlens';",
+      'export const slow = defineModel({',
+      '  inputs: { x: randn([4, 4], { seed: 1 }) },',
+      '  params: { w: randn([40, 40], { seed: 2 }) },',
+      '  forward({ x }, { w }) {',
+      '    let spin = 0;',
+      '    for (let i = 0; i < 3e7; i++) spin += i % 3;  // slow on purpose',
+      '    return F.add(F.sum(F.mul(w, w)), spin * 0);',
+      '  },',
+      '});',
+    ].join('\n');
+    const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: slow });
+    await vscode.window.showTextDocument(doc);
+    const started = Date.now();
+    const pending = vscode.commands.executeCommand<{ ok: boolean; error?: { kind: string } }>('gradlens.checkGradients', doc.uri);
+    await new Promise((r) => setTimeout(r, 1500));
+    const cancelled = await vscode.commands.executeCommand<number>('gradlens.cancelCheck');
+    assert.equal(cancelled, 1, 'one check was running');
+    const result = await pending;
+    assert.ok(result && !result.ok, 'the run did not complete');
+    assert.equal(result.error?.kind, 'cancelled');
+    assert.ok(Date.now() - started < 15000, 'cancellation stopped the worker promptly');
+    assert.equal(vscode.languages.getDiagnostics(doc.uri).length, 0, 'a cancelled run reports nothing');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('Set Up Typings makes imports from gradlens resolve', async () => {
+    const doc = await openFile('logreg.ts');
+    const unresolved = () => vscode.languages.getDiagnostics(doc.uri).some((d) => d.code === 2307 || (typeof d.code === 'object' && d.code.value === 2307));
+    await waitFor(unresolved, "TypeScript's 'Cannot find module gradlens' before set-up", 60000);
+    await vscode.commands.executeCommand('gradlens.setUpTypings');
+    assert.ok(fs.existsSync(workspaceFile('node_modules/gradlens/types/index.d.ts').fsPath), 'declarations installed');
+    assert.ok(fs.existsSync(workspaceFile('node_modules/gradlens/index.js').fsPath), 'runtime installed');
+    await waitFor(() => !unresolved(), 'the import to resolve', 60000);
+    const tsErrors = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'ts' && d.severity === vscode.DiagnosticSeverity.Error);
+    assert.deepEqual(tsErrors.map((d) => d.message), [], 'logreg.ts type-checks against the installed typings');
+  });
+});
