@@ -1,33 +1,36 @@
-// Parsed model files, cached per document version. The TypeScript compiler is heavy, so the parser
-// is loaded on first use, never during activation.
+// Parsed model files, cached per document version. Parsing runs in a worker thread that owns the
+// TypeScript compiler, so neither loading the compiler nor parsing a large file blocks the host.
 import * as vscode from 'vscode';
+import { ParserClient } from '../parser/client';
 import type { ParseResult } from '../parser';
 
-type ParserModule = typeof import('../parser');
+export class ParsedDocuments implements vscode.Disposable {
+  private readonly cache = new Map<string, { version: number; result: Promise<ParseResult> }>();
+  private readonly client: ParserClient;
 
-let parser: Promise<ParserModule> | undefined;
-
-function loadParser(): Promise<ParserModule> {
-  parser ??= import('../parser');
-  return parser;
-}
-
-export class ParsedDocuments {
-  private readonly cache = new Map<string, { version: number; result: ParseResult }>();
+  constructor(extensionUri: vscode.Uri) {
+    this.client = new ParserClient(vscode.Uri.joinPath(extensionUri, 'dist', 'parserWorker.js').fsPath);
+  }
 
   /** The parse of the document as the editor holds it now (unsaved edits included). */
-  async get(doc: vscode.TextDocument): Promise<ParseResult> {
+  get(doc: vscode.TextDocument): Promise<ParseResult> {
     const key = doc.uri.toString();
     const hit = this.cache.get(key);
     if (hit && hit.version === doc.version) return hit.result;
-    const { findModels } = await loadParser();
-    const result = findModels(doc.fileName, doc.getText());
+    const result = this.client.parse(doc.fileName, doc.getText());
+    // A failed parse is not cached: the next request tries again.
+    result.catch(() => this.cache.get(key)?.result === result && this.cache.delete(key));
     this.cache.set(key, { version: doc.version, result });
     return result;
   }
 
   forget(doc: vscode.TextDocument): void {
     this.cache.delete(doc.uri.toString());
+  }
+
+  dispose(): void {
+    this.cache.clear();
+    this.client.dispose();
   }
 }
 

@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): GradlensApi | undefi
   try {
     ctx = new Ctx(context);
     const c = ctx;
-    const parsed = new ParsedDocuments();
+    const parsed = c.own(new ParsedDocuments(context.extensionUri));
     const status = new StatusBar(c);
     const checks = new CheckController(c, parsed, status);
     const panel = createPanelOpener(c, parsed);
