@@ -34,6 +34,14 @@ export interface WorstElement {
   numeric: number;
 }
 
+/** Where a hand-written backward first goes wrong, found by replaying it against true adjoints. */
+export interface Blame {
+  /** The user's call site of the blamed op, a stack line; the runner maps it to file:line:col. */
+  site: string;
+  /** What is wrong there, in a sentence or three (which inputs are right, a hint). */
+  message: string;
+}
+
 export interface TensorCheck {
   /** Parameter name (or `x0`, `x1` … for a custom op's inputs). */
   name: string;
@@ -50,6 +58,8 @@ export interface TensorCheck {
   error?: string;
   /** Fast mode: the directional derivative (vᵀJ)·u from the gradient and vᵀ(Ju) from differences. */
   directional?: { analytic: number; numeric: number };
+  /** Manual gradients only: the op call in the user's backward where the mistake first shows. */
+  blame?: Blame;
 }
 
 export interface OpCheck {

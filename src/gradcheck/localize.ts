@@ -1,0 +1,338 @@
+// Finds the line of the mistake in a hand-written backward. The checker already knows WHICH
+// parameter's manual gradient is wrong; this says WHERE it went wrong.
+//
+// The user's backward is run once more with an op observer that keeps every op application and
+// the user's call site. Known-good values come from autograd on the forward: every forward value
+// (inputs, params, intermediates) and the true adjoint ∂L/∂t of every intermediate and parameter.
+// A backward tensor is verified when its values equal a known-good tensor up to a rearrangement
+// (sorted values compared), so a transposed or reshaped right adjoint counts as right. From the
+// wrong returned gradient we walk back through unverified tensors; the first op of that region
+// that takes a verified adjoint and gives an unverified result is blamed. Cost: one traced
+// forward, one autograd backward, one traced run of the user's backward.
+import { type OpObserver, grad, isGradEnabled, noGrad, withOpObserver } from '../engine/autograd';
+import { unbroadcast } from '../engine/broadcast';
+import type { ModelSpec } from '../engine/define';
+import { type OpDef, vjpFor } from '../engine/registry';
+import { Tensor } from '../engine/tensor';
+import type { Blame, ModelReport } from './types';
+
+interface OpRecord {
+  op: OpDef<any>;
+  inputs: readonly Tensor[];
+  out: Tensor;
+  /** Stack line of the user's call ('' in the forward trace, which needs none). */
+  site: string;
+  /** Execution order. */
+  index: number;
+}
+
+/** A backward with a loop may call ops without end: past this, localizing is not worth it. */
+const MAX_RECORDS = 20000;
+/** Values equal up to this fraction of the tensor's largest magnitude (rounding differs by route). */
+const MATCH_RTOL = 1e-7;
+
+/** Sets `blame` on every failing manual gradient it can explain. Never throws: it only adds. */
+export function localizeManualMistakes(spec: ModelSpec, report: ModelReport): void {
+  const manual = report.manual;
+  if (!manual || !spec.backward || report.projected || !report.deterministic || !isGradEnabled()) return;
+  // Only where autograd itself passed: its adjoints are the truth we compare against.
+  const autogradPassed = new Set(report.params.filter((c) => c.passed).map((c) => c.name));
+  const targets = manual.filter((c) => !c.passed && c.error === undefined && autogradPassed.has(c.name));
+  if (targets.length === 0) return;
+  const params = Object.values(spec.params);
+  const flags = params.map((p) => p.requiresGrad);
+  params.forEach((p) => (p.requiresGrad = true));
+  try {
+    const known = knownGoodValues(spec);
+    if (!known) return;
+    const records: OpRecord[] = [];
+    const returned = withOpObserver(recorder(records, true), () => spec.backward!(spec.inputs, spec.params));
+    if (records.length >= MAX_RECORDS || typeof returned !== 'object' || returned === null) return;
+    const byOut = new Map(records.map((r) => [r.out.id, r]));
+    for (const check of targets) {
+      const g = (returned as Record<string, unknown>)[check.name];
+      const truth = known.paramGrads.get(check.name);
+      if (!(g instanceof Tensor) || !truth || g.size !== truth.size) continue;
+      const blame = blameFor(check.name, g, truth, byOut, known.set);
+      if (blame) check.blame = blame;
+    }
+  } catch {
+    // A backward that throws the second time, or anything unexpected: the report stays as it was.
+  } finally {
+    params.forEach((p, i) => (p.requiresGrad = flags[i]));
+  }
+}
+
+function recorder(into: OpRecord[], withSites: boolean): OpObserver {
+  return function observe(op, inputs, out) {
+    if (into.length >= MAX_RECORDS) return;
+    into.push({ op, inputs, out, site: withSites ? userSite(observe) : '', index: into.length });
+  };
+}
+
+/**
+ * The user's frame for the op being recorded: the first stack frame outside the engine. The
+ * engine's directory is that of the frame just above the observer (the tape's recordOp): src/engine
+ * when run from source, the bundle's folder when bundled; the user's code is elsewhere.
+ */
+function userSite(observer: Function): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 40;
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder, observer);
+  Error.stackTraceLimit = limit;
+  const frames = (holder.stack ?? '').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('at '));
+  const fileOf = (frame: string) => /\(?([^()\s]+):\d+:\d+\)?$/.exec(frame)?.[1];
+  const engineFile = frames.length ? fileOf(frames[0]) : undefined;
+  if (!engineFile) return '';
+  const engineDir = engineFile.slice(0, engineFile.lastIndexOf('/') + 1);
+  const user = frames.find((f) => {
+    const file = fileOf(f);
+    return file !== undefined && !file.startsWith(engineDir) && !file.startsWith('node:');
+  });
+  return user ?? '';
+}
+
+// ---- Known-good values -------------------------------------------------------------------------
+
+interface Known {
+  label: string;
+  kind: 'value' | 'adjoint';
+  shape: readonly number[];
+  sorted: Float64Array;
+  scale: number;
+  /** The forward op whose output this is the value or adjoint of. */
+  of?: OpRecord;
+}
+
+interface Match {
+  known: Known;
+  /** Same shape and same order, not just the same values rearranged. */
+  exact: boolean;
+}
+
+class KnownSet {
+  private readonly bySize = new Map<number, { known: Known; data: Float64Array }[]>();
+  private readonly cache = new Map<number, Match | null>();
+
+  add(label: string, kind: Known['kind'], t: Tensor, of?: OpRecord): void {
+    const scale = maxAbs(t.data);
+    if (!(scale > 0) || !Number.isFinite(scale)) return; // zeros would vouch for any forgotten term
+    const list = this.bySize.get(t.size) ?? [];
+    list.push({ known: { label, kind, shape: t.shape, sorted: t.data.slice().sort(), scale, of }, data: t.data });
+    this.bySize.set(t.size, list);
+  }
+
+  /** The best known-good tensor t equals: an adjoint before a plain value, in order before rearranged. */
+  match(t: Tensor): Match | undefined {
+    const hit = this.cache.get(t.id);
+    if (hit !== undefined) return hit ?? undefined;
+    let best: Match | undefined;
+    let bestRank = -1;
+    const list = this.bySize.get(t.size) ?? [];
+    let sorted: Float64Array | undefined;
+    for (const { known, data } of list) {
+      const tol = MATCH_RTOL * known.scale;
+      const exact = sameShape(known.shape, t.shape) && close(data, t.data, tol);
+      if (!exact) {
+        sorted ??= t.data.slice().sort();
+        if (!close(known.sorted, sorted, tol)) continue;
+      }
+      const rank = (known.kind === 'adjoint' ? 2 : 0) + (exact ? 1 : 0);
+      if (rank > bestRank) [best, bestRank] = [{ known, exact }, rank];
+    }
+    this.cache.set(t.id, best ?? null);
+    return best;
+  }
+}
+
+interface KnownGood {
+  set: KnownSet;
+  paramGrads: Map<string, Tensor>;
+}
+
+/** Traces the forward and takes autograd's adjoint of every intermediate, parameter and edge. */
+function knownGoodValues(spec: ModelSpec): KnownGood | undefined {
+  const fwd: OpRecord[] = [];
+  const loss = withOpObserver(recorder(fwd, false), () => spec.forward(spec.inputs, spec.params));
+  if (!(loss instanceof Tensor) || loss.size !== 1 || fwd.length >= MAX_RECORDS) return undefined;
+  const set = new KnownSet();
+  const names = Object.keys(spec.params);
+  const params = names.map((n) => spec.params[n]);
+  for (const [name, t] of Object.entries(spec.inputs)) set.add(name, 'value', t);
+  names.forEach((n, i) => set.add(n, 'value', params[i]));
+
+  const labels = forwardLabels(fwd);
+  const differentiable = fwd.filter((r) => r.out.requiresGrad && r.out !== loss);
+  const adjoints = grad(loss, [...differentiable.map((r) => r.out), ...params]);
+  const adjointOf = new Map(differentiable.map((r, i) => [r.out.id, adjoints[i]]));
+  const paramGrads = new Map(names.map((n, i) => [n, adjoints[differentiable.length + i]]));
+  fwd.forEach((r) => set.add(`the forward's ${labels.get(r)} output`, 'value', r.out, r));
+  differentiable.forEach((r) => set.add(`∂L/∂(${labels.get(r)} output)`, 'adjoint', adjointOf.get(r.out.id)!, r));
+  paramGrads.forEach((g, n) => set.add(`∂L/∂${n}`, 'adjoint', g));
+  const nameOf = new Map<number, string>(names.map((n, i) => [params[i].id, n]));
+  fwd.forEach((r) => nameOf.set(r.out.id, `${labels.get(r)} output`));
+  addEdgePartials(fwd, adjointOf, labels, nameOf, set);
+  return { set, paramGrads };
+}
+
+/**
+ * A tensor used twice gets its adjoint in parts (a residual's two branches); each part is
+ * right on its own, so each is known-good too: the VJP along that one edge.
+ */
+function addEdgePartials(fwd: OpRecord[], adjointOf: Map<number, Tensor>, labels: Map<OpRecord, string>, nameOf: Map<number, string>, set: KnownSet): void {
+  const uses = new Map<number, number>();
+  for (const r of fwd) for (const x of r.inputs) uses.set(x.id, (uses.get(x.id) ?? 0) + 1);
+  noGrad(() => {
+    for (const r of fwd) {
+      const dy = adjointOf.get(r.out.id);
+      const node = r.out.node;
+      if (!dy || !node) continue;
+      r.inputs.forEach((x, i) => {
+        const vjp = vjpFor(r.op, i);
+        if (!vjp || !x.requiresGrad || (uses.get(x.id) ?? 0) < 2) return;
+        const part = unbroadcast(vjp(dy, { inputs: node.inputs, out: r.out, saved: node.saved, attrs: node.attrs, index: i }), x.shape);
+        set.add(`the part of ∂L/∂(${nameOf.get(x.id) ?? 'an input'}) that flows back through the ${labels.get(r)}`, 'adjoint', part);
+      });
+    }
+  });
+}
+
+/** "sigmoid", or "2nd matmul" when the forward calls an op more than once. */
+function forwardLabels(fwd: OpRecord[]): Map<OpRecord, string> {
+  const total = new Map<string, number>();
+  for (const r of fwd) total.set(r.op.name, (total.get(r.op.name) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  const labels = new Map<OpRecord, string>();
+  for (const r of fwd) {
+    const k = (seen.get(r.op.name) ?? 0) + 1;
+    seen.set(r.op.name, k);
+    labels.set(r, total.get(r.op.name)! > 1 ? `${ordinal(k)} ${r.op.name}` : r.op.name);
+  }
+  return labels;
+}
+
+// ---- The walk ----------------------------------------------------------------------------------
+
+function blameFor(param: string, g: Tensor, truth: Tensor, byOut: Map<number, OpRecord>, known: KnownSet): Blame | undefined {
+  const root = byOut.get(g.id);
+  // A gradient made without ops (plain loops into tensor()) has no op line to point at; one that
+  // equals the truth here failed for another reason (a kink, noise), which is not a slip.
+  if (!root || close(truth.data, g.data, MATCH_RTOL * maxAbs(truth.data))) return undefined;
+
+  // The unverified region: the wrong gradient and every unverified op result feeding it.
+  const region = new Set<OpRecord>([root]);
+  const stack = [root];
+  while (stack.length) {
+    for (const x of stack.pop()!.inputs) {
+      const r = byOut.get(x.id);
+      if (r && !region.has(r) && !known.match(x)) {
+        region.add(r);
+        stack.push(r);
+      }
+    }
+  }
+  const producer = (x: Tensor) => byOut.get(x.id);
+  const inRegion = (x: Tensor) => {
+    const r = producer(x);
+    return r !== undefined && region.has(r);
+  };
+  const earliest = (rs: OpRecord[]) => rs.reduce<OpRecord | undefined>((a, r) => (!a || r.index < a.index ? r : a), undefined);
+  // Where a right adjoint turns wrong. Failing that, the chain is wrong from its very start.
+  const takesAdjoint = [...region].filter((r) => r.inputs.some((x) => !inRegion(x) && known.match(x)?.known.kind === 'adjoint'));
+  const blamed = earliest(takesAdjoint) ?? earliest([...region].filter((r) => !r.inputs.some(inRegion)))!;
+  if (!blamed.site) return undefined; // no user frame on the stack: nothing to point at
+  return { site: blamed.site, message: explain(param, blamed, blamed === root, takesAdjoint.length > 0, producer, inRegion, known) };
+}
+
+/** Plain-text derivatives of the elementwise ops a hand-written backward must differentiate through. */
+const DERIVATIVES: Record<string, string> = {
+  sigmoid: 'σ(z)(1 − σ(z))',
+  tanh: '1 − tanh²(z)',
+  relu: 'the step 1[z > 0]',
+  leakyRelu: '1 for z > 0 and the slope below',
+  gelu: "GELU's derivative",
+  softplus: 'σ(z)',
+  logSigmoid: '1 − σ(z)',
+  exp: 'exp(z)',
+  log: '1/z',
+  sqrt: '1/(2√z)',
+  abs: 'sign(z)',
+  softmax: 'p ⊙ (g − Σ p ⊙ g)',
+  logSoftmax: 'g − p Σ g',
+};
+
+function explain(
+  param: string,
+  blamed: OpRecord,
+  isRoot: boolean,
+  anchored: boolean,
+  producer: (x: Tensor) => OpRecord | undefined,
+  inRegion: (x: Tensor) => boolean,
+  known: KnownSet,
+): string {
+  const op = blamed.op.name;
+  const right: string[] = [];
+  const unchecked: string[] = [];
+  for (const x of blamed.inputs) {
+    const m = known.match(x);
+    if (inRegion(x)) unchecked.push(`the result of a ${producer(x)!.op.name} call`);
+    else if (m) right.push(m.exact ? m.known.label : `${m.known.label}, rearranged`);
+    else right.push(x.size === 1 ? `the constant ${x.data[0]}` : 'a tensor made without ops');
+  }
+  const rightPart = right.length ? `its input${right.length > 1 ? 's' : ''} (${right.join('; ')}) ${right.length > 1 ? 'are' : 'is'} right` : '';
+  const parts: string[] = [];
+  if (!anchored) {
+    parts.push(`No value on the way to the gradient of ${param} matches a true adjoint, so it is wrong from the start of its chain; this ${op} call is the first step that matches nothing${rightPart ? `: ${rightPart}` : ''}.`);
+  } else if (isRoot) {
+    parts.push(`The gradient of ${param} is wrong as this ${op} call returns it: ${rightPart}, its result is not.`);
+  } else {
+    parts.push(`The gradient of ${param} first goes wrong at this ${op} call: ${rightPart}, its result matches no true adjoint.`);
+  }
+  if (unchecked.length) parts.push(`Its other input (${unchecked.join('; ')}) could not be checked against anything and may hold the mistake.`);
+  const hint = derivativeHint(blamed, known);
+  if (hint) parts.push(hint);
+  return parts.join(' ');
+}
+
+/**
+ * ∂L/∂(σ output) going into the blamed call suggests the backward did not pass through σ:
+ * its derivative was left out, or only partly applied.
+ */
+function derivativeHint(blamed: OpRecord, known: KnownSet): string | undefined {
+  for (const x of blamed.inputs) {
+    const m = known.match(x);
+    const fwd = m?.known.of;
+    if (m?.known.kind !== 'adjoint' || !fwd || !(fwd.op.name in DERIVATIVES) || fwd.inputs[0]?.size !== fwd.out.size) continue;
+    const name = fwd.op.name;
+    const d = DERIVATIVES[name];
+    if (blamed.out.size === fwd.out.size) {
+      return `Hint: ${m.known.label} goes in and the result has the shape of the ${name}'s input: was the ${name}'s derivative ${d} applied in full?`;
+    }
+    return `Hint: ${m.known.label} arrives here without the ${name}'s derivative ${d}; a plain alias such as \`const dz = da;\` records no op, so the slip may be on an earlier line that passes it along.`;
+  }
+  return undefined;
+}
+
+// ---- Small helpers -----------------------------------------------------------------------------
+
+function maxAbs(a: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+function close(a: Float64Array, b: Float64Array, tol: number): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i] - b[i]) <= tol)) return false;
+  return true;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function ordinal(k: number): string {
+  const suffix = k % 100 >= 11 && k % 100 <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][k % 10] ?? 'th';
+  return `${k}${suffix}`;
+}

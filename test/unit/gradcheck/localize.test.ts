@@ -1,0 +1,202 @@
+// Localizing the mistake in a hand-written backward: the checker finds which manual gradient is
+// wrong, then the localizer names the op call (its stack line) where it first goes wrong. The
+// expected lines are found independently, by the BUG marker comments in the model sources.
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as F from '../../../src/engine/F';
+import { randint, randn, tensor } from '../../../src/engine/create';
+import { type Model, defineModel } from '../../../src/engine/define';
+import { Tensor } from '../../../src/engine/tensor';
+import { checkModel } from '../../../src/gradcheck';
+import { localizeManualMistakes } from '../../../src/gradcheck/localize';
+import type { ModelReport } from '../../../src/gradcheck/types';
+
+const examplesDir = path.resolve(__dirname, '../../../examples');
+
+/** A full check, then the localizer on its failures: what the checker does for a manual backward. */
+function checkAndLocalize(model: Model): ModelReport {
+  const report = checkModel(model, { mode: 'full' });
+  localizeManualMistakes(model.spec, report);
+  return report;
+}
+
+/** 1-based line of the one line of `file` holding `marker`. */
+function lineOf(file: string, marker: string): number {
+  const hits = readFileSync(file, 'utf8').split('\n').flatMap((l, i) => (l.includes(marker) ? [i + 1] : []));
+  assert.equal(hits.length, 1, `marker ${marker} must occur once in ${file}`);
+  return hits[0];
+}
+
+/** The file and line of a stack line such as `at backward (/x/y.ts:12:7)`. */
+function fileAndLine(site: string): { file: string; line: number } {
+  const m = /\(?([^()\s]+):(\d+):\d+\)?$/.exec(site);
+  assert.ok(m, `not a stack line: '${site}'`);
+  return { file: m[1], line: Number(m[2]) };
+}
+
+function blameOf(report: ModelReport, param: string) {
+  const check = report.manual?.find((c) => c.name === param);
+  assert.ok(check, `no manual check for ${param}`);
+  return check;
+}
+
+// Markers are written as ['BUG', tag].join(':') in lookups, so only the fixture line holds them.
+const marker = (tag: string) => ['BUG', tag].join(':');
+
+/** The MLP of examples/mlp.ts with a backward whose dz2 and dz1 lines can be swapped for slips. */
+function mlpWith(slip: 'alias' | 'noMeanDivision' | 'signInFactor'): Model {
+  const [batch, features, hidden, classes] = [8, 5, 4, 3];
+  const oneHot = (labels: Tensor) => tensor(Array.from(labels.data, (c) => Array.from({ length: classes }, (_, j) => (j === c ? 1 : 0))));
+  return defineModel({
+    inputs: { X: randn([batch, features], { seed: 1 }), y: randint([batch], classes, { seed: 3 }) },
+    params: { W1: randn([hidden, features], { seed: 4, scale: 0.5 }), W2: randn([classes, hidden], { seed: 5, scale: 0.5 }) },
+    forward: ({ X, y }, { W1, W2 }) => F.crossEntropy(F.matmul(F.sigmoid(F.matmul(X, F.transpose(W1))), F.transpose(W2)), y),
+    backward: ({ X, y }, { W1, W2 }) => {
+      const a1 = F.sigmoid(F.matmul(X, F.transpose(W1)));
+      const z2 = F.matmul(a1, F.transpose(W2));
+      const dz2 =
+        slip === 'noMeanDivision'
+          ? F.sub(F.softmax(z2), oneHot(y)) // BUG:mean — the loss is a mean: /batch is missing
+          : F.div(F.sub(F.softmax(z2), oneHot(y)), batch);
+      const dW2 = F.matmul(F.transpose(dz2), a1);
+      const da1 = F.matmul(dz2, W2);
+      let dz1: Tensor;
+      if (slip === 'alias') {
+        dz1 = da1; // the slip itself records no op
+      } else if (slip === 'signInFactor') {
+        const dsig = F.mul(a1, F.sub(a1, 1)); // a1(a1 − 1): the sign of σ' is flipped here
+        dz1 = F.mul(da1, dsig); // BUG:factor — where the wrong factor meets the right adjoint
+      } else {
+        dz1 = F.mul(da1, F.mul(a1, F.sub(1, a1)));
+      }
+      const dW1 = F.matmul(F.transpose(dz1), X); // BUG:alias — first op that uses the alias
+      return { W1: dW1, W2: dW2 };
+    },
+  });
+}
+
+/** Square matrices, so a forgotten transpose still has the right shape: only its values are wrong. */
+function squareModel(forgetTranspose: boolean): Model {
+  const n = 3;
+  return defineModel({
+    inputs: { X: randn([n, n], { seed: 11 }), T: randn([n, n], { seed: 12 }) },
+    params: { W1: randn([n, n], { seed: 13, scale: 0.7 }), W2: randn([n, n], { seed: 14, scale: 0.7 }) },
+    forward: ({ X, T }, { W1, W2 }) => F.mul(0.5, F.sum(F.pow(F.sub(F.matmul(F.tanh(F.matmul(X, W1)), W2), T), 2))),
+    backward: ({ X, T }, { W1, W2 }) => {
+      const a1 = F.tanh(F.matmul(X, W1));
+      const dz2 = F.sub(F.matmul(a1, W2), T);
+      const dW2 = F.matmul(F.transpose(a1), dz2);
+      const dz1 = F.mul(F.matmul(dz2, F.transpose(W2)), F.sub(1, F.mul(a1, a1)));
+      const dW1 = forgetTranspose
+        ? F.matmul(X, dz1) // BUG:transpose — should be Xᵀ·dz1
+        : F.matmul(F.transpose(X), dz1);
+      return { W1: dW1, W2: dW2 };
+    },
+  });
+}
+
+/** A residual block, h used twice: ∂L/∂h arrives in two parts, each right on its own. */
+function residualModel(): Model {
+  return defineModel({
+    inputs: { x: randn([4, 3], { seed: 21 }) },
+    params: { W: randn([3, 3], { seed: 22, scale: 0.6 }), V: randn([3, 3], { seed: 23, scale: 0.6 }) },
+    forward: ({ x }, { W, V }) => {
+      const h = F.tanh(F.matmul(x, W));
+      const o = F.add(h, F.matmul(h, V));
+      return F.mul(0.5, F.sum(F.mul(o, o)));
+    },
+    backward: ({ x }, { W, V }) => {
+      const h = F.tanh(F.matmul(x, W));
+      const o = F.add(h, F.matmul(h, V));
+      const dV = F.matmul(F.transpose(h), o);
+      const dhBranch = F.matmul(o, F.transpose(V)); // the part through h·V: right
+      const dh = F.sub(o, dhBranch); // BUG:residual — the two parts must be added
+      const dW = F.matmul(F.transpose(x), F.mul(dh, F.sub(1, F.mul(h, h))));
+      return { W: dW, V: dV };
+    },
+  });
+}
+
+describe('localizing a mistake in a hand-written backward', function () {
+  this.timeout(30000);
+
+  it('examples/buggy-backward.ts: blames the BUG line, names the right inputs and hints at σ(1 − σ)', () => {
+    const file = path.join(examplesDir, 'buggy-backward.ts');
+    const { buggyMlp } = require(file) as { buggyMlp: Model };
+    const report = checkAndLocalize(buggyMlp);
+    const w1 = blameOf(report, 'W1');
+    assert.equal(w1.passed, false);
+    assert.ok(w1.blame, 'the failing W1 gets a blame');
+    const site = fileAndLine(w1.blame.site);
+    assert.equal(site.file, file);
+    assert.equal(site.line, lineOf(file, '// BUG:'));
+    assert.match(w1.blame.message, /first goes wrong at this mul call/);
+    assert.match(w1.blame.message, /∂L\/∂\(sigmoid output\)/);
+    assert.match(w1.blame.message, /σ\(z\)\(1 − σ\(z\)\)/);
+    // W2's manual gradient is right: nothing to blame.
+    assert.equal(blameOf(report, 'W2').passed, true);
+    assert.equal(blameOf(report, 'W2').blame, undefined);
+  });
+
+  it('a forgotten transpose with square matrices: blames the line that returns the gradient', () => {
+    const report = checkAndLocalize(squareModel(true));
+    const w1 = blameOf(report, 'W1');
+    assert.equal(w1.passed, false, 'Xᵀ·dz1 and X·dz1 differ');
+    assert.equal(blameOf(report, 'W2').passed, true);
+    assert.ok(w1.blame);
+    assert.deepEqual(fileAndLine(w1.blame.site), { file: __filename, line: lineOf(__filename, marker('transpose')) });
+    assert.match(w1.blame.message, /wrong as this matmul call returns it/);
+    assert.match(w1.blame.message, /\bX\b/);
+    assert.doesNotMatch(w1.blame.message, /Hint/, 'no activation is involved');
+  });
+
+  it('a correct backward: the check passes and, even when asked, nothing is blamed', () => {
+    for (const model of [squareModel(false), (require(path.join(examplesDir, 'mlp.ts')) as { mlp: Model }).mlp]) {
+      const report = checkAndLocalize(model);
+      assert.ok(report.passed);
+      assert.ok(report.manual?.every((c) => c.blame === undefined));
+      // Pretend every manual gradient failed: the localizer still finds each equal to the truth.
+      report.manual!.forEach((c) => (c.passed = false));
+      localizeManualMistakes(model.spec, report);
+      assert.ok(report.manual!.every((c) => c.blame === undefined), JSON.stringify(report.manual!.map((c) => c.blame)));
+    }
+  });
+
+  it('a plain alias (dz1 = da1) records no op: the first op using it is blamed, and the message says so', () => {
+    const report = checkAndLocalize(mlpWith('alias'));
+    const { blame } = blameOf(report, 'W1');
+    assert.ok(blame);
+    assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('alias')));
+    assert.match(blame.message, /∂L\/∂\(sigmoid output\), rearranged/, 'the transposed adjoint is recognised');
+    assert.match(blame.message, /plain alias/);
+  });
+
+  it('an adjoint wrong from its start (a mean without /batch): blames its first unverified step, for both parameters', () => {
+    const report = checkAndLocalize(mlpWith('noMeanDivision'));
+    for (const name of ['W1', 'W2']) {
+      const { passed, blame } = blameOf(report, name);
+      assert.equal(passed, false, name);
+      assert.ok(blame, name);
+      assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('mean')), name);
+      assert.match(blame.message, /wrong from the start/);
+    }
+  });
+
+  it('a wrong local factor on its own line: blames where it meets the right adjoint, and says the factor is unchecked', () => {
+    const report = checkAndLocalize(mlpWith('signInFactor'));
+    const { blame } = blameOf(report, 'W1');
+    assert.ok(blame);
+    assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('factor')));
+    assert.match(blame.message, /could not be checked/);
+  });
+
+  it('a residual: a right partial adjoint (one branch of ∂L/∂h) is not blamed; the wrong combination is', () => {
+    const report = checkAndLocalize(residualModel());
+    assert.equal(blameOf(report, 'V').passed, true);
+    const { blame } = blameOf(report, 'W');
+    assert.ok(blame);
+    assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('residual')));
+    assert.match(blame.message, /the part of ∂L\/∂\(tanh output\) that flows back through the 2nd matmul/);
+  });
+});
