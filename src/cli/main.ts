@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { type RunResult, runFile } from '../runner/index';
 import type { ModelCheckResult, ModelGradResult, ModelGraphResult } from '../shared/workerProtocol';
 import { type CliArgs, USAGE, UsageError, parseArgs } from './args';
-import { checkRows, displayPath, exitCodeOf, failureLines, fileJson, formatError, renderTable, where } from './report';
+import { checkRows, closingLine, displayPath, exitCodeOf, failureLines, fileJson, formatError, modelLine, renderTable, summarize, where } from './report';
 
 declare const GRADLENS_VERSION: string | undefined;
 
@@ -50,11 +50,13 @@ async function main(argv: readonly string[]): Promise<number> {
 
   if (args.json) {
     const files = results.map((r, i) => fileJson(r, args.files[i]));
-    const doc = task === 'check' ? { files, passed: code === 0, exitCode: code } : { ...files[0], exitCode: code };
+    const doc = task === 'check' ? { files, passed: code === 0, exitCode: code, summary: summarize(results, args.files) } : { ...files[0], exitCode: code };
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return code;
   }
   results.forEach((r, i) => printReadable(r, args.files[i]));
+  // One verdict across every file, last, where a long run's reader looks first.
+  if (task === 'check') process.stdout.write(`${closingLine(summarize(results, args.files))}\n`);
   return code;
 }
 
@@ -71,6 +73,10 @@ function printReadable(r: RunResult, shownAs: string): void {
     out(`${shownAs}`);
     const rows = models.flatMap(checkRows);
     if (rows.length) out(renderTable(rows));
+    for (const m of models) {
+      const line = modelLine(m);
+      if (line) out(line);
+    }
     for (const m of models) for (const line of failureLines(m, r.file)) (m.error ? err : out)(line);
     const passed = models.filter((m) => m.passed).length;
     out(`${passed} of ${models.length} model${models.length === 1 ? '' : 's'} passed.\n`);

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { TensorCheck } from '../gradcheck/types';
 import type { RunResult } from '../runner/index';
-import type { ModelCheckResult, OpCheckResult, RunError, SourceLocation, TracedGraph } from '../shared/workerProtocol';
+import type { ManualCheckResult, ModelCheckResult, OpCheckResult, RunError, SourceLocation, TracedGraph } from '../shared/workerProtocol';
 
 export function displayPath(file: string, cwd = process.cwd()): string {
   const rel = path.relative(cwd, file);
@@ -34,6 +34,12 @@ function tensorJson(c: TensorCheck): Record<string, unknown> {
   return { ...c };
 }
 
+/** A hand-written backward's row: the located mistake replaces the internal stack line. */
+function manualJson(c: ManualCheckResult): Record<string, unknown> {
+  const { blame, blameLoc, ...rest } = c;
+  return { ...rest, ...(blame ? { blame: { message: blame.message, ...locJson(blameLoc) } } : {}) };
+}
+
 function opJson(op: OpCheckResult): Record<string, unknown> {
   const { site: _site, loc, definedAt, ...rest } = op;
   return { ...rest, ...locJson(loc), ...(definedAt ? { definedAt: locJson(definedAt) } : {}) };
@@ -47,7 +53,7 @@ function modelCheckJson(m: ModelCheckResult): Record<string, unknown> {
     ...rest,
     ...(error ? { error: errorJson(error) } : {}),
     params: params.map(tensorJson),
-    ...(manual ? { manual: manual.map(tensorJson) } : {}),
+    ...(manual ? { manual: manual.map(manualJson) } : {}),
     ...(backwardLoc ? { backward: locJson(backwardLoc) } : {}),
     ops: ops.map(opJson),
   };
@@ -145,12 +151,13 @@ export function failureLines(m: ModelCheckResult, file: string): string[] {
     return [`${where(m.error.line ? m.error : m.loc, file)}: ${prefix}${m.error.message}`];
   }
   const worst = (c: { worst: { index: number[]; analytic: number; numeric: number } | null; maxAbsError: number }): string =>
-    c.worst ? `worst element [${c.worst.index.join(', ')}]: analytic ${num(c.worst.analytic)} vs numeric ${num(c.worst.numeric)} (abs error ${num(c.maxAbsError)})` : 'no element could be compared';
+    c.worst ? `worst element [${c.worst.index.join(', ')}]: analytic ${num(c.worst.analytic)} vs numeric ${num(c.worst.numeric)} (max abs error ${num(c.maxAbsError)})` : 'no element could be compared';
   for (const c of m.params.filter((p) => !p.passed)) {
     out.push(`${where(m.loc, file)}: model '${m.name}': the autograd gradient of '${c.name}' disagrees with the numeric one; ${c.error ?? worst(c)}.`);
   }
   for (const c of (m.manual ?? []).filter((p) => !p.passed)) {
-    out.push(`${where(m.backwardLoc ?? m.loc, file)}: model '${m.name}': the hand-written backward gives a wrong gradient for '${c.name}'; ${c.error ?? worst(c)}.`);
+    out.push(`${where(c.blameLoc ?? m.backwardLoc ?? m.loc, file)}: model '${m.name}': the hand-written backward gives a wrong gradient for '${c.name}'; ${c.error ?? worst(c)}.`);
+    if (c.blame && c.blameLoc) out.push(`  ${c.blame.message}`);
   }
   for (const op of m.ops.filter((o) => !o.passed)) {
     const called = op.loc ? ` (called at line ${op.loc.line})` : '';
@@ -158,4 +165,72 @@ export function failureLines(m: ModelCheckResult, file: string): string[] {
   }
   if (!m.deterministic) out.push(`${where(m.loc, file)}: model '${m.name}': two runs gave different numbers, so the comparison is not meaningful.`);
   return out;
+}
+
+// ---- Per-model and closing summaries --------------------------------------------------------
+
+/** One line per model under the table: how it was checked and what the Taylor test says. */
+export function modelLine(m: ModelCheckResult): string | undefined {
+  if (m.error) return undefined;
+  const split = m.slices ? `, split across ${m.slices} workers` : '';
+  const elements = m.params.reduce((s, c) => s + c.checked, 0);
+  const what = m.mode === 'fast' ? 'fast check (random directions, drill-down on mismatch)' : `${m.mode} check of ${elements} parameter element${elements === 1 ? '' : 's'}`;
+  const taylorNote = m.notes?.find((n) => n.startsWith('Taylor'));
+  const taylor = m.taylorSlope !== undefined ? `Taylor slope ${m.taylorSlope.toFixed(2)} (2 when the gradient is right, 1 when wrong)` : (taylorNote ?? 'no Taylor slope');
+  return `${m.name}: ${what}${split}; ${taylor}.`;
+}
+
+export interface RunSummary {
+  files: number;
+  /** Files that could not be run at all (syntax error, unknown import, time limit…). */
+  filesNotRun: string[];
+  models: number;
+  passed: number;
+  /** Models that failed a check or could not be checked, each at its first problem (error, backward, op, else the model). */
+  failed: { name: string; file: string; line: number | null; column: number | null }[];
+}
+
+export function summarize(results: readonly RunResult[], shownAs: readonly string[]): RunSummary {
+  const summary: RunSummary = { files: results.length, filesNotRun: [], models: 0, passed: 0, failed: [] };
+  results.forEach((r, i) => {
+    if (!r.ok) {
+      summary.filesNotRun.push(shownAs[i]);
+      return;
+    }
+    for (const m of r.models as ModelCheckResult[]) {
+      summary.models++;
+      if (m.passed && !m.error) summary.passed++;
+      else summary.failed.push({ name: m.name, ...placeJson(failurePlace(m), r.file) });
+    }
+  });
+  return summary;
+}
+
+/** Where a failed model's first problem is written: the line a user should open first. */
+function failurePlace(m: ModelCheckResult): Partial<SourceLocation> | undefined {
+  if (m.error) return m.error.line ? m.error : m.loc;
+  // A wrong custom op also spoils the autograd gradients through it: its backward is the cause.
+  const op = m.ops.find((o) => !o.passed);
+  if (op) return op.definedAt ?? op.loc ?? m.loc;
+  const manual = (m.manual ?? []).find((c) => !c.passed);
+  if (m.params.every((c) => c.passed) && manual) return manual.blameLoc ?? m.backwardLoc ?? m.loc;
+  return m.loc;
+}
+
+function placeJson(loc: Partial<SourceLocation> | undefined, fallbackFile: string): { file: string; line: number | null; column: number | null } {
+  return { file: displayPath(loc?.file ?? fallbackFile), line: loc?.line ?? null, column: loc?.line ? (loc.column ?? 1) : null };
+}
+
+const LISTED = 10;
+
+/** `9 of 10 models passed in 10 files; 1 failed: buggyMlp (examples/buggy-backward.ts:40:3).` */
+export function closingLine(s: RunSummary): string {
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const list = (items: string[]): string => (items.length > LISTED ? `${items.slice(0, LISTED).join(', ')} and ${items.length - LISTED} more` : items.join(', '));
+  let line = `${s.passed} of ${plural(s.models, 'model')} passed in ${plural(s.files, 'file')}`;
+  if (s.failed.length) {
+    line += `; ${s.failed.length} failed: ${list(s.failed.map((f) => `${f.name} (${f.line ? `${f.file}:${f.line}:${f.column}` : f.file})`))}`;
+  }
+  if (s.filesNotRun.length) line += `; ${plural(s.filesNotRun.length, 'file')} could not be run: ${list(s.filesNotRun)}`;
+  return `${line}.`;
 }

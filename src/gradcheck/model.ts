@@ -7,15 +7,33 @@ import { Rng } from '../engine/random';
 import { GradlensError, Tensor, fmtShape, unravel } from '../engine/tensor';
 import { Tally, failedCheck } from './compare';
 import { Differences } from './differences';
+import { localizeManualMistakes } from './localize';
 import { manualGradients } from './manual';
 import { type Objective, project } from './objective';
 import { type CapturedCall, captureCustomCalls, checkCustomOps } from './ops';
-import { type GradientSet, type Strategy, checkTensor, randomNormal } from './strategies';
+import { type GradientSet, type Strategy, checkTensor, randomNormal, skipTensor } from './strategies';
 import { taylorTest } from './taylor';
 import { type CheckOptions, type ModelReport, type TensorCheck, defaultCheckOptions } from './types';
 
 /** Independent random streams, so changing one check's draws leaves the others as they were. */
 const STREAM = { projection: 1, directions: 2, taylor: 3 } as const;
+
+/** What checkModel accepts beyond CheckOptions: the pool's way of sharing one model's check. */
+export interface ModelCheckOptions extends CheckOptions {
+  /**
+   * Check only these parameters. The rest of the report (loss, determinism, the hand-written
+   * backward's notes, the Taylor slope over ALL parameters, the custom ops) is what a check of the
+   * whole model gives, so pool workers' shares concatenate into the single-worker report.
+   */
+  paramNames?: string[];
+  /** Known kinks of parameters checked elsewhere (flat indices by name): the Taylor direction avoids them too. */
+  taylorAvoid?: Record<string, number[]>;
+}
+
+/** With `paramNames`: also the kinks found in the checked parameters, for the pool to share. */
+export interface ModelCheckReport extends ModelReport {
+  kinks?: Record<string, number[]>;
+}
 
 export function resolveOptions(options: Partial<CheckOptions> = {}): CheckOptions {
   const opts = { ...defaultCheckOptions, ...options };
@@ -36,19 +54,24 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function checkModel(model: Model | ModelSpec, options: Partial<CheckOptions> = {}): ModelReport {
-  const opts = resolveOptions(options);
+export function checkModel(model: Model | ModelSpec, options: Partial<ModelCheckOptions> = {}): ModelCheckReport {
+  const { paramNames, taylorAvoid, ...checkOptions } = options;
+  const opts = resolveOptions(checkOptions);
   const spec: ModelSpec = 'spec' in model && (model as Model).kind === 'gradlens.model' ? (model as Model).spec : (model as ModelSpec);
   const names = Object.keys(spec.params);
+  for (const name of [...(paramNames ?? []), ...Object.keys(taylorAvoid ?? {})]) {
+    if (!names.includes(name)) throw new GradlensError('gradcheck', `the model has no parameter '${name}' (it has ${names.join(', ') || 'none'})`);
+  }
+  const share: Share = { checked: paramNames ? new Set(paramNames) : undefined, avoid: taylorAvoid ?? {} };
   const params = names.map((n) => spec.params[n]);
   const total = params.reduce((s, p) => s + p.size, 0);
   const mode = opts.mode === 'auto' ? (total <= opts.paramBudget ? 'full' : 'fast') : opts.mode;
-  const report: ModelReport = { name: spec.name ?? 'model', passed: false, mode, loss: NaN, params: [], ops: [], deterministic: true };
+  const report: ModelCheckReport = { name: spec.name ?? 'model', passed: false, mode, loss: NaN, params: [], ops: [], deterministic: true };
   const notes: string[] = [];
   const flags = params.map((p) => p.requiresGrad);
   params.forEach((p) => (p.requiresGrad = true));
   try {
-    run(spec, names, params, opts, report, notes);
+    run(spec, names, params, opts, share, report, notes);
   } catch (e) {
     report.error = message(e);
     report.passed = false;
@@ -65,7 +88,13 @@ function forwardOf(spec: ModelSpec): Tensor {
   return y;
 }
 
-function run(spec: ModelSpec, names: string[], params: Tensor[], opts: CheckOptions, report: ModelReport, notes: string[]): void {
+/** Which parameters this call checks (all when undefined), and kinks found by other calls. */
+interface Share {
+  checked?: ReadonlySet<string>;
+  avoid: Record<string, number[]>;
+}
+
+function run(spec: ModelSpec, names: string[], params: Tensor[], opts: CheckOptions, share: Share, report: ModelCheckReport, notes: string[]): void {
   const tol = { atol: opts.atol, rtol: opts.rtol };
   const mode = report.mode;
 
@@ -106,8 +135,14 @@ function run(spec: ModelSpec, names: string[], params: Tensor[], opts: CheckOpti
 
   const strategy: Strategy = { mode, tol, rng: new Rng(opts.seed * 7919 + STREAM.directions), samples: opts.samples, fallbackLimit: opts.paramBudget };
   const manualChecks: TensorCheck[] | undefined = manual ? [] : undefined;
-  const kinks: number[][] = [];
+  // Per parameter, the flat indices the Taylor direction must not move.
+  const kinks: number[][] = names.map((n) => [...(share.avoid[n] ?? [])]);
+  const found: Record<string, number[]> = {};
   params.forEach((p, t) => {
+    if (share.checked && !share.checked.has(names[t])) {
+      skipTensor(p.size, strategy);
+      return;
+    }
     const auto = new Tally(names[t], p.shape, tol);
     const sets: GradientSet[] = [{ grad: analytic[t], tally: auto }];
     const m = manual?.[t];
@@ -115,10 +150,14 @@ function run(spec: ModelSpec, names: string[], params: Tensor[], opts: CheckOpti
     if (manualTally) sets.push({ grad: m as Float64Array, tally: manualTally });
     checkTensor(diff, t, sets, strategy);
     report.params.push(withFiniteGradient(auto.result(), analytic[t]));
-    kinks.push(auto.kinks);
+    kinks[t].push(...auto.kinks);
+    if (auto.kinks.length) found[names[t]] = auto.kinks.slice();
     if (manualChecks) manualChecks.push(manualTally ? withFiniteGradient(manualTally.result(), m as Float64Array) : failedCheck(names[t], p.shape, m as string));
   });
   if (manualChecks) report.manual = manualChecks;
+  // A wrong hand-written gradient: find the line in backward where it first goes wrong.
+  if (report.manual?.some((c) => !c.passed)) localizeManualMistakes(spec, report);
+  if (share.checked && Object.keys(found).length) report.kinks = found;
 
   const taylor = taylorTest(objective, diff.f0, analytic, new Rng(opts.seed * 7919 + STREAM.taylor), kinks);
   if (taylor.slope !== undefined) report.taylorSlope = taylor.slope;

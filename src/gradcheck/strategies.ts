@@ -56,6 +56,17 @@ export function checkTensor(diff: Differences, t: number, sets: GradientSet[], s
   for (const k of indices) for (const set of sets) judgeInto(diff, t, k, set, s.tol);
 }
 
+/**
+ * Makes the random draws checkTensor would make for a tensor of n elements, without checking it:
+ * a check of some parameters (a pool worker's share) then draws for the others exactly what a
+ * check of the whole model does, so the shares add up to the whole report.
+ */
+export function skipTensor(n: number, s: Strategy): void {
+  if (n === 0) return;
+  if (s.mode === 'fast') unitDirection(n, s.rng);
+  else if (s.mode === 'sampled') sampleIndices(n, s.samples, s.rng);
+}
+
 /** Compares one element and records it; true when it failed. */
 function judgeInto(diff: Differences, t: number, k: number, set: GradientSet, tol: Tolerance): boolean {
   const a = set.grad[k];

@@ -7,14 +7,13 @@ import { definedModels, definedOps, resetDefinitions } from '../engine/define';
 import { resetDefaultRng } from '../engine/random';
 import { currentScope } from '../engine/scope';
 import { Tensor } from '../engine/tensor';
+import type { ModelCheckOptions } from '../gradcheck/model';
 import { type OpCheck, defaultCheckOptions } from '../gradcheck/types';
-import type { SourceLocation } from '../shared/workerProtocol';
 import type { ModelCheckResult, ModelGradResult, ModelGraphResult, RunError, SplitPlan, WorkerReply, WorkerRequest } from '../shared/workerProtocol';
 import { checkModel } from './checker';
 import { errorFromThrown, located, sentence } from './errors';
 import { type NamedModel, nameModels } from './models';
 import { findNonFinite, noOutputMessage, preflight } from './preflight';
-import { restrictModel } from './slice';
 import { traceGraph } from './trace';
 import { BUNDLE_FILENAME, UserFrames } from './userFrames';
 
@@ -22,13 +21,12 @@ export function execute(req: WorkerRequest): WorkerReply {
   resetDefinitions();
   resetDefaultRng();
   const frames = new UserFrames(req.sourceMap);
-  let moduleExports: unknown;
   try {
-    moduleExports = evaluate(req.code);
+    evaluate(req.code);
   } catch (err) {
     return { type: 'failed', error: errorFromThrown(err, frames) };
   }
-  const all = nameModels(definedModels, moduleExports, req.text, frames);
+  const all = nameModels(definedModels, frames, req.fileName, req.text);
   const selected = req.model === undefined ? all : all.filter((m) => m.name === req.model || m.name === req.slice?.model);
   if (all.length === 0) {
     return { type: 'failed', error: { kind: 'no-model', message: 'This file defines no model: call defineModel({ inputs, params, forward }) to define one.', file: req.fileName, line: 1, column: 1 } };
@@ -48,7 +46,7 @@ export function execute(req: WorkerRequest): WorkerReply {
 }
 
 /** Runs the CommonJS bundle with a `require` that hands it our own engine: one engine, one registry. */
-function evaluate(code: string): unknown {
+function evaluate(code: string): void {
   const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {\n${code}\n})`, {
     filename: BUNDLE_FILENAME,
     lineOffset: -1, // the wrapper's first line is ours: bundle line 1 stays line 1 in stacks
@@ -60,11 +58,11 @@ function evaluate(code: string): unknown {
     throw new Error(`cannot require '${id}': a model file may use only 'gradlens' and its own relative files`);
   };
   wrapper(module.exports, requireShim, module, BUNDLE_FILENAME, '/');
-  return module.exports;
 }
 
 function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrames): WorkerReply {
-  const options = { ...defaultCheckOptions, ...(req.options ?? {}) };
+  // The pool's requests may carry ModelCheckOptions' taylorAvoid among the options.
+  const options: ModelCheckOptions = { ...defaultCheckOptions, ...((req.options ?? {}) as Partial<ModelCheckOptions>) };
   const models: ModelCheckResult[] = [];
   const split: SplitPlan[] = [];
   for (const m of selected) {
@@ -85,16 +83,24 @@ function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrame
     }
     try {
       resetDefaultRng();
-      const target = req.slice ? restrictModel(m.model, req.slice.paramNames) : m.model;
-      const report = checkModel(target, req.slice ? { ...options, mode: 'full' } : options);
+      // A slice checks its share of the parameters; everything else in its report is the whole model's.
+      const report = checkModel(m.model, req.slice ? { ...options, mode: 'full', paramNames: req.slice.paramNames } : options);
       const { name: _name, error: checkerError, ...rest } = report;
       models.push({
         ...rest,
         name: m.name,
         ...(m.loc ? { loc: m.loc } : {}),
         ...(checkerError ? { error: located('exception', sentence(checkerError), m.loc) } : {}),
-        ...(m.model.spec.backward && m.loc?.file === req.fileName ? backwardNear(req.text, m.loc) : {}),
-        ops: (req.slice && !req.slice.primary ? [] : report.ops).map((op: OpCheck) => {
+        ...(m.backwardLoc ? { backwardLoc: m.backwardLoc } : {}),
+        ...(report.manual
+          ? {
+              manual: report.manual.map((c) => {
+                const blameLoc = c.blame ? frames.locate(c.blame.site) : undefined;
+                return blameLoc ? { ...c, blameLoc } : c;
+              }),
+            }
+          : {}),
+        ops: report.ops.map((op: OpCheck) => {
           const loc = frames.locate(op.site);
           const def = definedOps.find((d) => d.name === op.name);
           const definedAt = def ? frames.locate(def.site) : undefined;
@@ -148,18 +154,4 @@ function graphOf(m: NamedModel, frames: UserFrames): ModelGraphResult {
   // A graph with NaN is still worth drawing; the error says where the numbers went wrong.
   if (bad !== undefined) return { ...base, error: located('nan', `The output of model '${m.name}' contains ${bad}.`, m.loc) };
   return base;
-}
-
-/**
- * Where the model's hand-written backward starts: the first `backward(` or `backward:` after the
- * defineModel call. A plain look at the text; the parser gives exact ranges where it is used.
- */
-function backwardNear(text: string, model: SourceLocation): { backwardLoc?: SourceLocation } {
-  const lines = text.split(/\r?\n/);
-  for (let i = model.line - 1; i < lines.length; i++) {
-    const m = /\bbackward\s*(?:\(|:|=)/.exec(lines[i]);
-    if (m) return { backwardLoc: { file: model.file, line: i + 1, column: m.index + 1 } };
-    if (i > model.line - 1 && /\bdefineModel\s*\(/.test(lines[i])) break; // the next model's
-  }
-  return {};
 }

@@ -1,56 +1,79 @@
-// Finds the models a user's file defined and gives each a name a person recognises: its export
-// name, else `spec.name`, else the variable it was assigned to (read from the source text around
-// the defineModel call), else `model<N>`.
-import { type Model, isModel } from '../engine/define';
+// Finds the models a user's file defined and names and places them with the parser, so the CLI,
+// the CodeLens and the webview all call a model the same thing (ModelInfo.name: the spec's
+// `name: '...'`, else the variable or export it is bound to, else `model@<line>`). Each runtime
+// model is matched to its defineModel call by the source position its call stack maps to.
+import * as fs from 'node:fs';
+import { type Model } from '../engine/define';
+import { findModels } from '../parser/findModels';
+import type { ModelInfo, SourcePosition } from '../parser/types';
 import type { SourceLocation } from '../shared/workerProtocol';
 import type { UserFrames } from './userFrames';
 
 export interface NamedModel {
   name: string;
   model: Model;
-  /** The defineModel call in the user's file. */
+  /** The defineModel callee (`defineModel`, `gl.defineModel`) in the user's file. */
   loc?: SourceLocation;
+  /** The key of the hand-written `backward`, when the parser found one. */
+  backwardLoc?: SourceLocation;
 }
 
-export function nameModels(models: readonly Model[], moduleExports: unknown, text: string, frames: UserFrames): NamedModel[] {
-  const exported = new Map<Model, string>();
-  if (moduleExports && typeof moduleExports === 'object') {
-    for (const [key, value] of Object.entries(moduleExports)) {
-      if (isModel(value) && !exported.has(value)) exported.set(value, key);
-    }
+/** The parser's models of each user file, parsed once: the main file from its (maybe unsaved) text, imported ones from disk. */
+class ParsedFiles {
+  private readonly cache = new Map<string, ModelInfo[]>();
+
+  constructor(mainFile: string, mainText: string) {
+    this.cache.set(mainFile, findModels(mainFile, mainText).models);
   }
-  const lines = text.split(/\r?\n/);
+
+  modelsOf(file: string): ModelInfo[] {
+    let models = this.cache.get(file);
+    if (!models) {
+      let text: string | undefined;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch {
+        // Bundled moments ago, gone now: the model keeps its fallback name.
+      }
+      models = text === undefined ? [] : findModels(file, text).models;
+      this.cache.set(file, models);
+    }
+    return models;
+  }
+}
+
+export function nameModels(models: readonly Model[], frames: UserFrames, fileName: string, text: string): NamedModel[] {
+  const parsed = new ParsedFiles(fileName, text);
   const taken = new Set<string>();
   return models.map((model, i) => {
-    const loc = frames.locate(model.site);
-    const exportName = exported.get(model);
-    const base =
-      (exportName !== 'default' ? exportName : undefined) ??
-      model.spec.name ??
-      (loc ? variableNear(lines, loc.line) : undefined) ??
-      exportName ??
-      `model${i + 1}`;
-    // Two models built in a loop would share a variable name; keep names unique for --model.
+    const site = frames.locate(model.site);
+    const info = site ? innermostAt(parsed.modelsOf(site.file), site) : undefined;
+    const loc = info && site ? toLocation(site.file, info.calleeRange.start) : site;
+    // Without the parser's view (a call it cannot see), the same rule with what the runtime knows.
+    const base = info?.name ?? model.spec.name ?? (site ? `model@${site.line}` : `model${i + 1}`);
+    // Two models built by one call (in a loop, by a factory) share a name; keep names unique for --model.
     let name = base;
     for (let k = 2; taken.has(name); k++) name = `${base}#${k}`;
     taken.add(name);
-    return { name, model, ...(loc ? { loc } : {}) };
+    const backward = model.spec.backward && info?.backward && site ? toLocation(site.file, info.backward.nameRange.start) : undefined;
+    return { name, model, ...(loc ? { loc } : {}), ...(backward ? { backwardLoc: backward } : {}) };
   });
 }
 
-const ASSIGNED = /(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]*)?=\s*(?:[\w$.]+\.)?defineModel\b/;
-const PROPERTY = /([A-Za-z_$][\w$]*)\s*:\s*(?:[\w$.]+\.)?defineModel\b/;
-const DANGLING = /(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]*)?=\s*$/;
-
-/** The variable a defineModel call on `line` (1-based) is assigned to, if the text shows one. */
-function variableNear(lines: readonly string[], line: number): string | undefined {
-  const here = lines[line - 1] ?? '';
-  const m = ASSIGNED.exec(here) ?? PROPERTY.exec(here);
-  if (m) return m[1];
-  // `const model =` on one line and `defineModel({` on the next.
-  for (let k = line - 2; k >= Math.max(0, line - 3); k--) {
-    const d = DANGLING.exec(lines[k] ?? '');
-    if (d) return d[1];
+/** The defineModel call whose range holds the 1-based position; the innermost when calls nest. */
+function innermostAt(models: readonly ModelInfo[], at: SourceLocation): ModelInfo | undefined {
+  const line = at.line - 1;
+  const character = at.column - 1;
+  const before = (a: { line: number; character: number }, b: { line: number; character: number }): boolean =>
+    a.line < b.line || (a.line === b.line && a.character <= b.character);
+  let best: ModelInfo | undefined;
+  for (const m of models) {
+    if (!before(m.range.start, { line, character }) || !before({ line, character }, m.range.end)) continue;
+    if (!best || m.range.start.offset >= best.range.start.offset) best = m;
   }
-  return undefined;
+  return best;
+}
+
+function toLocation(file: string, pos: SourcePosition): SourceLocation {
+  return { file, line: pos.line + 1, column: pos.character + 1 };
 }

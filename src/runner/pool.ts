@@ -1,9 +1,15 @@
 // A full check of a large model, split by parameters across a small pool of workers (one per
-// core) and merged back into one report. Each worker runs the whole file but checks only its
-// share of the parameters; the first one also checks the custom ops, so nothing is counted twice.
+// core) and merged back into one report. Each worker runs the whole file and checks its share of
+// the parameters (checkModel's `paramNames`); the rest of each share's report — loss, determinism,
+// notes, the Taylor slope over all parameters, the custom ops — is the whole model's, so the
+// shares concatenate into exactly the report one worker would give.
+import type { ModelCheckOptions, ModelCheckReport } from '../gradcheck/model';
 import type { CheckOptions } from '../gradcheck/types';
 import type { ModelCheckResult, RunError, SplitPlan, WorkerRequest } from '../shared/workerProtocol';
 import { type WorkerLimits, runInWorker } from './spawn';
+
+/** What a share brings back: the worker passes the checker's `kinks` through. */
+type ShareResult = ModelCheckResult & Pick<ModelCheckReport, 'kinks'>;
 
 /** Contiguous groups of parameter names with roughly equal element counts, at most `parts` of them. */
 export function partitionParams(params: SplitPlan['params'], parts: number): string[][] {
@@ -25,8 +31,10 @@ export function partitionParams(params: SplitPlan['params'], parts: number): str
   return groups;
 }
 
+type Base = Omit<WorkerRequest, 'slice' | 'splitAbove' | 'task'>;
+
 export async function checkSplit(
-  base: Omit<WorkerRequest, 'slice' | 'splitAbove' | 'task'>,
+  base: Base,
   plan: SplitPlan,
   placeholder: ModelCheckResult,
   workers: number,
@@ -34,25 +42,48 @@ export async function checkSplit(
   options: Partial<CheckOptions>,
 ): Promise<ModelCheckResult> {
   const groups = partitionParams(plan.params, workers);
-  const replies = await Promise.all(
-    groups.map((paramNames, i) =>
-      runInWorker({ ...base, task: 'check', model: plan.model, options, slice: { model: plan.model, paramNames, primary: i === 0 } }, limits),
-    ),
-  );
-  const parts: ModelCheckResult[] = [];
-  for (const reply of replies) {
-    if (reply.type === 'failed') return withError(placeholder, reply.error);
-    const part = (reply.models as ModelCheckResult[]).find((m) => m.name === plan.model);
-    if (!part) return withError(placeholder, { kind: 'internal', message: `A pool worker lost model '${plan.model}'.` });
-    if (part.error) return withError(placeholder, part.error);
-    parts.push(part);
+  const shares = await Promise.all(groups.map((paramNames, i) => checkShare(base, plan.model, paramNames, i === 0, limits, options)));
+  const parts: ShareResult[] = [];
+  for (const share of shares) {
+    if ('kind' in share) return withError(placeholder, share);
+    parts.push(share);
   }
-  return mergeReports(placeholder, parts);
+  // The Taylor direction avoids every kink the check found. Each share avoided its own; when
+  // kinks turned up in more than one share, none of them saw them all, so one more worker runs
+  // the Taylor test (checking no parameter) with all of them.
+  const withKinks = parts.filter((p) => p.kinks);
+  let taylorFrom: ModelCheckResult = withKinks.length === 1 ? withKinks[0] : parts[0];
+  if (withKinks.length > 1) {
+    const taylorAvoid = Object.assign({}, ...withKinks.map((p) => p.kinks)) as Record<string, number[]>;
+    const rerun = await checkShare(base, plan.model, [], false, limits, { ...options, taylorAvoid });
+    if ('kind' in rerun) return withError(placeholder, rerun);
+    taylorFrom = rerun;
+  }
+  return mergeReports(placeholder, parts, taylorFrom);
 }
 
-/** One report from slices checked in order; the first slice carries the ops and the summary figures. */
-export function mergeReports(placeholder: ModelCheckResult, parts: readonly ModelCheckResult[]): ModelCheckResult {
-  const [first] = parts;
+async function checkShare(
+  base: Base,
+  model: string,
+  paramNames: string[],
+  primary: boolean,
+  limits: WorkerLimits,
+  options: Partial<ModelCheckOptions>,
+): Promise<ShareResult | RunError> {
+  const reply = await runInWorker({ ...base, task: 'check', model, options, slice: { model, paramNames, primary } }, limits);
+  if (reply.type === 'failed') return reply.error;
+  const part = (reply.models as ShareResult[]).find((m) => m.name === model);
+  if (!part) return { kind: 'internal', message: `A pool worker lost model '${model}'.` };
+  return part.error ?? part;
+}
+
+/**
+ * One report from shares checked in order: their parameter rows concatenated, everything else
+ * from the first share, except the Taylor slope and the notes, which come from the run that
+ * avoided every kink (`taylorFrom`).
+ */
+export function mergeReports(placeholder: ModelCheckResult, parts: readonly ShareResult[], taylorFrom: ModelCheckResult = parts[0]): ModelCheckResult {
+  const { kinks: _kinks, taylorSlope: _slope, notes: _notes, ...first } = parts[0];
   const manual = parts.flatMap((p) => p.manual ?? []);
   return {
     ...first,
@@ -61,8 +92,8 @@ export function mergeReports(placeholder: ModelCheckResult, parts: readonly Mode
     passed: parts.every((p) => p.passed),
     params: parts.flatMap((p) => p.params),
     ...(parts.some((p) => p.manual) ? { manual } : {}),
-    ops: first.ops,
-    deterministic: parts.every((p) => p.deterministic),
+    ...(taylorFrom.taylorSlope !== undefined ? { taylorSlope: taylorFrom.taylorSlope } : {}),
+    ...(taylorFrom.notes ? { notes: taylorFrom.notes } : {}),
     slices: parts.length,
   };
 }

@@ -1,7 +1,7 @@
 // Messages between the thread that calls the runner and the worker that runs a user's file.
 // Everything here is plain serialisable data (structured clone), and each side checks what it
 // receives with the `is…()` guards: a worker that died half-way must never crash the caller.
-import type { CheckOptions, ModelReport, OpCheck } from '../gradcheck/types';
+import type { CheckOptions, ModelReport, OpCheck, TensorCheck } from '../gradcheck/types';
 
 export type RunTask = 'check' | 'grad' | 'graph';
 
@@ -89,9 +89,13 @@ export type OpCheckResult = OpCheck & {
   definedAt?: SourceLocation;
 };
 
+/** A hand-written backward's check; `blameLoc` is where its mistake was located (see gradcheck/localize.ts). */
+export type ManualCheckResult = TensorCheck & { blameLoc?: SourceLocation };
+
 /** The checker's report, named and located; its `error` string becomes a RunError. */
-export interface ModelCheckResult extends ModelBase, Omit<ModelReport, 'name' | 'ops' | 'error'> {
+export interface ModelCheckResult extends ModelBase, Omit<ModelReport, 'name' | 'ops' | 'error' | 'manual'> {
   ops: OpCheckResult[];
+  manual?: ManualCheckResult[];
   /** Set when the pool split this check: how many workers shared it. */
   slices?: number;
   /** The hand-written backward, when the model has one (found in the text after defineModel). */

@@ -29,12 +29,15 @@ export function diagnosticsFor(doc: vscode.TextDocument, parse: ParseResult, rep
     }
     for (const m of r.manual ?? []) {
       if (m.passed || !m.worst) continue;
-      const range = model?.backward ? toRange(model.backward.nameRange) : r.backwardLoc ? lineRangeAt(doc, r.backwardLoc) : modelRange(doc, model);
+      // The located mistake when there is one, else the backward itself.
+      const blamed = m.blameLoc && (!m.blameLoc.file || m.blameLoc.file === doc.fileName) ? lineRangeAt(doc, m.blameLoc) : undefined;
+      const range = blamed ?? (model?.backward ? toRange(model.backward.nameRange) : r.backwardLoc ? lineRangeAt(doc, r.backwardLoc) : modelRange(doc, model));
       const d = new vscode.Diagnostic(
         range,
-        `${r.name}: hand-written backward is wrong for ${m.name}${fmtIndex(m.worst.index)}: backward gives ${fmtNum(m.worst.analytic)}, numeric ${fmtNum(m.worst.numeric)} (max abs err ${fmtNum(m.maxAbsError)}).`,
+        `${r.name}: hand-written backward is wrong for ${m.name}${fmtIndex(m.worst.index)}: backward gives ${fmtNum(m.worst.analytic)}, numeric ${fmtNum(m.worst.numeric)} (max abs err ${fmtNum(m.maxAbsError)}).${blamed && m.blame ? ` ${m.blame.message}` : ''}`,
         vscode.DiagnosticSeverity.Error,
       );
+      if (blamed && model?.backward) d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, toRange(model.backward.nameRange)), 'the hand-written backward')];
       out.push(tag(d, 'manual'));
     }
     for (const o of r.ops) {

@@ -52,13 +52,43 @@ describe('gradlens CLI (spawned)', function () {
     assert.ok(lines.some((l) => /^byVariable\s+u \(backward\)\s+\[1\]\s+0\s+0\s+\[0\]\s+6 vs 6\s+pass$/.test(l)), r.stdout);
     assert.ok(lines.some((l) => /^quadratic\s+w\s+\[3\]\s/.test(l)));
     assert.match(r.stdout, /3 of 3 models passed\./);
+    // Under the table, one line per model: the mode and the Taylor slope (2 for a right gradient).
+    const slope = (name: string): number => Number(new RegExp(`^${name}: full check of (\\d+) parameter elements?; Taylor slope (\\S+) `, 'm').exec(r.stdout)?.[2]);
+    assert.match(r.stdout, /^quadratic: full check of 3 parameter elements; Taylor slope /m);
+    assert.match(r.stdout, /^named: full check of 4 parameter elements; Taylor slope /m);
+    assert.match(r.stdout, /^byVariable: full check of 1 parameter element; Taylor slope /m);
+    // quadratic and byVariable are quadratic in their parameters: the remainder is exactly h²·(...).
+    for (const name of ['quadratic', 'named', 'byVariable']) assert.ok(Math.abs(slope(name) - 2) < 0.05, `${name}: ${slope(name)}`);
+    // The closing summary is the last line.
+    assert.equal(lines.filter(Boolean).at(-1), '3 of 3 models passed in 1 file.');
+  });
+
+  it('check: a closing summary across files names each failure at its line, and the files that could not run', async () => {
+    const r = await gradlens('check', fx('three-models.ts'), fx('wrong-backward.ts'), fx('custom-op-wrong.ts'), fx('unknown-import.ts'));
+    assert.equal(r.code, 2, 'a file that cannot be run wins over a failed check');
+    const backward = lineOf(fx('wrong-backward.ts'), 'backward:');
+    // The mistake is located at the op call inside backward that first goes wrong: `mul` in `F.mul(w, w)`.
+    const mulColumn = fs.readFileSync(fx('wrong-backward.ts'), 'utf8').split('\n')[backward - 1].indexOf('F.mul') + 3; // V8 places a method call at its name
+    const op = lineOf(fx('custom-op-wrong.ts'), 'defineOp({');
+    const last = r.stdout.trimEnd().split('\n').at(-1);
+    assert.equal(last, `3 of 5 models passed in 4 files; 2 failed: cubic (${fx('wrong-backward.ts')}:${backward}:${mulColumn}), usesOp (${fx('custom-op-wrong.ts')}:${op}:${'const softplus = '.length + 1}); 1 file could not be run: ${fx('unknown-import.ts')}.`);
+
+    const json = JSON.parse((await gradlens('check', fx('three-models.ts'), fx('wrong-backward.ts'), fx('unknown-import.ts'), '--json')).stdout);
+    assert.deepEqual(json.summary, {
+      files: 3,
+      filesNotRun: [fx('unknown-import.ts')],
+      models: 4,
+      passed: 3,
+      failed: [{ name: 'cubic', file: fx('wrong-backward.ts'), line: backward, column: mulColumn }],
+    });
   });
 
   it('check: exit 1 on a wrong backward, naming the parameter, the line and the worst element', async () => {
     const r = await gradlens('check', fx('wrong-backward.ts'));
     assert.equal(r.code, 1);
     const line = lineOf(fx('wrong-backward.ts'), 'backward:');
-    assert.match(r.stdout, new RegExp(`wrong-backward\\.ts:${line}:3: model 'cubic': the hand-written backward gives a wrong gradient for 'w'; worst element \\[1\\]: analytic 4 vs numeric 12`));
+    const mulColumn = fs.readFileSync(fx('wrong-backward.ts'), 'utf8').split('\n')[line - 1].indexOf('F.mul') + 3; // V8 places a method call at its name
+    assert.match(r.stdout, new RegExp(`wrong-backward\\.ts:${line}:${mulColumn}: model 'cubic': the hand-written backward gives a wrong gradient for 'w'; worst element \\[1\\]: analytic 4 vs numeric 12`));
     assert.match(r.stdout, /cubic\s+w \(backward\)\s+\[3\]\s+8\s+0\.6667\s+\[1\]\s+4 vs 12\s+FAIL/);
   });
 

@@ -1,7 +1,8 @@
-// The runner's pure parts, without a worker: splitting parameters for the pool, tracing groups,
-// and the worker protocol's guards.
+// The runner's pure parts, without a worker: splitting parameters for the pool, a check of some
+// of a model's parameters (each pool worker's share), tracing groups, and the protocol's guards.
 import * as assert from 'node:assert/strict';
-import { F, tensor } from '../../../src/index';
+import { F, GradlensError, type ModelSpec, type Tensor, randn, tensor } from '../../../src/index';
+import { checkModel } from '../../../src/gradcheck/model';
 import { currentScope, withScope } from '../../../src/engine/scope';
 import { partitionParams } from '../../../src/runner/pool';
 import { traceGraph } from '../../../src/runner/trace';
@@ -27,6 +28,55 @@ describe('runner parts', () => {
       const params = [{ name: 'a', size: 5 }, { name: 'b', size: 5 }];
       assert.deepEqual(partitionParams(params, 8), [['a'], ['b']]);
       assert.deepEqual(partitionParams(params, 1), [['a', 'b']]);
+    });
+  });
+
+  describe('checkModel with paramNames (a pool worker\'s share)', () => {
+    /** v(x) = relu(x) + 2·relu(−x): a kink at 0 with slopes −2 and 1 (as in test/fixtures/runner/kinks.ts). */
+    const v = (x: Tensor): Tensor => F.add(F.relu(x), F.mul(2, F.relu(F.mul(-1, x))));
+    const values = (n: number, zeroAt: number, phase: number): number[] => Array.from({ length: n }, (_, i) => (i === zeroAt ? 0 : Math.sin(i + phase)));
+    const kinked = (): ModelSpec => ({
+      inputs: {},
+      params: { A: tensor(values(40, 7, 1)), B: tensor(values(40, 3, 50)) },
+      forward: (_i, { A, B }) => F.add(F.add(F.sum(v(A)), F.sum(v(B))), F.mul(0.1, F.add(F.sum(F.exp(A)), F.sum(F.exp(B))))),
+    });
+    const smooth = (): ModelSpec => ({
+      inputs: { X: randn([5, 6], { seed: 1 }) },
+      params: { W: randn([6, 7], { seed: 2 }), b: randn([7], { seed: 3 }), U: randn([7, 3], { seed: 4 }) },
+      forward: ({ X }, { W, b, U }) => F.sum(F.matmul(F.tanh(F.add(F.matmul(X, W), b)), U)),
+    });
+
+    for (const mode of ['full', 'sampled', 'fast'] as const) {
+      it(`${mode}: the shares' rows concatenate into the whole report; the rest is the whole model's`, () => {
+        const opts = { mode, samples: 5 };
+        const whole = checkModel(smooth(), opts);
+        const shares = [['W'], ['b', 'U']].map((paramNames) => checkModel(smooth(), { ...opts, paramNames }));
+        assert.deepEqual(shares.flatMap((s) => s.params), whole.params);
+        assert.deepEqual(whole.params.map((c) => c.checked), mode === 'full' ? [42, 7, 21] : mode === 'sampled' ? [5, 5, 5] : [0, 0, 0]);
+        for (const share of shares) {
+          const { params: _p, ...rest } = share;
+          const { params: _w, ...wholeRest } = whole;
+          assert.deepEqual(rest, wholeRest);
+        }
+        assert.ok(Math.abs((whole.taylorSlope ?? 0) - 2) < 0.1);
+      });
+    }
+
+    it('reports the kinks it found; the Taylor test avoids kinks found elsewhere when told', () => {
+      const whole = checkModel(kinked(), { mode: 'full' });
+      assert.ok(Math.abs((whole.taylorSlope ?? 0) - 2) < 0.1, `slope ${whole.taylorSlope}`);
+      assert.equal(whole.kinks, undefined, 'a whole check has no one to share them with');
+      const shareA = checkModel(kinked(), { mode: 'full', paramNames: ['A'] });
+      assert.deepEqual(shareA.kinks, { A: [7] });
+      // Not knowing B's kink, its direction crosses it: the remainder is O(h).
+      assert.ok(Math.abs((shareA.taylorSlope ?? 0) - 1) < 0.1, `slope ${shareA.taylorSlope}`);
+      const told = checkModel(kinked(), { mode: 'full', paramNames: [], taylorAvoid: { A: [7], B: [3] } });
+      assert.deepEqual(told.params, []);
+      assert.deepEqual([told.taylorSlope, told.notes], [whole.taylorSlope, whole.notes]);
+    });
+
+    it('rejects a parameter the model does not have', () => {
+      assert.throws(() => checkModel(smooth(), { paramNames: ['W', 'nope'] }), (e: unknown) => e instanceof GradlensError && /no parameter 'nope' \(it has W, b, U\)/.test(e.message));
     });
   });
 

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { findModels } from '../../../src/parser/index';
 import { type RunResult, runFile } from '../../../src/runner/index';
 import type { ModelCheckResult, ModelGradResult, ModelGraphResult, RunError } from '../../../src/shared/workerProtocol';
 
@@ -72,6 +73,25 @@ describe('runner (real worker)', function () {
       assert.equal(b.loc?.line, positionOf('three-models.ts', 'const byVariable').line);
     });
 
+    it('names and places models as the parser does: variable, spec name, model@line, other files, #2 for repeats', async () => {
+      const r = ok(await runFile({ fileName: fixture('naming.ts'), task: 'grad' }));
+      const models = r.models as ModelGradResult[];
+      const anonymous = positionOf('naming.ts', 'defineModel({ inputs: {}, params: { b:').line;
+      assert.deepEqual(models.map((m) => m.name), ['helperModel', 'hidden', `model@${anonymous}`, 'viaNamespace', 'layer', 'layer#2']);
+      // The same names the parser gives the editor (the imported file's model by its own file).
+      const text = fs.readFileSync(fixture('naming.ts'), 'utf8');
+      const parsed = findModels(fixture('naming.ts'), text).models.map((m) => m.name);
+      assert.deepEqual(parsed, ['hidden', `model@${anonymous}`, 'viaNamespace', 'layer']);
+      // Each model sits at its defineModel callee: `gl.defineModel` starts at `gl`.
+      assert.deepEqual(models[0].loc, { file: path.join(fixtures, 'lib/models.ts'), ...positionOf('lib/models.ts', 'defineModel(') });
+      assert.deepEqual(models[3].loc, { file: fixture('naming.ts'), ...positionOf('naming.ts', 'gl.defineModel(') });
+      const layerCall = positionOf('naming.ts', 'return defineModel(');
+      assert.deepEqual([models[4].loc?.line, models[4].loc?.column], [layerCall.line, layerCall.column + 'return '.length]);
+      assert.deepEqual(models[5].loc, models[4].loc);
+      // Gradients still belong to the right model: d(w²)/dw = 2w for w = 1 and w = 2.
+      assert.deepEqual([models[4].params[0].data, models[5].params[0].data], [[2], [4]]);
+    });
+
     it('runs the text it is given (an unsaved buffer), resolving relative imports from the file\'s folder', async () => {
       const text = [
         "import { defineModel, F, tensor } from 'gradlens';",
@@ -101,7 +121,12 @@ describe('runner (real worker)', function () {
       assert.deepEqual(manual.worst?.index, [1]);
       assert.equal(manual.worst?.analytic, 4);
       assert.ok(Math.abs((manual.worst?.numeric ?? 0) - 12) < 1e-5);
-      assert.equal(m.backwardLoc?.line, positionOf('wrong-backward.ts', 'backward:').line);
+      assert.deepEqual(m.backwardLoc, { file: fixture('wrong-backward.ts'), ...positionOf('wrong-backward.ts', 'backward:') });
+
+      // A method-style backward is found by the parser too; a model without one has none.
+      const named = ok(await runFile({ fileName: fixture('naming.ts'), task: 'check' })).models as ModelCheckResult[];
+      assert.deepEqual(named.find((x) => x.name === 'viaNamespace')?.backwardLoc, { file: fixture('naming.ts'), ...positionOf('naming.ts', 'backward(_i') });
+      assert.ok(named.filter((x) => x.name !== 'viaNamespace').every((x) => x.backwardLoc === undefined && x.passed));
     });
 
     it('--model picks one model, and an unknown name lists the ones there are', async () => {
@@ -240,7 +265,10 @@ describe('runner (real worker)', function () {
   });
 
   describe('pool', () => {
-    it('splits a large full check across workers and merges it into the single-worker report', async () => {
+    /** A check's report without the pool's own count, for comparison with a one-worker run. */
+    const withoutSlices = ({ slices: _slices, ...rest }: ModelCheckResult): ModelCheckResult => rest;
+
+    it('splits a large full check across workers and merges it into exactly the single-worker report', async () => {
       const single = ok(await runFile({ fileName: fixture('wide.ts'), task: 'check', workers: 1, options: { mode: 'full' } }));
       const pooled = ok(await runFile({ fileName: fixture('wide.ts'), task: 'check', workers: 3, splitAbove: 100, options: { mode: 'full' } }));
       const [s] = single.models as ModelCheckResult[];
@@ -248,9 +276,23 @@ describe('runner (real worker)', function () {
       assert.equal(s.slices, undefined);
       assert.equal(p.slices, 3, 'three workers shared the check');
       assert.equal(p.passed, true);
-      assert.deepEqual(p.params, s.params);
       assert.deepEqual(p.params.map((c) => [c.name, c.checked]), [['W1', 600], ['b1', 30], ['W2', 540], ['b2', 18]]);
-      assert.deepEqual([p.name, p.loc, p.loss, p.mode, p.ops, p.deterministic], [s.name, s.loc, s.loss, s.mode, s.ops, s.deterministic]);
+      // A smooth model with a right gradient: the Taylor remainder is O(h²).
+      assert.ok(Math.abs((s.taylorSlope ?? 0) - 2) < 0.1, `slope ${s.taylorSlope}`);
+      assert.deepEqual(withoutSlices(p), s);
+    });
+
+    it('gives the Taylor test every kink, when different workers found them', async () => {
+      const single = ok(await runFile({ fileName: fixture('kinks.ts'), task: 'check', workers: 1, options: { mode: 'full' } }));
+      const pooled = ok(await runFile({ fileName: fixture('kinks.ts'), task: 'check', workers: 2, splitAbove: 10, options: { mode: 'full' } }));
+      const [s] = single.models as ModelCheckResult[];
+      const [p] = pooled.models as ModelCheckResult[];
+      assert.equal(p.slices, 2);
+      // Each parameter's planted kink: A[7] and B[3].
+      assert.deepEqual(s.params.map((c) => [c.name, c.passed, c.nonDifferentiable?.index]), [['A', true, [7]], ['B', true, [3]]]);
+      // Away from both kinks the loss is smooth (0.1·exp): slope 2; crossing one would give 1.
+      assert.ok(Math.abs((s.taylorSlope ?? 0) - 2) < 0.1, `slope ${s.taylorSlope}`);
+      assert.deepEqual(withoutSlices(p), s);
     });
   });
 });
