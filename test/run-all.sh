@@ -37,6 +37,9 @@ vscode_suite vscode --extension "$PWD" --tests "$PWD/out/test/integration/suite/
 step "VS Code integration tests in Restricted Mode"
 vscode_suite vscode-restricted --untrusted --extension "$PWD" --tests "$PWD/out/test/integration/restricted/index.js"
 
+step "End-to-end UI tests (code-server in headless Chromium)"
+GRADLENS_SUITE=e2e npx mocha 'test/e2e/**/*.e2e.test.ts' || status=1
+
 passed=$(awk '{p+=$2} END {print p+0}' "$GRADLENS_COUNTS")
 failed=$(awk '{f+=$3} END {print f+0}' "$GRADLENS_COUNTS")
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # a step failed outside mocha

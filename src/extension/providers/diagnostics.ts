@@ -30,7 +30,7 @@ export function diagnosticsFor(doc: vscode.TextDocument, parse: ParseResult, rep
     for (const m of r.manual ?? []) {
       if (m.passed || !m.worst) continue;
       // The located mistake when there is one, else the backward itself.
-      const blamed = m.blameLoc && (!m.blameLoc.file || m.blameLoc.file === doc.fileName) ? lineRangeAt(doc, m.blameLoc) : undefined;
+      const blamed = m.blameLoc && (!m.blameLoc.file || m.blameLoc.file === doc.fileName) ? callRangeAt(doc, parse, m.blameLoc) : undefined;
       const range = blamed ?? (model?.backward ? toRange(model.backward.nameRange) : r.backwardLoc ? lineRangeAt(doc, r.backwardLoc) : modelRange(doc, model));
       const d = new vscode.Diagnostic(
         range,
@@ -62,6 +62,17 @@ function tag(d: vscode.Diagnostic, code: string): vscode.Diagnostic {
   return d;
 }
 
+/** The innermost `F.<op>(…)` call at a location (a runtime position points into it), else the line. */
+function callRangeAt(doc: vscode.TextDocument, parse: ParseResult, loc: { line?: number; column?: number }): vscode.Range {
+  if (loc.line && loc.column) {
+    const at = { file: doc.fileName, line: loc.line, column: loc.column };
+    const calls = parse.opCalls.filter((c) => containsLoc(c.range, at));
+    const innermost = calls.sort((a, b) => b.range.start.offset - a.range.start.offset)[0];
+    if (innermost) return toRange(innermost.range);
+  }
+  return lineRangeAt(doc, loc);
+}
+
 function modelRange(doc: vscode.TextDocument, model: ModelInfo | undefined): vscode.Range {
   return model ? toRange(model.calleeRange) : lineRangeAt(doc, { line: 1 });
 }
@@ -79,7 +90,7 @@ function paramRange(doc: vscode.TextDocument, model: ModelInfo | undefined, name
 
 function errorDiagnostic(doc: vscode.TextDocument, err: RunError, parse: ParseResult, model?: ModelInfo): vscode.Diagnostic {
   const inThisFile = !err.file || err.file === doc.fileName;
-  const range = err.line && inThisFile ? lineRangeAt(doc, err) : modelRange(doc, model ?? parse.models[0]);
+  const range = err.line && inThisFile ? callRangeAt(doc, parse, err) : modelRange(doc, model ?? parse.models[0]);
   const where = !inThisFile && err.file ? ` (in ${err.file}:${err.line ?? '?'}:${err.column ?? '?'})` : '';
   const d = new vscode.Diagnostic(range, `${err.message}${where}`, err.kind === 'nan' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error);
   return tag(d, err.kind);

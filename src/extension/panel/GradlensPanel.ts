@@ -1,0 +1,306 @@
+// The Gradlens webview panel (the webview-sample pattern): one panel beside the editor, following
+// the active model file. It sends nothing until the webview says `ready`, validates every message
+// it receives, and puts no data in the HTML. A serializer restores it after a reload.
+import * as vscode from 'vscode';
+import type { CheckMode } from '../../gradcheck/types';
+import type { RunResult } from '../../runner/index';
+import {
+  type FromWebview,
+  type PanelState,
+  type ToWebview,
+  type ViewName,
+  isFromWebview,
+  isPanelState,
+} from '../../shared/protocol';
+import type { ModelGraphResult } from '../../shared/workerProtocol';
+import type { Ctx, DocumentResults } from '../ctx';
+import { readSettings } from '../config';
+import { isModelLanguage } from '../documents';
+import { makeNonce, panelHtml } from './html';
+import { LiveGraph } from './liveGraph';
+import { resultsMessage } from './messages';
+import { RulesVerifier } from './rulesVerifier';
+
+export const VIEW_TYPE = 'gradlens.panel';
+
+/** What the panel needs from the check controller (CheckController fits). */
+export interface PanelChecks {
+  check(doc: vscode.TextDocument, model?: string, mode?: CheckMode): Promise<unknown>;
+  cancelAll(): number;
+  readonly isRunning: boolean;
+}
+
+export interface ShowOptions {
+  view: ViewName;
+  document?: vscode.TextDocument;
+}
+
+type RunnerModule = typeof import('../../runner/index');
+let runner: Promise<RunnerModule> | undefined;
+const loadRunner = (): Promise<RunnerModule> => (runner ??= import('../../runner/index'));
+
+export class GradlensPanel implements vscode.Disposable {
+  private static current: GradlensPanel | undefined;
+  private static checks: PanelChecks | undefined;
+  private static verifier: RulesVerifier | undefined;
+
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  private readonly queue: ToWebview[] = [];
+  private doc: vscode.TextDocument | undefined;
+  private view: ViewName;
+  private readonly live: LiveGraph;
+  private graphModels: ModelGraphResult[] = [];
+  private tableSent = false;
+  private disposed = false;
+
+  /**
+   * Registers the serializer and the listeners that keep the panel in step with the editor. Call
+   * once at activation; `checks` runs the Re-run and Cancel buttons.
+   */
+  static register(ctx: Ctx, checks: PanelChecks): void {
+    GradlensPanel.checks = checks;
+    GradlensPanel.verifier = ctx.own(new RulesVerifier(vscode.Uri.joinPath(ctx.extensionUri, 'dist', 'rulesWorker.js').fsPath));
+    ctx.own(
+      vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+        async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+          const saved: PanelState = isPanelState(state) ? state : { view: 'graph' };
+          const doc = saved.file ? vscode.workspace.textDocuments.find((d) => d.uri.fsPath === saved.file) ?? vscode.window.activeTextEditor?.document : vscode.window.activeTextEditor?.document;
+          GradlensPanel.current = new GradlensPanel(ctx, panel, saved.view, doc && isModelLanguage(doc) ? doc : undefined);
+        },
+      }),
+    );
+    ctx.own(vscode.window.onDidChangeActiveTextEditor((e) => GradlensPanel.current?.follow(e?.document)));
+    ctx.own(
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        const p = GradlensPanel.current;
+        if (p && e.document === p.doc && e.contentChanges.length && readSettings(e.document.uri).livePreview) p.live.update(e.document.fileName, e.document.getText());
+      }),
+    );
+    ctx.own(vscode.workspace.onDidSaveTextDocument((doc) => GradlensPanel.current?.doc === doc && GradlensPanel.current.refreshGraph()));
+    ctx.own(ctx.onDidChangeResults((r) => GradlensPanel.current?.onResults(r)));
+    ctx.own({ dispose: () => GradlensPanel.current?.dispose() });
+  }
+
+  /** Opens (or reveals) the panel beside the editor on a view, following `document`. */
+  static show(ctx: Ctx, opts: ShowOptions): GradlensPanel {
+    const doc = opts.document ?? vscode.window.activeTextEditor?.document;
+    const model = doc && isModelLanguage(doc) ? doc : undefined;
+    const existing = GradlensPanel.current;
+    if (existing) {
+      existing.panel.reveal(vscode.ViewColumn.Beside, true);
+      existing.showView(opts.view);
+      if (model) existing.follow(model);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Gradlens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, GradlensPanel.webviewOptions(ctx));
+    GradlensPanel.current = new GradlensPanel(ctx, panel, opts.view, model);
+    return GradlensPanel.current;
+  }
+
+  private static webviewOptions(ctx: Ctx): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(ctx.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(ctx.extensionUri, 'media')],
+    };
+  }
+
+  private constructor(
+    private readonly ctx: Ctx,
+    private readonly panel: vscode.WebviewPanel,
+    view: ViewName,
+    doc: vscode.TextDocument | undefined,
+  ) {
+    this.view = view;
+    this.doc = doc;
+    panel.webview.options = GradlensPanel.webviewOptions(ctx);
+    panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'gradlens.svg');
+    this.live = new LiveGraph({
+      trace: async (fileName, text, signal) => {
+        const { runFile } = await loadRunner();
+        return runFile({ fileName, text, task: 'graph', signal, workers: 1, timeoutMs: readSettings(this.doc?.uri).timeoutMs });
+      },
+      display: (f) => f,
+      onGraph: (msg) => {
+        this.graphModels = msg.models.flatMap((m) => (m.graph ? [{ name: m.name, graph: m.graph, ...(m.loc ? { loc: m.loc } : {}) } as ModelGraphResult] : []));
+        this.post(msg);
+        if (this.tableSent) void this.sendTable();
+      },
+    });
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      panel.onDidChangeViewState(() => {
+        // A hidden webview is torn down (retainContextWhenHidden: false); it says `ready` again.
+        if (!panel.visible) this.ready = false;
+      }),
+    );
+    this.setTitle();
+    panel.webview.html = this.html();
+  }
+
+  private html(): string {
+    const w = this.panel.webview;
+    const asUri = (...p: string[]): string => w.asWebviewUri(vscode.Uri.joinPath(this.ctx.extensionUri, ...p)).toString();
+    return panelHtml({
+      cspSource: w.cspSource,
+      nonce: makeNonce(),
+      scriptUri: asUri('dist', 'webview', 'main.js'),
+      styleUri: asUri('media', 'gradlens.css'),
+      codiconsUri: asUri('dist', 'webview', 'codicon.css'),
+    });
+  }
+
+  private setTitle(): void {
+    const name = this.doc ? this.doc.fileName.split(/[\\/]/).pop() : undefined;
+    this.panel.title = name ? `Gradlens: ${name}` : 'Gradlens';
+  }
+
+  /** Messages wait until the webview is ready: nothing is sent before it says so. */
+  private post(msg: ToWebview): void {
+    if (this.disposed) return;
+    if (!this.ready) {
+      // Only the newest of each kind matters when the webview (re)loads.
+      const i = this.queue.findIndex((q) => q.type === msg.type && msg.type !== 'reply');
+      if (i >= 0) this.queue.splice(i, 1);
+      this.queue.push(msg);
+      return;
+    }
+    void this.panel.webview.postMessage(msg);
+  }
+
+  private receive(m: unknown): void {
+    if (!isFromWebview(m)) {
+      this.ctx.output.warn(`panel: ignored a malformed message from the webview: ${JSON.stringify(m)?.slice(0, 200)}`);
+      return;
+    }
+    void this.handle(m).catch((err: unknown) => this.ctx.output.error(`panel: ${(m as FromWebview).type} failed: ${(err as Error).stack ?? err}`));
+  }
+
+  private async handle(m: FromWebview): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        this.onReady();
+        return;
+      case 'view/didChange':
+        this.view = m.view;
+        if (m.view === 'table') await this.sendTable();
+        return;
+      case 'graph/revealNode':
+        await revealLocation(m.loc);
+        return;
+      case 'table/verify':
+        await this.sendTable();
+        try {
+          const results = await GradlensPanel.verifier!.verify();
+          this.post({ type: 'reply', id: m.id, ok: true, result: results });
+        } catch (err) {
+          this.post({ type: 'reply', id: m.id, ok: false, error: (err as Error).message });
+        }
+        return;
+      case 'check/run': {
+        const doc = this.doc;
+        if (!doc || !GradlensPanel.checks) {
+          this.post({ type: 'reply', id: m.id, ok: false, error: 'Open a model file first.' });
+          return;
+        }
+        this.post({ type: 'reply', id: m.id, ok: true, result: null });
+        this.post({ type: 'check/didChangeState', running: true, mode: m.mode });
+        try {
+          await GradlensPanel.checks.check(doc, undefined, m.mode);
+        } finally {
+          this.post({ type: 'check/didChangeState', running: GradlensPanel.checks.isRunning, mode: m.mode });
+        }
+        return;
+      }
+      case 'check/cancel':
+        GradlensPanel.checks?.cancelAll();
+        this.post({ type: 'reply', id: m.id, ok: true, result: null });
+        return;
+    }
+  }
+
+  private onReady(): void {
+    this.ready = true;
+    // A reload lost the page's state: resend everything, then anything queued.
+    this.tableSent = false;
+    const queued = this.queue.splice(0);
+    void this.panel.webview.postMessage({ type: 'view/show', view: this.view } satisfies ToWebview);
+    for (const q of queued) void this.panel.webview.postMessage(q);
+    if (!queued.some((q) => q.type === 'graph/didChange')) this.refreshGraph();
+    if (this.doc) {
+      const r = this.ctx.resultsFor(this.doc.uri);
+      if (r) this.onResults(r);
+    }
+    if (this.view === 'table') void this.sendTable();
+  }
+
+  private async sendTable(): Promise<void> {
+    this.tableSent = true;
+    // The catalog pulls in the engine's registry: loaded when the table is first wanted.
+    const { tableMessage } = await import('./messages');
+    this.post(tableMessage(this.graphModels.map((m) => ({ name: m.name, graph: m.graph }))));
+  }
+
+  showView(view: ViewName): void {
+    this.view = view;
+    this.post({ type: 'view/show', view });
+    if (view === 'table') void this.sendTable();
+  }
+
+  /** Follows the active editor when it shows a model file (other editors leave the panel as is). */
+  follow(doc: vscode.TextDocument | undefined): void {
+    if (!doc || !isModelLanguage(doc) || doc === this.doc) return;
+    this.doc = doc;
+    this.setTitle();
+    this.refreshGraph();
+    const r = this.ctx.resultsFor(doc.uri);
+    this.post(r ? resultsMessage(doc.fileName, r.reports, r.failure) : { type: 'results/didChange', file: doc.fileName, models: [] });
+  }
+
+  refreshGraph(): void {
+    const doc = this.doc;
+    if (!doc) return;
+    if (!vscode.workspace.isTrusted) {
+      this.post({ type: 'graph/didChange', file: doc.fileName, models: [], error: { kind: 'exception', message: 'The graph runs your model code, so it is off in Restricted Mode. Trust this workspace to see it.' } });
+      return;
+    }
+    void this.live.now(doc.fileName, doc.getText());
+  }
+
+  private onResults(r: DocumentResults): void {
+    if (!this.doc || r.uri !== this.doc.uri.toString()) return;
+    this.post(resultsMessage(this.doc.fileName, r.reports, r.failure));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (GradlensPanel.current === this) GradlensPanel.current = undefined;
+    this.live.dispose();
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** Opens the file at the node's location and selects the call, in the editor column it is shown in. */
+export async function revealLocation(loc: { file: string; line: number; column: number }): Promise<void> {
+  const uri = vscode.Uri.file(loc.file);
+  const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === uri.fsPath);
+  const doc = shown?.document ?? (await vscode.workspace.openTextDocument(uri));
+  const line = Math.min(Math.max(0, loc.line - 1), doc.lineCount - 1);
+  const start = new vscode.Position(line, Math.max(0, loc.column - 1));
+  const end = doc.lineAt(line).range.end;
+  await vscode.window.showTextDocument(doc, { viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One, selection: new vscode.Selection(start, end), preserveFocus: false });
+}
+
+/** The PanelOpener the command table expects. */
+export function createPanelOpener(ctx: Ctx, checks: PanelChecks): { open(view: ViewName, doc?: vscode.TextDocument, focus?: string): Promise<void> } {
+  GradlensPanel.register(ctx, checks);
+  return {
+    async open(view, doc) {
+      GradlensPanel.show(ctx, { view, document: doc });
+    },
+  };
+}
