@@ -12,6 +12,7 @@ step() { echo; echo "== $1"; }
 
 step "type-check"
 npx tsc -p . --noEmit || status=1
+npx tsc -p webview --noEmit || status=1
 
 step "build"
 npm run build --silent || status=1
@@ -31,6 +32,9 @@ vscode_suite() {
   rm -rf "$ws"
 }
 
+step "browser tests: the webview in headless Chromium"
+GRADLENS_SUITE=browser npx mocha 'test/browser/**/*.test.ts' || status=1
+
 step "VS Code integration tests (code-server)"
 vscode_suite vscode --extension "$PWD" --tests "$PWD/out/test/integration/suite/index.js"
 
@@ -39,6 +43,11 @@ vscode_suite vscode-restricted --untrusted --extension "$PWD" --tests "$PWD/out/
 
 step "End-to-end UI tests (code-server in headless Chromium)"
 GRADLENS_SUITE=e2e npx mocha 'test/e2e/**/*.e2e.test.ts' || status=1
+
+# Last, because packaging rebuilds dist/ minified: the .vsix installed with --install-extension.
+step "VS Code: the packaged extension (.vsix)"
+npm run package --silent || status=1
+vscode_suite vscode-vsix --vsix "$PWD/gradlens-$(node -p "require('./package.json').version").vsix" --tests "$PWD/out/test/integration/vsix/index.js"
 
 passed=$(awk '{p+=$2} END {print p+0}' "$GRADLENS_COUNTS")
 failed=$(awk '{f+=$3} END {print f+0}' "$GRADLENS_COUNTS")

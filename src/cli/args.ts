@@ -4,7 +4,7 @@ import type { CheckMode, CheckOptions } from '../gradcheck/types';
 import type { RunTask } from '../shared/workerProtocol';
 
 export interface CliArgs {
-  command: RunTask | 'help' | 'version';
+  command: RunTask | 'report' | 'help' | 'version';
   files: string[];
   model?: string;
   options: Partial<CheckOptions>;
@@ -12,6 +12,8 @@ export interface CliArgs {
   memoryMb?: number;
   workers?: number;
   json: boolean;
+  /** report: the HTML file to write. */
+  out?: string;
 }
 
 export class UsageError extends Error {}
@@ -21,6 +23,7 @@ export const USAGE = `Usage:
                  [--atol A] [--rtol R] [--seed S] [--timeout MS] [--json]
   gradlens grad <file> [--model NAME] [--json]
   gradlens graph <file> [--model NAME] [--json]
+  gradlens report <file...> --out FILE.html [check options]
   gradlens --help | --version
 
 Commands:
@@ -28,6 +31,8 @@ Commands:
           custom op) with central-difference numerical gradients.
   grad    Print the loss and the autograd gradient of every parameter.
   graph   Print the traced computation graph.
+  report  Check, trace and write the panel (graph, derivative table, results) as one
+          self-contained HTML file; prints the same tables as check.
 
 Options:
   --model NAME     Only the model with this name (its export or variable name).
@@ -46,7 +51,7 @@ Options:
 Exit codes: 0 all checks pass, 1 a check fails, 2 a file cannot be run or the usage is wrong.`;
 
 const MODES: readonly CheckMode[] = ['auto', 'full', 'fast', 'sampled'];
-const TASKS: readonly string[] = ['check', 'grad', 'graph'];
+const TASKS: readonly string[] = ['check', 'grad', 'graph', 'report'];
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   const args: CliArgs = { command: 'help', files: [], options: {}, json: false };
@@ -54,8 +59,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   const first = rest[0];
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') return args;
   if (first === '--version' || first === '-v') return { ...args, command: 'version' };
-  if (!TASKS.includes(first)) throw new UsageError(`Unknown command '${first}'. Use check, grad or graph.`);
-  args.command = first as RunTask;
+  if (!TASKS.includes(first)) throw new UsageError(`Unknown command '${first}'. Use check, grad, graph or report.`);
+  args.command = first as CliArgs['command'];
   rest.shift();
 
   while (rest.length) {
@@ -107,6 +112,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case '--memory':
         args.memoryMb = wholeNumber(flag, value(), 16);
         break;
+      case '--out':
+        args.out = value();
+        break;
       case '--workers':
         args.workers = wholeNumber(flag, value(), 1);
         break;
@@ -115,7 +123,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     }
   }
   if (args.files.length === 0) throw new UsageError(`gradlens ${args.command} needs a model file.`);
-  if (args.command !== 'check' && args.files.length > 1) throw new UsageError(`gradlens ${args.command} takes one file, got ${args.files.length}.`);
+  if (args.command === 'report' && !args.out) throw new UsageError('gradlens report needs --out FILE.html.');
+  if (args.out !== undefined && args.command !== 'report') throw new UsageError('--out goes with gradlens report.');
+  if (args.command === 'report' && args.json) throw new UsageError('gradlens report writes HTML; use check --json for JSON.');
+  if (args.command !== 'check' && args.command !== 'report' && args.files.length > 1) throw new UsageError(`gradlens ${args.command} takes one file, got ${args.files.length}.`);
   return args;
 }
 

@@ -1,10 +1,13 @@
 // `gradlens`: check, grad and graph from the command line, on the same runner the extension uses.
 // It never prints an internal stack trace: errors are `file:line:col: sentence`; stacks only with
 // GRADLENS_DEBUG=1.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type RunResult, runFile } from '../runner/index';
 import type { ModelCheckResult, ModelGradResult, ModelGraphResult } from '../shared/workerProtocol';
+import { renderReport } from '../report/standalone';
+import { verifyRules } from '../rules/verify';
 import { type CliArgs, USAGE, UsageError, parseArgs } from './args';
 import { checkRows, closingLine, displayPath, exitCodeOf, failureLines, fileJson, formatError, modelLine, renderTable, summarize, where } from './report';
 
@@ -32,6 +35,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
 
+  if (args.command === 'report') return writeReport(args, abort.signal);
   const task = args.command;
   // Files run a few at a time; results print in the order given.
   const results = await mapLimited(args.files, Math.max(1, Math.min(os.availableParallelism(), 4)), (file) =>
@@ -98,6 +102,38 @@ function printReadable(r: RunResult, shownAs: string): void {
       }
     }
   }
+}
+
+/** `gradlens report`: check and trace every file, print the check tables, write one HTML file. */
+async function writeReport(args: CliArgs, signal: AbortSignal): Promise<number> {
+  const run = <T extends 'check' | 'graph'>(task: T) =>
+    mapLimited(args.files, Math.max(1, Math.min(os.availableParallelism(), 4)), (file) =>
+      runFile({
+        fileName: file,
+        task,
+        ...(args.model !== undefined ? { model: args.model } : {}),
+        options: args.options,
+        ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
+        ...(args.memoryMb !== undefined ? { memoryMb: args.memoryMb } : {}),
+        ...(args.workers !== undefined ? { workers: args.workers } : {}),
+        signal,
+      }),
+    );
+  const checks = await run('check');
+  const graphs = await run('graph');
+  checks.forEach((r, i) => printReadable(r, args.files[i]));
+  process.stdout.write(`${closingLine(summarize(checks, args.files))}\n`);
+  const entry = <T extends 'check' | 'graph'>(r: RunResult<T>) => ({ file: displayPath(r.file), models: r.ok ? r.models : [], ...(r.ok ? {} : { error: r.error }) });
+  const html = renderReport({
+    graphs: graphs.map((r) => entry(r) as { file: string; models: ModelGraphResult[] }),
+    results: checks.map((r) => entry(r) as { file: string; models: ModelCheckResult[] }),
+    rules: verifyRules(0),
+  });
+  const out = path.resolve(args.out!);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, html);
+  process.stdout.write(`Report written to ${displayPath(out)} (${(html.length / 1024).toFixed(0)} KB): open it in a browser.\n`);
+  return exitCodeOf(checks);
 }
 
 function preview(data: readonly number[]): string {

@@ -9,6 +9,7 @@ import { diagnosticsFor } from './providers/diagnostics';
 import type { StatusBar } from './statusBar';
 import { verdictText } from '../shared/verdict';
 import type { RunResult } from '../runner';
+import type { CheckMode } from '../gradcheck/types';
 
 type RunnerModule = typeof import('../runner');
 let runner: Promise<RunnerModule> | undefined;
@@ -41,7 +42,7 @@ export class CheckController {
   }
 
   /** Checks one model (by name) or every model of the document. Resolves when the results are in. */
-  async check(doc: vscode.TextDocument, model?: string): Promise<RunResult<'check'> | undefined> {
+  async check(doc: vscode.TextDocument, model?: string, mode?: CheckMode): Promise<RunResult<'check'> | undefined> {
     if (!vscode.workspace.isTrusted) {
       // Not awaited: the command returns at once, the message waits for the user.
       void vscode.window
@@ -51,6 +52,8 @@ export class CheckController {
       return undefined;
     }
     const settings = readSettings(doc.uri);
+    // The panel's mode picker overrides the setting for one run.
+    if (mode) settings.check.mode = mode;
     const label = model ?? doc.fileName.split(/[\\/]/).pop() ?? 'file';
     const abort = new AbortController();
     this.running.add(abort);

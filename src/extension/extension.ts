@@ -9,7 +9,7 @@ import { ParsedDocuments, isModelLanguage } from './documents';
 import { ModelCodeLensProvider } from './providers/codeLens';
 import { OpHoverProvider } from './providers/hover';
 import { StatusBar } from './statusBar';
-import { createPanelOpener } from './panelOpener';
+import { createPanelOpener } from './panel/GradlensPanel';
 
 /** What activate() returns: used by the integration tests, harmless to everyone else. */
 export interface GradlensApi {
@@ -33,7 +33,7 @@ export function activate(context: vscode.ExtensionContext): GradlensApi | undefi
     const parsed = c.own(new ParsedDocuments(context.extensionUri));
     const status = new StatusBar(c);
     const checks = new CheckController(c, parsed, status);
-    const panel = createPanelOpener(c, parsed);
+    const panel = createPanelOpener(c, checks);
     const lenses = new ModelCodeLensProvider(c, parsed);
     c.own(vscode.languages.registerCodeLensProvider(selector, lenses));
     c.own(vscode.languages.registerHoverProvider(selector, new OpHoverProvider(parsed)));

@@ -1,0 +1,170 @@
+/// <reference lib="dom" />
+// (The page-side callbacks below run in Chromium, so they are typed against the DOM.)
+// The graph view in headless Chromium, on graphs the real runner traced from the examples.
+import * as assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { fixture, graphDrawn, launch, openPanel, type PanelPage, screenshotPath, sendAll } from './harness';
+
+/** The computed fill and stroke of a node's box, by node id. */
+async function boxColours(p: PanelPage, id: string): Promise<{ fill: string; stroke: string }> {
+  return p.page.$eval(`.node[data-node-id="${id}"] .node-box`, (el) => {
+    const s = getComputedStyle(el);
+    return { fill: s.fill, stroke: s.stroke };
+  });
+}
+
+/** Which of green, yellow, blue dominates an rgb() colour. */
+function hue(rgb: string): 'green' | 'yellow' | 'blue' | 'other' {
+  // color-mix() computes to `color(srgb r g b)` with channels in 0..1; rgb() has 0..255.
+  const scale = rgb.startsWith('color(') ? 255 : 1;
+  const [r, g, b] = (rgb.replace(/^color\(srgb/, '').match(/[\d.]+/g) ?? []).map((v) => Number(v) * scale);
+  if (b > r && b > g) return 'blue';
+  if (r > 100 && g > 100 && b < 0.6 * Math.min(r, g)) return 'yellow';
+  if (g > r && g > b) return 'green';
+  return 'other';
+}
+
+describe('graph view', function () {
+  this.timeout(60_000);
+  let browser: Browser;
+  before(async () => {
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('draws every traced node of examples/mlp.ts in the lecture colours, shapes on edges, op names on nodes', async () => {
+    const p = await openPanel(browser);
+    const [graph] = fixture('mlp.json') as [{ models: { graph: { nodes: { id: string; kind: string; op?: string; name?: string }[]; edges: unknown[] } }[] }];
+    await p.send(graph);
+    await graphDrawn(p);
+    const nodes = graph.models[0].graph.nodes;
+    assert.equal(await p.page.locator('.node').count(), nodes.length);
+    for (const n of nodes) {
+      const { fill, stroke } = await boxColours(p, n.id);
+      const expected = n.kind === 'output' ? 'yellow' : n.kind === 'intermediate' ? 'blue' : 'green';
+      assert.equal(hue(stroke), expected, `${n.kind} ${n.id} stroke ${stroke}`);
+      assert.equal(hue(fill), expected, `${n.kind} ${n.id} fill ${fill}`);
+      const label = await p.page.locator(`.node[data-node-id="${n.id}"] .node-label`).textContent();
+      assert.equal(label, n.kind === 'input' || n.kind === 'param' ? n.name : n.op);
+    }
+    // Parameters are told apart from data inputs by an inner frame and a square corner.
+    const param = nodes.find((n) => n.kind === 'param')!;
+    const input = nodes.find((n) => n.kind === 'input')!;
+    assert.equal(await p.page.locator(`.node[data-node-id="${param.id}"] .param-frame`).count(), 1);
+    assert.equal(await p.page.locator(`.node[data-node-id="${input.id}"] .param-frame`).count(), 0);
+    assert.equal(await p.page.locator('.edge').count(), graph.models[0].graph.edges.length);
+    const edgeLabels = await p.page.locator('.edge-label').allTextContents();
+    // Each edge carries the shape of the value flowing along it: X [8×5] in, logits [8×3] into the loss.
+    assert.ok(edgeLabels.includes('[8×5]') && edgeLabels.includes('[8×3]'), edgeLabels.join(' '));
+    // Parameter counts: W1 4×5 and W2 3×4.
+    assert.equal(await p.page.locator('.params-table [data-total]').getAttribute('data-total'), '32');
+    assert.deepEqual(p.problems, []);
+    await p.page.screenshot({ path: screenshotPath('webview-graph-mlp.png') });
+  });
+
+  it('posts a reveal message with the source location when a node is clicked or activated by keyboard', async () => {
+    const p = await openPanel(browser);
+    const messages = fixture('mlp.json');
+    const traced = (messages[0] as { models: { graph: { nodes: { op?: string; kind: string; loc?: unknown }[] } }[] }).models[0].graph.nodes;
+    await sendAll(p, messages);
+    await graphDrawn(p);
+    const sigmoid = p.page.locator('.node.kind-intermediate', { hasText: 'sigmoid' });
+    await sigmoid.click();
+    let reveal = (await p.posted()).filter((m) => m.type === 'graph/revealNode');
+    assert.equal(reveal.length, 1);
+    // examples/mlp.ts line 43: `const a1 = F.sigmoid(z1);`
+    assert.deepEqual(reveal[0].loc, { file: 'examples/mlp.ts', line: 43, column: 18 });
+    assert.deepEqual(reveal[0].loc, traced.find((n) => n.op === 'sigmoid')!.loc);
+    // The hover shows the shape.
+    await sigmoid.hover();
+    assert.match((await p.page.locator('.tooltip').textContent()) ?? '', /shape\[8×4\] \(32 values\)/);
+    // Keyboard: focus the output node and press Enter.
+    await p.page.locator('.node.kind-output').focus();
+    await p.page.keyboard.press('Enter');
+    reveal = (await p.posted()).filter((m) => m.type === 'graph/revealNode');
+    assert.equal(reveal.length, 2);
+    assert.deepEqual(reveal[1].loc, traced.find((n) => n.kind === 'output')!.loc);
+    assert.equal((reveal[1].loc as { line: number }).line, 45); // `return F.crossEntropy(z2, y);`
+  });
+
+  it('collapses and expands an nn layer, with parameter counts per layer (examples/cnn.ts)', async () => {
+    const p = await openPanel(browser);
+    await sendAll(p, fixture('cnn.json'));
+    await graphDrawn(p);
+    const before = await p.page.locator('.node').count();
+    assert.equal(before, 16);
+    const label = await p.page.locator('.group[data-group-id="SmallCnn/conv"] .group-label').textContent();
+    assert.equal(label, 'conv · 40 params'); // 4·1·3·3 weights + 4 biases
+    await p.page.locator('.group-toggle[data-group-id="SmallCnn/conv"]').click();
+    await p.page.waitForSelector('.node[data-node-id="group:SmallCnn/conv"]');
+    // conv2d, reshape, add and the two parameters fold into one box.
+    assert.equal(await p.page.locator('.node').count(), before - 5 + 1);
+    await p.page.screenshot({ path: screenshotPath('webview-graph-cnn-collapsed.png') });
+    await p.page.locator('.node[data-node-id="group:SmallCnn/conv"]').click();
+    await p.page.waitForFunction(() => document.querySelectorAll('.node').length === 16);
+    assert.deepEqual(p.problems, []);
+  });
+
+  it('colours nodes by gradient error after a check: the failing parameter stands out (examples/buggy-backward.ts)', async () => {
+    const p = await openPanel(browser);
+    await sendAll(p, fixture('buggy.json'));
+    await graphDrawn(p);
+    await p.page.waitForSelector('.node.err-fail');
+    const failing = await p.page.locator('.node.err-fail .node-label').allTextContents();
+    assert.deepEqual(failing, ['W1']); // the hand-written backward of W1 is wrong
+    assert.equal(await p.page.locator('.node.err-pass .node-label').allTextContents().then((t) => t.join()), 'W2');
+    assert.equal(hue((await boxColours(p, (await p.page.locator('.node.err-fail').getAttribute('data-node-id'))!)).stroke), 'other');
+    assert.ok(await p.page.locator('.legend', { hasText: 'fails the check' }).isVisible());
+    await p.page.locator('.node.err-fail').hover();
+    assert.match((await p.page.locator('.tooltip').textContent()) ?? '', /FAILS.*hand-written backward vs numeric/);
+    await p.page.screenshot({ path: screenshotPath('webview-graph-buggy-errors.png') });
+  });
+
+  it('keeps the last good graph and shows the error when the buffer breaks', async () => {
+    const p = await openPanel(browser);
+    const [graph] = fixture('mlp.json') as [{ file: string }];
+    await p.send(graph);
+    await graphDrawn(p);
+    await p.send({ type: 'graph/didChange', file: graph.file, models: [], error: { kind: 'syntax', message: "';' expected.", file: graph.file, line: 44, column: 12 } });
+    await p.page.waitForSelector('.banner-error:not([hidden])');
+    assert.match((await p.page.locator('.banner-error').textContent()) ?? '', /Showing the last graph that ran\..*';' expected\. \(line 44:12\)/);
+    assert.equal(await p.page.locator('.node').count(), 10);
+    await p.page.screenshot({ path: screenshotPath('webview-graph-broken-buffer.png') });
+  });
+
+  it('drops malformed and hostile messages without drawing them', async () => {
+    const p = await openPanel(browser);
+    await p.send({ type: 'graph/didChange', file: 'x.ts', models: [{ name: 'm', graph: { nodes: [{ id: 'a', kind: 'input', shape: [2] }], edges: [{ from: 'a', to: 'nowhere', shape: [2] }], groups: [] } }] });
+    await p.send({ type: 'graph/didChange', file: 'x.ts', models: [{ name: '<img src=x onerror=alert(1)>', graph: { nodes: [{ id: 'a', kind: 'evil', shape: [2] }], edges: [], groups: [] } }] });
+    await p.send({ type: 'results/didChange', file: 'x.ts', models: 'nope' });
+    await p.page.waitForTimeout(200);
+    assert.equal(await p.page.locator('.node').count(), 0);
+    assert.equal(await p.page.locator('img').count(), 0);
+  });
+
+  it('follows the VS Code theme: light and high-contrast colours come from the theme variables', async () => {
+    // What VS Code sets on the webview's <html> for Light+ and for High Contrast.
+    const themes: Record<string, Record<string, string>> = {
+      light: { '--vscode-editor-background': '#ffffff', '--vscode-foreground': '#3b3b3b', '--vscode-charts-green': '#388a34', '--vscode-charts-yellow': '#bf8803', '--vscode-charts-blue': '#1a85ff', '--vscode-descriptionForeground': '#717171' },
+      'high-contrast': { '--vscode-editor-background': '#000000', '--vscode-foreground': '#ffffff', '--vscode-charts-green': '#89d185', '--vscode-charts-yellow': '#ffd700', '--vscode-charts-blue': '#3794ff', '--vscode-focusBorder': '#f38518' },
+    };
+    for (const [name, vars] of Object.entries(themes)) {
+      const p = await openPanel(browser);
+      await p.page.evaluate((v) => {
+        for (const [k, val] of Object.entries(v)) document.documentElement.style.setProperty(k, val);
+      }, vars);
+      await sendAll(p, fixture('buggy.json'));
+      await graphDrawn(p);
+      const bg = await p.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const label = await p.page.$eval('.node-label', (el) => getComputedStyle(el).fill);
+      const toRgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+      assert.equal(bg, toRgb(vars['--vscode-editor-background']));
+      assert.equal(label, toRgb(vars['--vscode-foreground']));
+      const output = await boxColours(p, (await p.page.locator('.node.kind-output').getAttribute('data-node-id'))!);
+      assert.equal(hue(output.stroke), 'yellow', `${name}: ${output.stroke}`);
+      await p.page.screenshot({ path: screenshotPath(`webview-graph-${name}.png`) });
+    }
+  });
+});

@@ -1,0 +1,92 @@
+/// <reference lib="dom" />
+// (The page-side callbacks below run in Chromium, so they are typed against the DOM.)
+// The results view in headless Chromium, on the real check of examples/buggy-backward.ts (its
+// hand-written backward for W1 is wrong) and examples/custom-op.ts (a custom op).
+import * as assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { fixture, launch, openPanel, screenshotPath, sendAll } from './harness';
+
+interface Check { name: string; passed: boolean; maxAbsError: number; worst: { index: number[]; analytic: number; numeric: number } }
+
+describe('results view', function () {
+  this.timeout(60_000);
+  let browser: Browser;
+  before(async () => {
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('shows the failing parameter with its worst element, both values and the Taylor slope', async () => {
+    const p = await openPanel(browser, { state: { view: 'results' } });
+    const messages = fixture('buggy.json');
+    await sendAll(p, messages);
+    await p.page.waitForSelector('.model-result');
+    const model = (messages[1] as { models: { name: string; manual: Check[]; taylorSlope: number }[] }).models[0];
+    const bad = model.manual.find((c) => !c.passed)!;
+    assert.equal(await p.page.locator('.model-result .verdict').textContent(), 'FAILS');
+    const row = p.page.locator('.result-table', { hasText: 'Hand-written backward' }).locator(`tr.row-fail[data-name="${bad.name}"]`);
+    assert.equal(await row.count(), 1);
+    const cells = await row.locator('td').allTextContents();
+    assert.equal(cells[2], 'FAIL');
+    assert.equal(cells[5], `[${bad.worst.index.join(', ')}]`);
+    assert.equal(Number(cells[6]), Number(bad.worst.analytic.toPrecision(4)));
+    assert.equal(Number(cells[7]), Number(bad.worst.numeric.toPrecision(4)));
+    assert.equal(Number(cells[3]), Number(bad.maxAbsError.toPrecision(4)));
+    // The autograd table passes for the same parameter: the bug is in the hand-written backward.
+    assert.equal(await p.page.locator('.result-table', { hasText: 'Autograd vs numeric' }).locator('tr.row-fail').count(), 0);
+    assert.match((await p.page.locator('.taylor').textContent()) ?? '', new RegExp(`Taylor slope ${Number(model.taylorSlope.toPrecision(4))}`));
+    assert.deepEqual(p.problems, []);
+    await p.page.screenshot({ path: screenshotPath('webview-results-buggy.png') });
+  });
+
+  it('lists custom ops and sends re-run (with the chosen mode) and cancel requests', async () => {
+    const p = await openPanel(browser, { state: { view: 'results' } });
+    await sendAll(p, fixture('custom-op.json'));
+    await p.page.waitForSelector('.result-table');
+    assert.equal(await p.page.locator('.result-table', { hasText: 'Custom ops' }).locator('tr.row-pass[data-name="swish"]').count(), 1);
+    await p.page.locator('vscode-single-select.mode-select').evaluate((el) => ((el as HTMLElement & { value: string }).value = 'fast'));
+    await p.page.locator('vscode-button.run-button').click();
+    await p.send({ type: 'check/didChangeState', running: true, mode: 'fast' });
+    await p.page.waitForSelector('.results-view[data-running="true"]');
+    await p.page.locator('vscode-button.cancel-button').click();
+    const sent = (await p.posted()).filter((m) => m.type === 'check/run' || m.type === 'check/cancel');
+    assert.deepEqual(sent.map((m) => [m.type, m.mode]), [['check/run', 'fast'], ['check/cancel', undefined]]);
+    assert.ok(sent.every((m) => typeof m.id === 'number'));
+  });
+
+  it('draws analytic, numeric and difference heatmaps for a small parameter from its element values', async () => {
+    const p = await openPanel(browser, { state: { view: 'results' } });
+    // The fixture carries W1's hand-written gradient and central differences, element by element.
+    const messages = fixture('buggy-elements.json');
+    const results = messages[1] as { models: { manual: (Check & { shape: number[]; elements: { analytic: number[]; numeric: number[] } })[] }[] };
+    const bad = results.models[0].manual.find((c) => !c.passed)!;
+    await sendAll(p, messages);
+    await p.page.waitForSelector('.heatmaps');
+    // One set per small parameter with values; the failing W1 is drawn from its hand-written gradient.
+    assert.deepEqual(await p.page.locator('.heatmaps').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.param)), results.models[0].manual.map((c) => c.name));
+    const maps = p.page.locator(`.heatmaps[data-param="${bad.name}"] .heatmap`);
+    assert.equal(await maps.count(), 3);
+    const size = bad.shape.reduce((a, b) => a * b, 1);
+    assert.equal(await maps.first().locator('rect.cell').count(), size);
+    // Cell k of the analytic map shows element k's value.
+    const titles = await maps.first().locator('rect.cell title').allTextContents();
+    bad.elements.analytic.forEach((v, k) => assert.match(titles[k], new RegExp(`= ${String(Number(v.toPrecision(4))).replace('.', '\\.').replace('-', '\\-')}`)));
+    // The difference map is strongest where |analytic − numeric| is largest: that error is maxAbsError.
+    const diffs = bad.elements.analytic.map((a, k) => Math.abs(a - bad.elements.numeric[k]));
+    const strongest = diffs.indexOf(Math.max(...diffs));
+    assert.ok(Math.abs(diffs[strongest] - bad.maxAbsError) < 1e-6, `${diffs[strongest]} vs ${bad.maxAbsError}`);
+    const alphas = await maps.nth(2).locator('rect.cell').evaluateAll((els) => els.map((e) => Number(/,([\d.]+)\)$/.exec(e.getAttribute('fill') ?? '')?.[1])));
+    assert.equal(alphas.indexOf(Math.max(...alphas)), strongest);
+    assert.equal(alphas[strongest], 1);
+    // The worst element (by the check's criterion) is outlined in every map.
+    const worstFlat = bad.worst.index.reduce((acc, i, d) => acc * bad.shape[d] + i, 0);
+    for (let m = 0; m < 3; m++) {
+      const cells = await maps.nth(m).locator('rect.cell').evaluateAll((els) => els.map((e) => e.classList.contains('worst')));
+      assert.equal(cells.indexOf(true), worstFlat);
+    }
+    await p.page.locator('.heatmaps').first().scrollIntoViewIfNeeded();
+    await p.page.screenshot({ path: screenshotPath('webview-results-heatmaps.png') });
+  });
+});

@@ -1,0 +1,361 @@
+// The computation graph view: model picker, zoom and pan, collapsible layers, hover details,
+// parameter counts, error colouring after a check, and a banner when the buffer does not run.
+import type { GraphDidChange, ModelGraph, ModelResultView, RevealNode, RunErrorLike } from '../types';
+import { fmt, h, icon } from '../dom';
+import { nodeErrors } from './errors';
+import { layout } from './layout';
+import { autoCollapse, fmtShape, nodeClass, nodeLabel, paramCounts, sizeOf, toElk, visibleGraph } from './model';
+import { type NodeError, errorBand, renderGraph, svgSkeleton } from './render';
+
+export interface GraphViewHost {
+  post(msg: RevealNode): void;
+}
+
+interface Transform {
+  k: number;
+  x: number;
+  y: number;
+}
+
+export class GraphView {
+  readonly root: HTMLElement;
+  private models: ModelGraph[] = [];
+  private file = '';
+  private error: RunErrorLike | undefined;
+  private selected = 0;
+  private readonly collapsed = new Set<string>();
+  private results: ModelResultView[] = [];
+  private errors = new Map<string, NodeError>();
+  private renderToken = 0;
+  private size = { width: 0, height: 0 };
+  private t: Transform = { k: 1, x: 0, y: 0 };
+  private readonly svg: SVGSVGElement;
+  private readonly viewport: SVGGElement;
+  private readonly canvas: HTMLElement;
+  private readonly banner: HTMLElement;
+  private readonly picker: HTMLSelectElement;
+  private readonly paramsPanel: HTMLElement;
+  private readonly legend: HTMLElement;
+  private readonly tooltip: HTMLElement;
+  private readonly status: HTMLElement;
+  /** Resolves after each finished render (tests and the benchmark wait on it). */
+  lastRender: Promise<void> = Promise.resolve();
+
+  constructor(private readonly host: GraphViewHost) {
+    ({ svg: this.svg, viewport: this.viewport } = svgSkeleton());
+    this.picker = h('select', { class: 'model-picker', 'aria-label': 'Model' });
+    this.picker.addEventListener('change', () => {
+      this.selected = this.picker.selectedIndex;
+      this.resetCollapsed();
+      void this.redraw(true);
+    });
+    const button = (name: string, label: string, run: () => void): HTMLElement => {
+      const b = h('button', { class: 'icon-button', title: label, 'aria-label': label }, icon(name));
+      b.addEventListener('click', run);
+      return b;
+    };
+    this.legend = h('div', { class: 'legend', 'aria-label': 'Legend' });
+    this.status = h('span', { class: 'graph-status', 'aria-live': 'polite' });
+    const toolbar = h(
+      'div',
+      { class: 'toolbar', role: 'toolbar', 'aria-label': 'Graph' },
+      this.picker,
+      button('zoom-out', 'Zoom out (−)', () => this.zoomBy(1 / 1.25)),
+      button('zoom-in', 'Zoom in (+)', () => this.zoomBy(1.25)),
+      button('screen-full', 'Fit to view (0)', () => this.fit()),
+      button('collapse-all', 'Collapse all layers', () => this.setAllCollapsed(true)),
+      button('expand-all', 'Expand all layers', () => this.setAllCollapsed(false)),
+      this.status,
+    );
+    this.banner = h('div', { class: 'banner banner-error', role: 'alert', hidden: true });
+    this.canvas = h('div', { class: 'graph-canvas', tabindex: 0, 'aria-label': 'Computation graph: + and − zoom, 0 fits, arrow keys pan, Tab moves between nodes' });
+    this.canvas.append(this.svg);
+    this.tooltip = h('div', { class: 'tooltip', role: 'tooltip', hidden: true });
+    this.paramsPanel = h('aside', { class: 'params-panel', 'aria-label': 'Parameter counts' });
+    this.root = h('div', { class: 'graph-view' }, toolbar, this.banner, h('div', { class: 'graph-main' }, this.canvas, h('div', { class: 'side' }, this.legend, this.paramsPanel)), this.tooltip);
+    this.wire();
+    this.showEmpty('Open a model file to see its computation graph.');
+  }
+
+  setGraph(msg: GraphDidChange): void {
+    const fileChanged = msg.file !== this.file;
+    this.file = msg.file;
+    this.error = msg.error;
+    // A failed run sends no models: keep the last good graph and show the error over it.
+    const drawable = msg.models.filter((m) => m.graph);
+    const nameBefore = this.models[this.selected]?.name;
+    if (drawable.length || fileChanged) {
+      this.models = msg.models;
+      const again = this.models.findIndex((m) => m.name === nameBefore);
+      this.selected = again >= 0 ? again : 0;
+      if (fileChanged || again < 0) this.resetCollapsed();
+    }
+    this.renderBanner(msg);
+    void this.redraw(fileChanged);
+  }
+
+  setResults(models: ModelResultView[]): void {
+    this.results = models;
+    void this.redraw(false);
+  }
+
+  private currentResult(): ModelResultView | undefined {
+    const name = this.models[this.selected]?.name;
+    return this.results.find((r) => r.name === name);
+  }
+
+  private renderBanner(msg: GraphDidChange): void {
+    const errors: string[] = [];
+    if (msg.error) errors.push(`${msg.error.message}${msg.error.line ? ` (line ${msg.error.line}${msg.error.column ? `:${msg.error.column}` : ''})` : ''}`);
+    for (const m of msg.models) if (m.error) errors.push(`${m.name}: ${m.error.message}${m.error.line ? ` (line ${m.error.line})` : ''}`);
+    this.banner.hidden = errors.length === 0;
+    this.banner.replaceChildren(icon('error'), h('span', {}, this.models.some((m) => m.graph) && msg.error ? 'Showing the last graph that ran. ' : ''), h('span', { class: 'banner-text' }, errors.join(' · ')));
+  }
+
+  private showEmpty(text: string): void {
+    this.viewport.replaceChildren();
+    this.paramsPanel.replaceChildren(h('p', { class: 'muted' }, text));
+    this.legend.replaceChildren();
+  }
+
+  private async redraw(refit: boolean): Promise<void> {
+    const token = ++this.renderToken;
+    this.picker.replaceChildren(...this.models.map((m, i) => h('option', { value: i, selected: i === this.selected }, m.name)));
+    this.picker.hidden = this.models.length < 2;
+    const model = this.models[this.selected];
+    const graph = model?.graph;
+    if (!graph) {
+      this.showEmpty(model?.error ? 'This model did not run.' : 'No graph yet.');
+      return;
+    }
+    const run = async (): Promise<void> => {
+      const started = performance.now();
+      const visible = visibleGraph(graph, this.collapsed);
+      const counts = paramCounts(graph);
+      this.status.textContent = 'Laying out…';
+      const placed = await layout(toElk(visible), visible.nodes.length);
+      if (token !== this.renderToken) return;
+      const result = this.currentResult();
+      this.errors = nodeErrors(graph, result);
+      // Collapsed layers show the worst error of what they hide.
+      for (const n of graph.nodes) {
+        const e = this.errors.get(n.id);
+        const box = visible.drawnAs.get(n.id);
+        if (!e || !box || box === n.id) continue;
+        const worst = this.errors.get(box);
+        if (!worst || (!e.passed && worst.passed) || (e.passed === worst.passed && e.relError > worst.relError)) this.errors.set(box, e);
+      }
+      renderGraph(this.viewport, { layout: placed.graph, visible, errors: this.errors, paramsPerGroup: counts.perGroup, collapsed: this.collapsed });
+      this.size = { width: placed.graph.width ?? 0, height: placed.graph.height ?? 0 };
+      this.renderParams(counts);
+      this.renderLegend(result !== undefined);
+      const ms = performance.now() - started;
+      const shown = visible.nodes.length < graph.nodes.length ? `${visible.nodes.length} of ${graph.nodes.length} nodes shown (layers collapsed)` : `${graph.nodes.length} nodes`;
+      this.status.textContent = `${shown} · ${Math.round(ms)} ms${placed.inWorker ? ' (worker)' : ''}`;
+      this.root.dataset.rendered = String(token);
+      if (refit || this.t.k === 1) this.fit();
+      else this.apply();
+    };
+    this.lastRender = run().catch((err: unknown) => {
+      this.banner.hidden = false;
+      this.banner.replaceChildren(icon('error'), h('span', {}, `The graph could not be laid out: ${(err as Error).message}`));
+    });
+    await this.lastRender;
+  }
+
+  private renderParams(c: ReturnType<typeof paramCounts>): void {
+    const rows = c.rows.map((r) => h('tr', {}, h('td', { title: r.params.join(', ') }, r.label), h('td', { class: 'num' }, r.count.toLocaleString('en-US'))));
+    this.paramsPanel.replaceChildren(
+      h('h3', {}, 'Parameters'),
+      h('table', { class: 'params-table' }, h('tbody', {}, ...rows, h('tr', { class: 'total' }, h('td', {}, 'Total'), h('td', { class: 'num', 'data-total': c.total }, c.total.toLocaleString('en-US'))))),
+    );
+  }
+
+  private renderLegend(withErrors: boolean): void {
+    const swatch = (cls: string, label: string): HTMLElement => h('div', { class: 'legend-item' }, h('span', { class: `swatch ${cls}` }), label);
+    const items = [swatch('kind-input', 'input (data)'), swatch('kind-param', 'parameter'), swatch('kind-constant', 'constant'), swatch('kind-intermediate', 'intermediate'), swatch('kind-output', 'output (loss)')];
+    if (withErrors) {
+      items.push(h('h4', {}, 'Gradient error'), swatch('err-pass', 'passes, rel. error ≤ 1e-6'), swatch('err-warn', 'passes, rel. error > 1e-6'), swatch('err-fail', 'fails the check'));
+    }
+    this.legend.replaceChildren(h('h3', {}, 'Legend'), ...items);
+  }
+
+  /** A new model starts expanded, unless it is big enough that its layers start collapsed. */
+  private resetCollapsed(): void {
+    this.collapsed.clear();
+    const graph = this.models[this.selected]?.graph;
+    if (graph) for (const g of autoCollapse(graph)) this.collapsed.add(g);
+  }
+
+  private setAllCollapsed(on: boolean): void {
+    const graph = this.models[this.selected]?.graph;
+    if (!graph) return;
+    this.collapsed.clear();
+    // Collapsing the top-level layers hides everything nested in them.
+    if (on) for (const g of graph.groups) if (g.parent === undefined) this.collapsed.add(g.id);
+    void this.redraw(true);
+  }
+
+  // ---- Interaction ----------------------------------------------------------------------------
+
+  private nodeById(id: string) {
+    return this.models[this.selected]?.graph?.nodes.find((n) => n.id === id);
+  }
+
+  private activate(target: Element): void {
+    const toggle = target.closest('.group-toggle');
+    if (toggle instanceof SVGElement && toggle.dataset.groupId) {
+      this.collapsed.add(toggle.dataset.groupId);
+      void this.redraw(false);
+      return;
+    }
+    const nodeEl = target.closest('.node');
+    if (!(nodeEl instanceof SVGElement) || !nodeEl.dataset.nodeId) return;
+    const id = nodeEl.dataset.nodeId;
+    if (id.startsWith('group:')) {
+      this.collapsed.delete(id.slice('group:'.length));
+      void this.redraw(false);
+      return;
+    }
+    const n = this.nodeById(id);
+    if (n?.loc) this.host.post({ type: 'graph/revealNode', nodeId: id, loc: n.loc });
+  }
+
+  private showTooltip(target: Element, at: { x: number; y: number }): void {
+    const nodeEl = target.closest('.node');
+    const id = nodeEl instanceof SVGElement ? nodeEl.dataset.nodeId : undefined;
+    if (!id) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    const rows: [string, string][] = [];
+    const n = this.nodeById(id);
+    if (n) {
+      const cls = nodeClass(n);
+      rows.push(['kind', cls === 'constant' ? 'constant' : n.kind]);
+      if (n.op) rows.push(['op', n.op]);
+      if (n.name && n.name !== nodeLabel(n)) rows.push(['name', n.name]);
+      const size = sizeOf(n.shape);
+      rows.push(['shape', `${fmtShape(n.shape)} (${size.toLocaleString('en-US')} value${size === 1 ? '' : 's'})`]);
+      if (n.stats) rows.push(['values', `min ${fmt(n.stats.min)} · max ${fmt(n.stats.max)} · mean ${fmt(n.stats.mean)} · std ${fmt(n.stats.std)}`]);
+      if (n.gradNorm !== undefined) rows.push(['‖grad‖₂', fmt(n.gradNorm)]);
+      if (n.group) rows.push(['layer', n.group]);
+      if (n.loc) rows.push(['source', `line ${n.loc.line}, column ${n.loc.column} (click to reveal)`]);
+    } else {
+      rows.push(['layer', id.slice('group:'.length)], ['', 'collapsed: click to expand']);
+    }
+    const err = this.errors.get(id);
+    if (err) rows.push([err.passed ? 'check' : 'FAILS', `${err.what}: max rel. error ${fmt(err.relError)} (${errorBand(err)})`]);
+    this.tooltip.replaceChildren(
+      h('div', { class: 'tooltip-title' }, n ? nodeLabel(n) : id),
+      h('table', {}, h('tbody', {}, ...rows.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))),
+    );
+    this.tooltip.hidden = false;
+    const box = this.root.getBoundingClientRect();
+    this.tooltip.style.setProperty('left', `${Math.min(at.x - box.left + 14, box.width - 320)}px`);
+    this.tooltip.style.setProperty('top', `${at.y - box.top + 14}px`);
+  }
+
+  private wire(): void {
+    this.svg.addEventListener('click', (e) => this.activate(e.target as Element));
+    this.svg.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        this.activate(e.target as Element);
+      }
+    });
+    this.svg.addEventListener('pointerover', (e) => this.showTooltip(e.target as Element, { x: e.clientX, y: e.clientY }));
+    this.svg.addEventListener('pointerout', (e) => {
+      if (!(e.relatedTarget instanceof Element) || !e.relatedTarget.closest('.node')) this.tooltip.hidden = true;
+    });
+    this.svg.addEventListener('focusin', (e) => {
+      const r = (e.target as Element).getBoundingClientRect();
+      this.showTooltip(e.target as Element, { x: r.right, y: r.bottom });
+    });
+    this.svg.addEventListener('focusout', () => (this.tooltip.hidden = true));
+
+    // Zoom about the pointer; pan by dragging the background.
+    this.canvas.addEventListener(
+      'wheel',
+      (e) => {
+        e.preventDefault();
+        const r = this.canvas.getBoundingClientRect();
+        this.zoomBy(Math.exp(-e.deltaY * 0.0015), { x: e.clientX - r.left, y: e.clientY - r.top });
+      },
+      { passive: false },
+    );
+    let drag: { x: number; y: number; tx: number; ty: number } | undefined;
+    this.canvas.addEventListener('pointerdown', (e) => {
+      if ((e.target as Element).closest('.node, .group-toggle') || e.button !== 0) return;
+      drag = { x: e.clientX, y: e.clientY, tx: this.t.x, ty: this.t.y };
+      this.canvas.setPointerCapture(e.pointerId);
+      this.canvas.classList.add('panning');
+    });
+    this.canvas.addEventListener('pointermove', (e) => {
+      if (!drag) return;
+      this.t.x = drag.tx + e.clientX - drag.x;
+      this.t.y = drag.ty + e.clientY - drag.y;
+      this.apply();
+    });
+    const end = (): void => {
+      drag = undefined;
+      this.canvas.classList.remove('panning');
+    };
+    this.canvas.addEventListener('pointerup', end);
+    this.canvas.addEventListener('pointercancel', end);
+    this.canvas.addEventListener('keydown', (e) => {
+      const step = 40;
+      const keys: Record<string, () => void> = {
+        '+': () => this.zoomBy(1.25),
+        '=': () => this.zoomBy(1.25),
+        '-': () => this.zoomBy(1 / 1.25),
+        '0': () => this.fit(),
+        ArrowLeft: () => this.panBy(step, 0),
+        ArrowRight: () => this.panBy(-step, 0),
+        ArrowUp: () => this.panBy(0, step),
+        ArrowDown: () => this.panBy(0, -step),
+      };
+      const run = keys[e.key];
+      if (!run) return;
+      e.preventDefault();
+      run();
+    });
+    new ResizeObserver(() => this.apply()).observe(this.canvas);
+  }
+
+  private panBy(dx: number, dy: number): void {
+    this.t.x += dx;
+    this.t.y += dy;
+    this.apply();
+  }
+
+  zoomBy(factor: number, about?: { x: number; y: number }): void {
+    const c = about ?? { x: this.canvas.clientWidth / 2, y: this.canvas.clientHeight / 2 };
+    const k = Math.min(8, Math.max(0.05, this.t.k * factor));
+    this.t.x = c.x - ((c.x - this.t.x) * k) / this.t.k;
+    this.t.y = c.y - ((c.y - this.t.y) * k) / this.t.k;
+    this.t.k = k;
+    this.apply();
+  }
+
+  fit(): void {
+    const w = this.canvas.clientWidth || 800;
+    const hgt = this.canvas.clientHeight || 500;
+    if (!this.size.width || !this.size.height) return;
+    // Never magnify a small graph past 1.5×. A wide graph is not shrunk past legibility either:
+    // it starts at its inputs (left) and the user pans along it.
+    let k = Math.max(0.05, Math.min(1.5, (w - 24) / this.size.width, (hgt - 24) / this.size.height));
+    const nodes = this.models[this.selected]?.graph?.nodes.length ?? 0;
+    if (k < 0.8 && nodes <= 150) {
+      k = Math.min(0.8, (hgt - 24) / this.size.height);
+      this.t = { k, x: 12, y: Math.max(12, (hgt - this.size.height * k) / 2) };
+    } else {
+      this.t = { k, x: (w - this.size.width * k) / 2, y: (hgt - this.size.height * k) / 2 };
+    }
+    this.apply();
+  }
+
+  private apply(): void {
+    this.viewport.setAttribute('transform', `translate(${this.t.x.toFixed(1)},${this.t.y.toFixed(1)}) scale(${this.t.k.toFixed(4)})`);
+  }
+}

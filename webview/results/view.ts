@@ -1,0 +1,133 @@
+// The check results: per model, per parameter (autograd and the hand-written backward) and per
+// custom op: verdict, errors, worst element, analytic vs numeric, the Taylor slope; heatmaps for
+// small parameters when the extension sends their values; controls to re-run, pick the mode, cancel.
+import type { CheckMode, ModelResultView, OpCheckView, ResultsDidChange, TensorCheckView } from '../types';
+import { ce, fmt, fmtIndex, h, icon } from '../dom';
+import { heatmaps } from './heatmap';
+
+export interface ResultsHost {
+  run(mode: CheckMode): void;
+  cancel(): void;
+}
+
+const MODES: { value: CheckMode; label: string }[] = [
+  { value: 'auto', label: 'auto (full when small)' },
+  { value: 'full', label: 'full: every element' },
+  { value: 'fast', label: 'fast: randomized vᵀJu' },
+  { value: 'sampled', label: 'sampled coordinates' },
+];
+
+/** Heatmaps are drawn for parameters with at most this many elements. */
+const HEATMAP_MAX = 400;
+
+export class ResultsView {
+  readonly root: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly runButton: HTMLElement;
+  private readonly cancelButton: HTMLElement;
+  private readonly modeSelect: HTMLElement & { value: string };
+  private readonly progress: HTMLElement;
+
+  constructor(private readonly host: ResultsHost) {
+    this.modeSelect = ce('vscode-single-select', { 'aria-label': 'Check mode', class: 'mode-select' }, ...MODES.map((m) => ce('vscode-option', { value: m.value }, m.label))) as HTMLElement & { value: string };
+    this.runButton = ce('vscode-button', { class: 'run-button' }, icon('debug-rerun'), ' Re-run check');
+    this.cancelButton = ce('vscode-button', { secondary: true, disabled: true, class: 'cancel-button' }, icon('debug-stop'), ' Cancel');
+    this.runButton.addEventListener('click', () => this.host.run(((this.modeSelect.value as CheckMode) || 'auto')));
+    this.cancelButton.addEventListener('click', () => this.host.cancel());
+    this.progress = h('span', { class: 'progress', hidden: true, 'aria-live': 'polite' }, ce('vscode-progress-ring', {}), ' Checking…');
+    this.body = h('div', { class: 'results-body' }, h('p', { class: 'muted' }, 'No check has run on this file yet. Re-run check, or use Gradlens: Check Gradients.'));
+    this.root = h('div', { class: 'results-view' }, h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Check' }, h('label', { class: 'mode-label' }, 'Mode '), this.modeSelect, this.runButton, this.cancelButton, this.progress), this.body);
+  }
+
+  setRunning(running: boolean, mode?: CheckMode): void {
+    this.progress.hidden = !running;
+    this.cancelButton.toggleAttribute('disabled', !running);
+    this.runButton.toggleAttribute('disabled', running);
+    if (mode) this.modeSelect.value = mode;
+    this.root.dataset.running = String(running);
+  }
+
+  setResults(msg: ResultsDidChange): void {
+    const parts: HTMLElement[] = [];
+    if (msg.error) parts.push(h('div', { class: 'banner banner-error', role: 'alert' }, icon('error'), ` ${msg.error.message}${msg.error.line ? ` (line ${msg.error.line})` : ''}`));
+    for (const m of msg.models) parts.push(this.model(m));
+    if (!parts.length) parts.push(h('p', { class: 'muted' }, 'The file has no models to check.'));
+    this.body.replaceChildren(...parts);
+  }
+
+  private model(m: ModelResultView): HTMLElement {
+    const err = typeof m.error === 'string' ? m.error : m.error?.message;
+    const verdict = err ? 'error' : m.passed ? 'pass' : 'fail';
+    const slope = m.taylorSlope;
+    const facts = [
+      m.mode ? `mode ${m.mode}` : '',
+      m.loss !== undefined ? `loss ${fmt(m.loss)}` : '',
+    ].filter(Boolean);
+    return h(
+      'section',
+      { class: `model-result verdict-${verdict}`, 'data-model': m.name },
+      h('h2', {}, icon(verdict === 'pass' ? 'pass-filled' : 'error'), ` ${m.name} `, h('span', { class: `verdict verdict-${verdict}` }, verdict === 'pass' ? 'passes' : verdict === 'fail' ? 'FAILS' : 'did not run')),
+      h(
+        'p',
+        { class: 'facts' },
+        facts.join(' · '),
+        slope !== undefined ? h('span', { class: 'taylor', title: 'Slope of log|f(x+hv) − f(x) − h∇f·v| against log h: about 2 when the gradient is right, about 1 when it is wrong' }, ` · Taylor slope ${fmt(slope)} ${Math.abs(slope - 2) < 0.25 ? '(≈ 2: gradient consistent)' : '(≉ 2: gradient suspect)'}`) : null,
+      ),
+      err ? h('div', { class: 'banner banner-error' }, err) : null,
+      ...(m.notes ?? []).map((n) => h('p', { class: 'note muted' }, icon('info'), ` ${n}`)),
+      m.params.length ? this.tensorTable('Autograd vs numeric, per parameter', m.params) : null,
+      m.manual?.length ? this.tensorTable('Hand-written backward vs numeric', m.manual) : null,
+      m.ops.length ? this.opTable(m.ops) : null,
+      ...this.heatmapsFor([...(m.manual ?? []), ...m.params]),
+    );
+  }
+
+  private tensorTable(title: string, checks: TensorCheckView[]): HTMLElement {
+    const rows = checks.map((c) =>
+      h(
+        'tr',
+        { class: c.passed ? 'row-pass' : 'row-fail', 'data-name': c.name },
+        h('td', {}, icon(c.passed ? 'pass' : 'error', c.passed ? 'passes' : 'fails'), ` ${c.name}`),
+        h('td', {}, `[${c.shape.join('×')}]`),
+        h('td', { class: 'verdict-cell' }, c.passed ? 'pass' : 'FAIL'),
+        h('td', { class: 'num' }, fmt(c.maxAbsError)),
+        h('td', { class: 'num' }, fmt(c.maxRelError)),
+        h('td', {}, c.worst ? fmtIndex(c.worst.index) : '—'),
+        h('td', { class: 'num' }, c.worst ? fmt(c.worst.analytic) : '—'),
+        h('td', { class: 'num' }, c.worst ? fmt(c.worst.numeric) : '—'),
+        h('td', { class: 'muted' }, c.error ?? c.nonDifferentiable?.note ?? (c.directional ? `vᵀJu: ${fmt(c.directional.analytic)} vs ${fmt(c.directional.numeric)}` : `${c.checked} checked`)),
+      ),
+    );
+    return h('div', { class: 'result-table' }, h('h3', {}, title), h('table', {}, h('thead', {}, h('tr', {}, ...['parameter', 'shape', 'verdict', 'max abs err', 'max rel err', 'worst element', 'analytic', 'numeric', ''].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, ...rows)));
+  }
+
+  private opTable(ops: OpCheckView[]): HTMLElement {
+    const rows = ops.map((o) =>
+      h(
+        'tr',
+        { class: o.passed ? 'row-pass' : 'row-fail', 'data-name': o.name },
+        h('td', {}, icon(o.passed ? 'pass' : 'error'), ` ${o.name}`),
+        h('td', { class: 'verdict-cell' }, o.passed ? 'pass' : 'FAIL'),
+        h('td', { class: 'num' }, fmt(o.maxAbsError)),
+        h('td', { class: 'num' }, fmt(o.maxRelError)),
+        h('td', {}, o.worst ? `input ${o.worst.input} ${fmtIndex(o.worst.index)}` : '—'),
+        h('td', { class: 'num' }, o.worst ? fmt(o.worst.analytic) : '—'),
+        h('td', { class: 'num' }, o.worst ? fmt(o.worst.numeric) : '—'),
+        h('td', { class: 'muted' }, o.error ?? (o.loc ? `worst call: line ${o.loc.line}` : '')),
+      ),
+    );
+    return h('div', { class: 'result-table' }, h('h3', {}, 'Custom ops: hand-written backward vs numeric'), h('table', {}, h('thead', {}, h('tr', {}, ...['op', 'verdict', 'max abs err', 'max rel err', 'worst element', 'analytic', 'numeric', ''].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, ...rows)));
+  }
+
+  private heatmapsFor(checks: TensorCheckView[]): HTMLElement[] {
+    const out: HTMLElement[] = [];
+    const seen = new Set<string>();
+    for (const c of checks) {
+      // The hand-written check comes first, so a failing manual backward is the one drawn.
+      if (!c.elements || seen.has(c.name) || c.elements.analytic.length > HEATMAP_MAX) continue;
+      seen.add(c.name);
+      out.push(h('div', { class: 'result-heatmaps' }, h('h3', {}, `${c.name}: gradient, element by element`), heatmaps(c.name, c.shape, c.elements.analytic, c.elements.numeric, c.worst?.index)));
+    }
+    return out;
+  }
+}
