@@ -2,7 +2,7 @@
 import * as esbuild from 'esbuild';
 import { readdirSync } from 'node:fs';
 
-const suites = ['suite', 'restricted'];
+const suites = ['suite', 'restricted', 'vsix'];
 const testFiles = suites.flatMap((s) => readdirSync(`test/integration/${s}`).filter((f) => f.endsWith('.ts')).map((f) => `test/integration/${s}/${f}`));
 await esbuild.build({
   entryPoints: testFiles,

@@ -9,7 +9,7 @@ export function runMocha(dir: string, suiteName: string): Promise<void> {
   const mochaModule = require('mocha');
   const Mocha = mochaModule.default ?? mochaModule;
   process.env.GRADLENS_SUITE = suiteName;
-  const reporter = path.resolve(__dirname, '../../../test/helpers/summary-reporter.cjs');
+  const reporter = path.resolve(__dirname, '../../../../test/helpers/summary-reporter.cjs');
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60000, reporter: fs.existsSync(reporter) ? reporter : 'spec' });
   for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(path.join(dir, f));
   return new Promise((resolve, reject) => {

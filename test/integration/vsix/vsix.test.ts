@@ -1,0 +1,99 @@
+// The packaged extension: installed from gradlens-<version>.vsix with --install-extension (the
+// harness's --vsix), so every file it loads comes from the package. It must activate, parse
+// (the minified TypeScript in dist/typescript.js), bundle and run a check (the shipped esbuild
+// binary) and install typings (dist/types, dist/gradlens.js). The workspace is a copy of examples/.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { activateGradlens, codeLensTitles, openFile, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
+
+/** This bundle is out/test/integration/vsix/index.js inside the repository. */
+const REPO = path.resolve(__dirname, '../../../..');
+
+function installed(): vscode.Extension<unknown> {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not installed`);
+  return ext;
+}
+
+describe('Gradlens installed from its .vsix', function () {
+  this.timeout(120000);
+
+  it('is the installed package, not the repository', () => {
+    const ext = installed();
+    const rel = path.relative(REPO, ext.extensionPath);
+    assert.ok(rel.startsWith('..') || path.isAbsolute(rel), `extensionPath ${ext.extensionPath} lies inside the repo ${REPO}`);
+    const version = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+    assert.equal((ext.packageJSON as { version: string }).version, version);
+    const has = (p: string) => fs.existsSync(path.join(ext.extensionPath, p));
+    // What runs must have shipped...
+    for (const p of ['dist/extension.js', 'dist/worker.js', 'dist/parserWorker.js', 'dist/typescript.js', 'dist/types/index.d.ts', 'examples/mlp.ts', 'node_modules/esbuild/lib/main.js']) {
+      assert.ok(has(p), `${p} is in the package`);
+    }
+    // ...and the allowlist kept the rest out.
+    for (const p of ['src', 'test', 'node_modules/typescript', 'node_modules/esbuild/bin', 'dist/extension.js.map', 'package-lock.json']) {
+      assert.ok(!has(p), `${p} is not in the package`);
+    }
+  });
+
+  it("ships this platform's esbuild binary, still executable after installation", () => {
+    const bin = path.join(installed().extensionPath, 'node_modules', '@esbuild', `${process.platform}-${process.arch}`, process.platform === 'win32' ? 'esbuild.exe' : 'bin/esbuild');
+    assert.ok(fs.existsSync(bin), `${bin} exists`);
+    if (process.platform !== 'win32') assert.ok((fs.statSync(bin).mode & 0o111) !== 0, `${bin} keeps its execute bit`);
+  });
+
+  it('activates on a TypeScript file', async () => {
+    await openFile('mlp.ts');
+    const api = await activateGradlens();
+    assert.ok(installed().isActive);
+    assert.ok(api.activationMs > 0, 'activation time was measured');
+  });
+
+  it('shows "Check gradients" and "Show graph" CodeLens above the model in mlp.ts', async () => {
+    const doc = await openFile('mlp.ts');
+    const modelLine = doc.getText().split('\n').findIndex((l) => /defineModel\(/.test(l));
+    assert.ok(modelLine >= 0, 'mlp.ts has a defineModel call');
+    const titles = await waitFor(async () => {
+      const t = await codeLensTitles(doc.uri);
+      return t.length ? t : undefined;
+    }, 'CodeLens on mlp.ts');
+    const onModel = titles.filter((t) => t.line === modelLine).map((t) => t.title);
+    assert.ok(onModel.some((t) => t.includes('Check gradients')), `lenses: ${JSON.stringify(titles)}`);
+    assert.ok(onModel.some((t) => t.includes('Show graph')), `lenses: ${JSON.stringify(titles)}`);
+  });
+
+  it('checks buggy-backward.ts and puts a Gradlens error on the line of the mistake', async () => {
+    const doc = await openFile('buggy-backward.ts');
+    const bugLine = doc.getText().split('\n').findIndex((l) => l.includes('// BUG'));
+    assert.ok(bugLine >= 0, 'the example marks its mistake with // BUG');
+    const result = await vscode.commands.executeCommand<{ ok: boolean; models: { passed: boolean }[] }>('gradlens.checkGradients', doc.uri);
+    assert.ok(result?.ok, `the check ran: ${JSON.stringify(result)}`);
+    assert.ok(result.models.some((m) => !m.passed), 'the buggy model fails');
+    const diags = await waitFor(() => {
+      const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.source === 'gradlens');
+      return d.length ? d : undefined;
+    }, 'Gradlens diagnostics on buggy-backward.ts');
+    const w1 = diags.find((d) => d.message.includes('W1'));
+    assert.ok(w1, `a diagnostic names W1: ${diags.map((d) => d.message).join(' | ')}`);
+    assert.equal(w1.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(w1.range.start.line, bugLine, `diagnostic on line ${w1.range.start.line + 1}, the mistake is on line ${bugLine + 1}`);
+    assert.match(w1.message, /numeric/, 'the message gives both values');
+  });
+
+  it('Set Up Typings installs the shipped declarations and runtime, and the import resolves', async () => {
+    const doc = await openFile('logreg.ts');
+    const unresolved = () => vscode.languages.getDiagnostics(doc.uri).some((d) => d.code === 2307 || (typeof d.code === 'object' && d.code.value === 2307));
+    await waitFor(unresolved, "TypeScript's 'Cannot find module gradlens' before set-up", 60000);
+    await vscode.commands.executeCommand('gradlens.setUpTypings');
+    const dest = workspaceFile('node_modules/gradlens').fsPath;
+    const shipped = path.join(installed().extensionPath, 'dist');
+    assert.equal(fs.readFileSync(path.join(dest, 'types/index.d.ts'), 'utf8'), fs.readFileSync(path.join(shipped, 'types/index.d.ts'), 'utf8'), 'the declarations are the packaged ones');
+    // The installed runtime works on its own: a tiny forward pass through it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const gradlens = require(path.join(dest, 'index.js')) as typeof import('../../../src/index');
+    const a = gradlens.tensor([1, 2, 3], [3]);
+    assert.deepEqual(Array.from(gradlens.F.mul(a, a).data), [1, 4, 9]);
+    await waitFor(() => !unresolved(), 'the import to resolve', 60000);
+  });
+});
