@@ -1,5 +1,6 @@
 // NumPy broadcasting, forwards and backwards. This is the one place that undoes broadcasting:
 // VJPs return gradients in the output's shape and `unbroadcast` sums them back to each input.
+import { stridedOffsets } from './kernels/strided';
 import { GradlensError, Shape, Tensor, fmtShape, sizeOf, stridesOf } from './tensor';
 
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
@@ -30,22 +31,7 @@ export function broadcastIndex(inShape: Shape, outShape: Shape): Int32Array | nu
     const o = n - inShape.length + i;
     strides[o] = inShape[i] === 1 ? 0 : inStrides[i];
   }
-  const total = sizeOf(outShape);
-  const map = new Int32Array(total);
-  const idx = new Array<number>(n).fill(0);
-  let src = 0;
-  for (let k = 0; k < total; k++) {
-    map[k] = src;
-    // odometer increment
-    for (let d = n - 1; d >= 0; d--) {
-      idx[d]++;
-      src += strides[d];
-      if (idx[d] < outShape[d]) break;
-      src -= strides[d] * outShape[d];
-      idx[d] = 0;
-    }
-  }
-  return map;
+  return stridedOffsets(outShape, strides);
 }
 
 /** Materialises `x` broadcast to `shape` (no tape; used by kernels and by broadcastTo). */

@@ -2,6 +2,8 @@
 // permutation, the reverse reshape, a scatter of the slice into zeros); broadcastTo's VJP is the
 // identity because the tape's central unbroadcast already sums the gradient back.
 // Outputs always own fresh data (tensors are immutable values, see tensor.ts).
+import { broadcastIndex } from '../broadcast';
+import { gather, stridedOffsets } from '../kernels/strided';
 import { apply, registerOp, TensorLike, asTensor } from '../registry';
 import { GradlensError, Shape, Tensor, fmtShape, normAxis, sizeOf, stridesOf } from '../tensor';
 import { plainAt, plainSize, Plain } from './reference';
@@ -18,21 +20,7 @@ function permuteData(x: Tensor, axes: readonly number[]): { data: Float64Array; 
   const shape = axes.map((a) => x.shape[a]);
   const inStrides = stridesOf(x.shape);
   const strides = axes.map((a) => inStrides[a]);
-  const total = x.size;
-  const out = new Float64Array(total);
-  const idx = new Array<number>(n).fill(0);
-  let src = 0;
-  for (let k = 0; k < total; k++) {
-    out[k] = x.data[src];
-    for (let d = n - 1; d >= 0; d--) {
-      idx[d]++;
-      src += strides[d];
-      if (idx[d] < shape[d]) break;
-      src -= strides[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
-  return { data: out, shape };
+  return { data: gather(x.data, stridedOffsets(shape, strides)), shape };
 }
 
 /**
@@ -244,27 +232,10 @@ function checkBroadcastTo(from: Shape, to: readonly number[]): void {
   });
 }
 
-/** Source flat index for each output element, by stride-0 axes. */
+/** x repeated along its broadcast axes, as fresh data (the shapes were checked by the caller). */
 function broadcastData(x: Tensor, to: readonly number[]): Float64Array {
-  const n = to.length;
-  const off = n - x.ndim;
-  const inStrides = stridesOf(x.shape);
-  const strides = to.map((_, i) => (i < off || x.shape[i - off] === 1 ? 0 : inStrides[i - off]));
-  const total = sizeOf(to);
-  const out = new Float64Array(total);
-  const idx = new Array<number>(n).fill(0);
-  let src = 0;
-  for (let k = 0; k < total; k++) {
-    out[k] = x.data[src];
-    for (let d = n - 1; d >= 0; d--) {
-      idx[d]++;
-      src += strides[d];
-      if (idx[d] < to[d]) break;
-      src -= strides[d] * to[d];
-      idx[d] = 0;
-    }
-  }
-  return out;
+  const map = broadcastIndex(x.shape, to);
+  return map ? gather(x.data, map) : Float64Array.from(x.data);
 }
 
 const broadcastToOp = registerOp<BroadcastToAttrs>({
