@@ -44,6 +44,9 @@ const table = new TableView();
 const results = new ResultsView({
   run: (mode) => request((id) => ({ type: 'check/run', id, mode }), () => {}),
   cancel: () => request((id) => ({ type: 'check/cancel', id }), () => {}),
+  // The same message a graph node sends: the extension opens the file at that place.
+  reveal: (loc, what) => post({ type: 'graph/revealNode', nodeId: what, loc }),
+  canReveal: !standalone,
 });
 
 const state: PanelState = isPanelState(vscode?.getState()) ? (vscode!.getState() as PanelState) : { view: 'graph' };
@@ -82,8 +85,7 @@ function showView(view: ViewName, tell: boolean): void {
   vscode?.setState(state);
   if (tell) post({ type: 'view/didChange', view });
   if (view === 'table') requestVerification();
-  // The graph's canvas had no size while hidden.
-  if (view === 'graph') requestAnimationFrame(() => graph.fit());
+  // The graph refits itself when its canvas gets a size again (a ResizeObserver in GraphView).
 }
 
 tabs.addEventListener('vsc-tabs-select', (e) => {

@@ -5,6 +5,8 @@ import * as assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { fixture, graphDrawn, launch, openPanel, type PanelPage, screenshotPath, sendAll } from './harness';
 
+interface Check { name: string; passed: boolean; maxRelError: number; worst: { index: number[]; analytic: number; numeric: number } }
+
 /** The computed fill and stroke of a node's box, by node id. */
 async function boxColours(p: PanelPage, id: string): Promise<{ fill: string; stroke: string }> {
   return p.page.$eval(`.node[data-node-id="${id}"] .node-box`, (el) => {
@@ -107,19 +109,50 @@ describe('graph view', function () {
     assert.deepEqual(p.problems, []);
   });
 
-  it('colours nodes by gradient error after a check: the failing parameter stands out (examples/buggy-backward.ts)', async () => {
+  it('colours nodes by gradient error after a check: a wrong hand-written backward is marked as such (examples/buggy-backward.ts)', async () => {
     const p = await openPanel(browser);
-    await sendAll(p, fixture('buggy.json'));
+    const messages = fixture('buggy.json');
+    await sendAll(p, messages);
+    await graphDrawn(p);
+    await p.page.waitForSelector('.node.has-error');
+    // W1's autograd gradient passes; its hand-written one fails: marked 'manual', not a plain failure.
+    const model = (messages[1] as { models: { params: Check[]; manual: (Check & { blameLoc: { line: number } })[] }[] }).models[0];
+    const bad = model.manual.find((c) => !c.passed)!;
+    assert.equal(model.params.find((c) => c.name === bad.name)!.passed, true);
+    assert.deepEqual(await p.page.locator('.node.err-manual .node-label').allTextContents(), [bad.name]);
+    assert.equal(await p.page.locator('.node.err-fail').count(), 0);
+    assert.equal(await p.page.locator('.node.err-pass .node-label').allTextContents().then((t) => t.join()), 'W2');
+    const node = p.page.locator('.node.err-manual');
+    assert.equal(await node.locator('.node-flag').textContent(), '✗ backward');
+    // The box is drawn dashed in the failure colour.
+    const box = await node.locator('.node-box').evaluate((el) => ({ dash: getComputedStyle(el).strokeDasharray, stroke: getComputedStyle(el).stroke }));
+    assert.notEqual(box.dash, 'none');
+    assert.equal(hue(box.stroke), 'other');
+    // Screen readers and the tooltip say which backward is wrong, where, and the two values.
+    const sig = (x: number) => String(Number(x.toPrecision(4)));
+    const expected = `hand-written backward wrong at ${bad.name}[${bad.worst.index.join(', ')}]: ${sig(bad.worst.analytic)} vs ${sig(bad.worst.numeric)} (numeric)`;
+    assert.ok(((await node.getAttribute('aria-label')) ?? '').includes(`FAILS: ${expected}`), (await node.getAttribute('aria-label')) ?? '');
+    await node.hover();
+    const tip = (await p.page.locator('.tooltip').textContent()) ?? '';
+    assert.ok(tip.includes(expected) && /autograd passes/.test(tip), tip);
+    assert.ok(tip.includes(`located at line ${bad.blameLoc.line}`), tip);
+    assert.ok(await p.page.locator('.legend .legend-item', { hasText: 'fails: hand-written backward only' }).isVisible());
+    await p.page.screenshot({ path: screenshotPath('webview-graph-buggy-errors.png') });
+  });
+
+  it('marks an autograd failure differently from a hand-written-backward failure', async () => {
+    const p = await openPanel(browser);
+    const [graph, results] = fixture('buggy.json') as [unknown, { models: { params: Check[] }[] }];
+    // The same check, with W2's autograd comparison failing (a wrong VJP in the engine would do this).
+    const w2 = results.models[0].params.find((c) => c.name === 'W2')!;
+    const broken = { ...results, models: [{ ...results.models[0], passed: false, params: results.models[0].params.map((c) => (c === w2 ? { ...c, passed: false, maxRelError: 0.5, worst: { ...c.worst, analytic: 2 * c.worst.numeric } } : c)) }] };
+    await sendAll(p, [graph, broken]);
     await graphDrawn(p);
     await p.page.waitForSelector('.node.err-fail');
-    const failing = await p.page.locator('.node.err-fail .node-label').allTextContents();
-    assert.deepEqual(failing, ['W1']); // the hand-written backward of W1 is wrong
-    assert.equal(await p.page.locator('.node.err-pass .node-label').allTextContents().then((t) => t.join()), 'W2');
-    assert.equal(hue((await boxColours(p, (await p.page.locator('.node.err-fail').getAttribute('data-node-id'))!)).stroke), 'other');
-    assert.ok(await p.page.locator('.legend', { hasText: 'fails the check' }).isVisible());
-    await p.page.locator('.node.err-fail').hover();
-    assert.match((await p.page.locator('.tooltip').textContent()) ?? '', /FAILS.*hand-written backward vs numeric/);
-    await p.page.screenshot({ path: screenshotPath('webview-graph-buggy-errors.png') });
+    assert.deepEqual(await p.page.locator('.node.err-fail .node-label').allTextContents(), ['W2']);
+    assert.deepEqual(await p.page.locator('.node.err-manual .node-label').allTextContents(), ['W1']);
+    assert.equal(await p.page.locator('.node.err-fail .node-flag').textContent(), '✗');
+    assert.match((await p.page.locator('.node.err-fail').getAttribute('aria-label')) ?? '', /FAILS: autograd wrong at W2\[2, 2\]/);
   });
 
   it('keeps the last good graph and shows the error when the buffer breaks', async () => {

@@ -51,8 +51,10 @@ describe('standalone report', function () {
     // Two files: models are prefixed by file and picked in the toolbar.
     const options = await page.locator('.model-picker option').allTextContents();
     assert.deepEqual(options, ['buggy-backward.ts: buggyMlp', 'cnn.ts: cnn']);
-    await page.waitForSelector('.node.err-fail');
-    assert.deepEqual(await page.locator('.node.err-fail .node-label').allTextContents(), ['W1']);
+    // W1's hand-written backward is wrong (its autograd gradient passes): marked as such.
+    await page.waitForSelector('.node.err-manual');
+    assert.deepEqual(await page.locator('.node.err-manual .node-label').allTextContents(), ['W1']);
+    assert.equal(await page.locator('.node.err-fail').count(), 0);
     await page.screenshot({ path: screenshotPath('report-graph.png') });
 
     await page.locator('vscode-tab-header[data-view="results"]').click();
@@ -60,6 +62,9 @@ describe('standalone report', function () {
     assert.equal(await page.locator('.model-result.verdict-fail').getAttribute('data-model'), 'buggy-backward.ts: buggyMlp');
     // No re-run or cancel in a report: nothing would answer them.
     assert.equal(await page.locator('.results-view .toolbar').isVisible(), false);
+    // Nor editor links: the located mistake's line is plain text.
+    assert.equal(await page.locator('.blame-row .link-button').count(), 0);
+    assert.match((await page.locator('.blame-row .line-ref').textContent()) ?? '', /^line \d+$/);
 
     await page.locator('vscode-tab-header[data-view="table"]').click();
     const rules = await page.locator('.rule').count();

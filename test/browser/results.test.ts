@@ -4,7 +4,9 @@
 // hand-written backward for W1 is wrong) and examples/custom-op.ts (a custom op).
 import * as assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { fixture, launch, openPanel, screenshotPath, sendAll } from './harness';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fixture, launch, openPanel, ROOT, screenshotPath, sendAll } from './harness';
 
 interface Check { name: string; passed: boolean; maxAbsError: number; worst: { index: number[]; analytic: number; numeric: number } }
 
@@ -39,6 +41,45 @@ describe('results view', function () {
     assert.match((await p.page.locator('.taylor').textContent()) ?? '', new RegExp(`Taylor slope ${Number(model.taylorSlope.toPrecision(4))}`));
     assert.deepEqual(p.problems, []);
     await p.page.screenshot({ path: screenshotPath('webview-results-buggy.png') });
+  });
+
+  it('shows where the hand-written backward goes wrong, and its "line N" link reveals that line', async () => {
+    const p = await openPanel(browser, { width: 500, state: { view: 'results' } });
+    const messages = fixture('buggy.json');
+    await sendAll(p, messages);
+    await p.page.waitForSelector('.blame-row');
+    const model = (messages[1] as { models: { manual: (Check & { blame?: { message: string }; blameLoc?: { file: string; line: number; column: number } })[]; backwardLoc: { line: number } }[] }).models[0];
+    const bad = model.manual.find((c) => c.blame)!;
+    const row = p.page.locator(`.blame-row[data-blame-for="${bad.name}"]`);
+    assert.equal(await p.page.locator('.blame-row').count(), 1); // only the failing parameter has one
+    assert.ok(((await row.textContent()) ?? '').includes(bad.blame!.message));
+    const link = row.locator('.link-button');
+    assert.equal(await link.textContent(), `line ${bad.blameLoc!.line}`);
+    // The located line is the one the example marks as the bug (independent truth: the file itself).
+    const source = fs.readFileSync(path.join(ROOT, bad.blameLoc!.file), 'utf8').split('\n')[bad.blameLoc!.line - 1];
+    assert.match(source, /BUG/);
+    // Activated from the keyboard: it posts the graph's reveal message with that place.
+    await link.focus();
+    await p.page.keyboard.press('Enter');
+    const reveal = (await p.posted()).filter((m) => m.type === 'graph/revealNode');
+    assert.equal(reveal.length, 1);
+    assert.deepEqual(reveal[0].loc, bad.blameLoc);
+    // The heading links to the hand-written backward itself.
+    await p.page.locator('.result-table h3 .link-button').click();
+    const second = (await p.posted()).filter((m) => m.type === 'graph/revealNode')[1];
+    assert.equal((second.loc as { line: number }).line, model.backwardLoc.line);
+    assert.deepEqual(p.problems, []);
+    await p.page.screenshot({ path: screenshotPath('webview-results-blame-500.png') });
+  });
+
+  it('ignores a malformed blame location instead of linking to it', async () => {
+    const p = await openPanel(browser, { state: { view: 'results' } });
+    const [graph, results] = fixture('buggy.json') as [unknown, { models: { manual: Record<string, unknown>[] }[] }];
+    const tampered = { ...results, models: [{ ...results.models[0], manual: results.models[0].manual.map((c) => (c.blame ? { ...c, blameLoc: { file: 'x.ts', line: -3, column: 1 } } : c)) }] };
+    await sendAll(p, [graph, tampered]);
+    await p.page.waitForSelector('.blame-row');
+    assert.equal(await p.page.locator('.blame-row .link-button').count(), 0);
+    assert.ok(((await p.page.locator('.blame-row').textContent()) ?? '').includes('first goes wrong'));
   });
 
   it('lists custom ops and sends re-run (with the chosen mode) and cancel requests', async () => {

@@ -224,7 +224,9 @@ export function elkOptions(nodeCount: number): Record<string, string> {
     'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
     'elk.json.edgeCoords': 'ROOT',
     'elk.json.shapeCoords': 'ROOT',
-    'elk.layered.spacing.nodeNodeBetweenLayers': '48',
+    // Each shape label takes a layer of its own, so this gap counts twice between two ops: 30
+    // keeps the two-layer MLP within a 500 px panel at the fit floor (FIT_FLOOR in view.ts).
+    'elk.layered.spacing.nodeNodeBetweenLayers': '30',
     'elk.spacing.nodeNode': '20',
     'elk.spacing.edgeLabel': '2',
     'elk.edgeLabels.inline': 'false',

@@ -1,6 +1,7 @@
 // Draws a laid-out graph as SVG. Colours come from CSS classes (media/gradlens.css), so themes
 // apply; nothing here sets a style attribute (the CSP allows none).
 import type { ElkEdgeSection, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
+import { type NodeError, errorBand } from './errors';
 import { fmtShape, nodeClass, nodeLabel, nodeText, type VisibleGraph, type VisibleNode } from './model';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -12,25 +13,12 @@ export function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<s
   return e;
 }
 
-/** How a node is marked after a check: its worst relative error and whether it failed. */
-export interface NodeError {
-  relError: number;
-  passed: boolean;
-  what: string;
-}
-
 export interface RenderInput {
   layout: ElkNode;
   visible: VisibleGraph;
   errors: Map<string, NodeError>;
   paramsPerGroup: Map<string, number>;
   collapsed: ReadonlySet<string>;
-}
-
-/** Error band for colouring: the legend names the same bands. */
-export function errorBand(e: NodeError): 'fail' | 'warn' | 'pass' {
-  if (!e.passed) return 'fail';
-  return e.relError > 1e-6 ? 'warn' : 'pass';
 }
 
 function flatten(n: ElkNode, out: Map<string, ElkNode>): void {
@@ -65,11 +53,13 @@ function midpoint(s: ElkEdgeSection): { x: number; y: number } {
   return a === b ? a : { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
 }
 
-function describe(v: VisibleNode): string {
-  if (!v.node) return `layer ${v.collapsedGroup!.label}, collapsed, ${v.collapsedGroup!.hidden} nodes`;
+/** What a screen reader hears on a node: what it is, and after a check, which check says what. */
+function describe(v: VisibleNode, err: NodeError | undefined): string {
+  const check = err ? `; ${err.passed ? 'check passes' : 'FAILS'}: ${err.lines.join('; ')}` : '';
+  if (!v.node) return `layer ${v.collapsedGroup!.label}, collapsed, ${v.collapsedGroup!.hidden} nodes${check}`;
   const n = v.node;
   const kind = nodeClass(n) === 'constant' ? 'constant' : n.kind;
-  return `${kind} ${nodeLabel(n)} ${fmtShape(n.shape)}${n.loc ? `, line ${n.loc.line}` : ''}`;
+  return `${kind} ${nodeLabel(n)} ${fmtShape(n.shape)}${n.loc ? `, line ${n.loc.line}` : ''}${check}`;
 }
 
 export function renderGraph(into: SVGGElement, r: RenderInput): void {
@@ -121,14 +111,16 @@ export function renderGraph(into: SVGGElement, r: RenderInput): void {
     const err = r.errors.get(id);
     const classes = ['node', `kind-${cls}`];
     if (err) classes.push('has-error', `err-${errorBand(err)}`);
-    const g = el('g', { class: classes.join(' '), 'data-node-id': id, tabindex: 0, role: 'button', 'aria-label': describe(v) });
+    const g = el('g', { class: classes.join(' '), 'data-node-id': id, tabindex: 0, role: 'button', 'aria-label': describe(v, err) });
     g.append(el('rect', { class: 'node-box', x, y, width: w, height: h, rx: cls === 'param' ? 2 : 8 }));
     // Parameters get an inner frame: drawn like inputs (they are inputs to the loss) but unmistakable.
     if (cls === 'param') g.append(el('rect', { class: 'param-frame', x: x + 3, y: y + 3, width: w - 6, height: h - 6, rx: 1 }));
     const [main, sub] = nodeText(v);
     g.append(el('text', { class: 'node-label', x: x + w / 2, y: y + 17, 'text-anchor': 'middle' }, main));
     g.append(el('text', { class: 'node-sub', x: x + w / 2, y: y + 31, 'text-anchor': 'middle' }, sub));
-    if (err && !err.passed) g.append(el('text', { class: 'node-flag', x: x + w - 4, y: y - 4, 'text-anchor': 'end' }, '✗'));
+    // The flag says which backward is wrong: ✗ for autograd or a custom op, "✗ backward" for the
+    // user's hand-written one (autograd passing means the model itself is fine).
+    if (err && !err.passed) g.append(el('text', { class: `node-flag${err.source === 'manual' ? ' node-flag-manual' : ''}`, ...(err.source === 'manual' ? { x, y: y - 4 } : { x: x + w - 4, y: y - 4, 'text-anchor': 'end' }) }, err.source === 'manual' ? '✗ backward' : '✗'));
     nodeLayer.append(g);
   }
 }

@@ -1,15 +1,28 @@
 // The computation graph view: model picker, zoom and pan, collapsible layers, hover details,
 // parameter counts, error colouring after a check, and a banner when the buffer does not run.
+// The panel opens beside the editor, often only 450–650 px wide: there the legend and parameter
+// counts fold into an overlay behind a toolbar toggle (closed by default) so the canvas keeps the
+// full width, and the graph is fitted to whatever the canvas is, again whenever it is resized.
 import type { GraphDidChange, ModelGraph, ModelResultView, RevealNode, RunErrorLike } from '../types';
 import { fmt, h, icon } from '../dom';
-import { nodeErrors } from './errors';
+import { type NodeError, nodeErrors } from './errors';
 import { layout } from './layout';
 import { autoCollapse, fmtShape, nodeClass, nodeLabel, paramCounts, sizeOf, toElk, visibleGraph } from './model';
-import { type NodeError, errorBand, renderGraph, svgSkeleton } from './render';
+import { renderGraph, svgSkeleton } from './render';
 
 export interface GraphViewHost {
   post(msg: RevealNode): void;
 }
+
+/** Below this width the legend and parameter counts become an overlay, closed by default. */
+export const NARROW_BELOW = 700;
+/** The smallest zoom a first fit uses for a graph of up to FIT_FLOOR_NODES nodes: labels stay legible. */
+export const FIT_FLOOR = 0.45;
+/** Larger graphs are fitted whole (an overview), however small; the user zooms in. */
+const FIT_FLOOR_NODES = 150;
+/** The zoom a graph too long to fit at FIT_FLOOR starts at, from its inputs (left). */
+const READING_ZOOM = 0.8;
+const MARGIN = 12;
 
 interface Transform {
   k: number;
@@ -29,6 +42,14 @@ export class GraphView {
   private renderToken = 0;
   private size = { width: 0, height: 0 };
   private t: Transform = { k: 1, x: 0, y: 0 };
+  /** True until the user zooms or pans: until then every render and resize refits the graph. */
+  private autoFit = true;
+  private narrow = false;
+  /** The user's choice for the legend panel; undefined follows the width (open when wide). */
+  private sideChoice: boolean | undefined;
+  private readonly side: HTMLElement;
+  private readonly sideToggle: HTMLButtonElement;
+  private readonly sideCount: HTMLElement;
   private readonly svg: SVGSVGElement;
   private readonly viewport: SVGGElement;
   private readonly canvas: HTMLElement;
@@ -54,7 +75,10 @@ export class GraphView {
       b.addEventListener('click', run);
       return b;
     };
-    this.legend = h('div', { class: 'legend', 'aria-label': 'Legend' });
+    this.legend = h('div', { class: 'legend', role: 'group', 'aria-label': 'Legend' });
+    this.sideCount = h('span', { class: 'side-toggle-count' });
+    this.sideToggle = h('button', { class: 'icon-button side-toggle', 'aria-controls': 'graph-side', 'aria-expanded': 'true', title: 'Legend and parameter counts (L)' }, icon('list-unordered'), h('span', { class: 'side-toggle-label' }, ' Legend'), this.sideCount);
+    this.sideToggle.addEventListener('click', () => this.setSideOpen(!this.sideOpen()));
     this.status = h('span', { class: 'graph-status', 'aria-live': 'polite' });
     const toolbar = h(
       'div',
@@ -62,17 +86,19 @@ export class GraphView {
       this.picker,
       button('zoom-out', 'Zoom out (−)', () => this.zoomBy(1 / 1.25)),
       button('zoom-in', 'Zoom in (+)', () => this.zoomBy(1.25)),
-      button('screen-full', 'Fit to view (0)', () => this.fit()),
+      button('screen-full', 'Fit to view (0)', () => this.fitNow()),
       button('collapse-all', 'Collapse all layers', () => this.setAllCollapsed(true)),
       button('expand-all', 'Expand all layers', () => this.setAllCollapsed(false)),
       this.status,
+      this.sideToggle,
     );
     this.banner = h('div', { class: 'banner banner-error', role: 'alert', hidden: true });
-    this.canvas = h('div', { class: 'graph-canvas', tabindex: 0, 'aria-label': 'Computation graph: + and − zoom, 0 fits, arrow keys pan, Tab moves between nodes' });
+    this.canvas = h('div', { class: 'graph-canvas', tabindex: 0, 'aria-label': 'Computation graph: + and − zoom, 0 fits, arrow keys pan, L shows the legend, Tab moves between nodes' });
     this.canvas.append(this.svg);
     this.tooltip = h('div', { class: 'tooltip', role: 'tooltip', hidden: true });
     this.paramsPanel = h('aside', { class: 'params-panel', 'aria-label': 'Parameter counts' });
-    this.root = h('div', { class: 'graph-view' }, toolbar, this.banner, h('div', { class: 'graph-main' }, this.canvas, h('div', { class: 'side' }, this.legend, this.paramsPanel)), this.tooltip);
+    this.side = h('div', { class: 'side', id: 'graph-side', role: 'region', 'aria-label': 'Legend and parameter counts' }, this.legend, this.paramsPanel);
+    this.root = h('div', { class: 'graph-view' }, toolbar, this.banner, h('div', { class: 'graph-main' }, this.canvas, this.side), this.tooltip);
     this.wire();
     this.showEmpty('Open a model file to see its computation graph.');
   }
@@ -148,12 +174,13 @@ export class GraphView {
       renderGraph(this.viewport, { layout: placed.graph, visible, errors: this.errors, paramsPerGroup: counts.perGroup, collapsed: this.collapsed });
       this.size = { width: placed.graph.width ?? 0, height: placed.graph.height ?? 0 };
       this.renderParams(counts);
-      this.renderLegend(result !== undefined);
+      this.renderLegend(result);
       const ms = performance.now() - started;
       const shown = visible.nodes.length < graph.nodes.length ? `${visible.nodes.length} of ${graph.nodes.length} nodes shown (layers collapsed)` : `${graph.nodes.length} nodes`;
       this.status.textContent = `${shown} · ${Math.round(ms)} ms${placed.inWorker ? ' (worker)' : ''}`;
       this.root.dataset.rendered = String(token);
-      if (refit || this.t.k === 1) this.fit();
+      if (refit) this.autoFit = true;
+      if (this.autoFit) this.fit();
       else this.apply();
     };
     this.lastRender = run().catch((err: unknown) => {
@@ -164,6 +191,8 @@ export class GraphView {
   }
 
   private renderParams(c: ReturnType<typeof paramCounts>): void {
+    // The closed toggle still tells the model's size.
+    this.sideCount.textContent = ` · ${c.total.toLocaleString('en-US')} params`;
     const rows = c.rows.map((r) => h('tr', {}, h('td', { title: r.params.join(', ') }, r.label), h('td', { class: 'num' }, r.count.toLocaleString('en-US'))));
     this.paramsPanel.replaceChildren(
       h('h3', {}, 'Parameters'),
@@ -171,11 +200,13 @@ export class GraphView {
     );
   }
 
-  private renderLegend(withErrors: boolean): void {
-    const swatch = (cls: string, label: string): HTMLElement => h('div', { class: 'legend-item' }, h('span', { class: `swatch ${cls}` }), label);
+  private renderLegend(result: ModelResultView | undefined): void {
+    const swatch = (cls: string, label: string): HTMLElement => h('div', { class: 'legend-item' }, h('span', { class: `swatch ${cls}`, 'aria-hidden': 'true' }), label);
     const items = [swatch('kind-input', 'input (data)'), swatch('kind-param', 'parameter'), swatch('kind-constant', 'constant'), swatch('kind-intermediate', 'intermediate'), swatch('kind-output', 'output (loss)')];
-    if (withErrors) {
-      items.push(h('h4', {}, 'Gradient error'), swatch('err-pass', 'passes, rel. error ≤ 1e-6'), swatch('err-warn', 'passes, rel. error > 1e-6'), swatch('err-fail', 'fails the check'));
+    if (result) {
+      items.push(h('h4', {}, 'Gradient error'), swatch('err-pass', 'passes, rel. error ≤ 1e-6'), swatch('err-warn', 'passes, rel. error > 1e-6'), swatch('err-fail', 'fails: autograd or a custom op'));
+      // Only models with a hand-written backward can fail this way; the others need no such entry.
+      if (result.manual?.length) items.push(swatch('err-manual', 'fails: hand-written backward only (✗ backward)'));
     }
     this.legend.replaceChildren(h('h3', {}, 'Legend'), ...items);
   }
@@ -245,7 +276,7 @@ export class GraphView {
       rows.push(['layer', id.slice('group:'.length)], ['', 'collapsed: click to expand']);
     }
     const err = this.errors.get(id);
-    if (err) rows.push([err.passed ? 'check' : 'FAILS', `${err.what}: max rel. error ${fmt(err.relError)} (${errorBand(err)})`]);
+    if (err) err.lines.forEach((text, i) => rows.push([i > 0 ? '' : err.passed ? 'check' : 'FAILS', text]));
     this.tooltip.replaceChildren(
       h('div', { class: 'tooltip-title' }, n ? nodeLabel(n) : id),
       h('table', {}, h('tbody', {}, ...rows.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))),
@@ -293,6 +324,7 @@ export class GraphView {
     });
     this.canvas.addEventListener('pointermove', (e) => {
       if (!drag) return;
+      this.autoFit = false;
       this.t.x = drag.tx + e.clientX - drag.x;
       this.t.y = drag.ty + e.clientY - drag.y;
       this.apply();
@@ -309,7 +341,9 @@ export class GraphView {
         '+': () => this.zoomBy(1.25),
         '=': () => this.zoomBy(1.25),
         '-': () => this.zoomBy(1 / 1.25),
-        '0': () => this.fit(),
+        '0': () => this.fitNow(),
+        l: () => this.setSideOpen(!this.sideOpen()),
+        L: () => this.setSideOpen(!this.sideOpen()),
         ArrowLeft: () => this.panBy(step, 0),
         ArrowRight: () => this.panBy(-step, 0),
         ArrowUp: () => this.panBy(0, step),
@@ -320,10 +354,49 @@ export class GraphView {
       e.preventDefault();
       run();
     });
-    new ResizeObserver(() => this.apply()).observe(this.canvas);
+    // Escape closes the legend overlay (narrow panels) and gives focus back to its toggle.
+    this.root.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape' || !this.narrow || !this.sideOpen()) return;
+      if (!(e.target instanceof Node) || !(this.side.contains(e.target) || e.target === this.sideToggle)) return;
+      e.preventDefault();
+      this.setSideOpen(false);
+      this.sideToggle.focus();
+    });
+    // Panel width decides the layout; the canvas size decides the fit. A hidden tab measures 0:
+    // ignored, and the fit happens when it is shown again.
+    new ResizeObserver(() => {
+      const width = this.root.clientWidth;
+      if (width > 0 && width < NARROW_BELOW !== this.narrow) {
+        this.narrow = width < NARROW_BELOW;
+        this.root.classList.toggle('narrow', this.narrow);
+        this.applySide();
+      }
+    }).observe(this.root);
+    new ResizeObserver(() => {
+      if (this.autoFit) this.fit();
+      else this.apply();
+    }).observe(this.canvas);
+    this.applySide();
+  }
+
+  private sideOpen(): boolean {
+    return this.sideChoice ?? !this.narrow;
+  }
+
+  private setSideOpen(open: boolean): void {
+    this.sideChoice = open;
+    this.applySide();
+  }
+
+  private applySide(): void {
+    const open = this.sideOpen();
+    this.side.hidden = !open;
+    this.sideToggle.setAttribute('aria-expanded', String(open));
+    this.root.classList.toggle('side-open', open);
   }
 
   private panBy(dx: number, dy: number): void {
+    this.autoFit = false;
     this.t.x += dx;
     this.t.y += dy;
     this.apply();
@@ -331,6 +404,7 @@ export class GraphView {
 
   zoomBy(factor: number, about?: { x: number; y: number }): void {
     const c = about ?? { x: this.canvas.clientWidth / 2, y: this.canvas.clientHeight / 2 };
+    this.autoFit = false;
     const k = Math.min(8, Math.max(0.05, this.t.k * factor));
     this.t.x = c.x - ((c.x - this.t.x) * k) / this.t.k;
     this.t.y = c.y - ((c.y - this.t.y) * k) / this.t.k;
@@ -338,17 +412,30 @@ export class GraphView {
     this.apply();
   }
 
-  fit(): void {
-    const w = this.canvas.clientWidth || 800;
-    const hgt = this.canvas.clientHeight || 500;
-    if (!this.size.width || !this.size.height) return;
-    // Never magnify a small graph past 1.5×. A wide graph is not shrunk past legibility either:
-    // it starts at its inputs (left) and the user pans along it.
-    let k = Math.max(0.05, Math.min(1.5, (w - 24) / this.size.width, (hgt - 24) / this.size.height));
+  /** The Fit button and the 0 key: fit now, and keep fitting on resize until the user zooms or pans. */
+  fitNow(): void {
+    this.autoFit = true;
+    this.fit();
+  }
+
+  /**
+   * Fits the graph to the canvas as it is now. The whole graph when it fits at FIT_FLOOR or more
+   * (never magnified past 1.5×). A small graph that would need less starts at its inputs (left),
+   * at a readable zoom, and the user pans along it; a large one is shown whole, as an overview.
+   */
+  private fit(): void {
+    const w = this.canvas.clientWidth;
+    const hgt = this.canvas.clientHeight;
+    // Hidden (another tab) or not laid out yet: the canvas's ResizeObserver fits it when shown.
+    if (!w || !hgt || !this.size.width || !this.size.height) return;
+    const kw = (w - 2 * MARGIN) / this.size.width;
+    const kh = (hgt - 2 * MARGIN) / this.size.height;
+    let k = Math.max(0.05, Math.min(1.5, kw, kh));
     const nodes = this.models[this.selected]?.graph?.nodes.length ?? 0;
-    if (k < 0.8 && nodes <= 150) {
-      k = Math.min(0.8, (hgt - 24) / this.size.height);
-      this.t = { k, x: 12, y: Math.max(12, (hgt - this.size.height * k) / 2) };
+    if (k < FIT_FLOOR && nodes <= FIT_FLOOR_NODES) {
+      k = Math.max(FIT_FLOOR, Math.min(READING_ZOOM, kh));
+      const top = (hgt - this.size.height * k) / 2;
+      this.t = { k, x: MARGIN, y: top >= MARGIN ? top : MARGIN };
     } else {
       this.t = { k, x: (w - this.size.width * k) / 2, y: (hgt - this.size.height * k) / 2 };
     }

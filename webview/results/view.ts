@@ -1,13 +1,27 @@
 // The check results: per model, per parameter (autograd and the hand-written backward) and per
 // custom op: verdict, errors, worst element, analytic vs numeric, the Taylor slope; heatmaps for
 // small parameters when the extension sends their values; controls to re-run, pick the mode, cancel.
-import type { CheckMode, ModelResultView, OpCheckView, ResultsDidChange, TensorCheckView } from '../types';
+import type { CheckMode, ModelResultView, OpCheckView, ResultsDidChange, SourceLocation, TensorCheckView } from '../types';
+import { isSourceLocation } from '../../src/shared/protocol';
 import { ce, fmt, fmtIndex, h, icon } from '../dom';
 import { heatmaps } from './heatmap';
 
 export interface ResultsHost {
   run(mode: CheckMode): void;
   cancel(): void;
+  /** Jump the editor to a place in the user's file (the graph's reveal message). */
+  reveal(loc: SourceLocation, what: string): void;
+  /** False in a standalone report: there is no editor, so places are plain text. */
+  canReveal: boolean;
+}
+
+/** A located mistake in a hand-written backward. The fields ride outside TensorCheckView's type
+ *  (ManualCheckResult adds `blameLoc`), so they are validated here before use. */
+function blameOf(c: TensorCheckView): { message: string; loc?: SourceLocation } | undefined {
+  const raw = c as { blame?: unknown; blameLoc?: unknown };
+  const blame = raw.blame as { message?: unknown } | undefined;
+  if (typeof blame !== 'object' || blame === null || typeof blame.message !== 'string' || !blame.message) return undefined;
+  return { message: blame.message.slice(0, 4000), ...(isSourceLocation(raw.blameLoc) ? { loc: raw.blameLoc } : {}) };
 }
 
 const MODES: { value: CheckMode; label: string }[] = [
@@ -15,6 +29,19 @@ const MODES: { value: CheckMode; label: string }[] = [
   { value: 'full', label: 'full: every element' },
   { value: 'fast', label: 'fast: randomized vᵀJu' },
   { value: 'sampled', label: 'sampled coordinates' },
+];
+
+/** The tensor tables' columns; the classed ones fold away in a narrow panel (see the CSS). */
+const COLUMNS: [string, string | undefined][] = [
+  ['parameter', undefined],
+  ['shape', 'col-shape'],
+  ['verdict', undefined],
+  ['max abs err', 'num col-abs'],
+  ['max rel err', 'num'],
+  ['worst element', undefined],
+  ['analytic', 'num'],
+  ['numeric', 'num'],
+  ['', 'col-note'],
 ];
 
 /** Heatmaps are drawn for parameters with at most this many elements. */
@@ -76,29 +103,54 @@ export class ResultsView {
       err ? h('div', { class: 'banner banner-error' }, err) : null,
       ...(m.notes ?? []).map((n) => h('p', { class: 'note muted' }, icon('info'), ` ${n}`)),
       m.params.length ? this.tensorTable('Autograd vs numeric, per parameter', m.params) : null,
-      m.manual?.length ? this.tensorTable('Hand-written backward vs numeric', m.manual) : null,
+      m.manual?.length ? this.tensorTable('Hand-written backward vs numeric', m.manual, m.backwardLoc) : null,
       m.ops.length ? this.opTable(m.ops) : null,
-      ...this.heatmapsFor([...(m.manual ?? []), ...m.params]),
+      ...this.heatmapsFor(m.manual ?? [], 'hand-written gradient'),
+      ...this.heatmapsFor(m.params, 'autograd gradient', new Set((m.manual ?? []).filter((c) => c.elements).map((c) => c.name))),
     );
   }
 
-  private tensorTable(title: string, checks: TensorCheckView[]): HTMLElement {
-    const rows = checks.map((c) =>
+  /** A button that reads like a link: "line 49", revealing the place in the editor. */
+  private lineLink(loc: SourceLocation, what: string, text = `line ${loc.line}`): HTMLElement {
+    if (!this.host.canReveal) return h('span', { class: 'line-ref', title: `${loc.file}:${loc.line}:${loc.column}` }, text);
+    const link = h('button', { class: 'link-button', title: `Go to ${loc.file.split('/').pop()}:${loc.line}:${loc.column}`, 'data-line': loc.line }, text);
+    link.addEventListener('click', () => this.host.reveal(loc, what));
+    return link;
+  }
+
+  private tensorTable(title: string, checks: TensorCheckView[], backwardLoc?: SourceLocation): HTMLElement {
+    const columns = COLUMNS.length;
+    const rows = checks.flatMap((c) => [
       h(
         'tr',
         { class: c.passed ? 'row-pass' : 'row-fail', 'data-name': c.name },
         h('td', {}, icon(c.passed ? 'pass' : 'error', c.passed ? 'passes' : 'fails'), ` ${c.name}`),
-        h('td', {}, `[${c.shape.join('×')}]`),
+        h('td', { class: 'col-shape' }, `[${c.shape.join('×')}]`),
         h('td', { class: 'verdict-cell' }, c.passed ? 'pass' : 'FAIL'),
-        h('td', { class: 'num' }, fmt(c.maxAbsError)),
-        h('td', { class: 'num' }, fmt(c.maxRelError)),
+        h('td', { class: 'num col-abs' }, fmt(c.maxAbsError)),
+        h('td', { class: 'num', title: `max abs. error ${fmt(c.maxAbsError)}` }, fmt(c.maxRelError)),
         h('td', {}, c.worst ? fmtIndex(c.worst.index) : '—'),
         h('td', { class: 'num' }, c.worst ? fmt(c.worst.analytic) : '—'),
         h('td', { class: 'num' }, c.worst ? fmt(c.worst.numeric) : '—'),
-        h('td', { class: 'muted' }, c.error ?? c.nonDifferentiable?.note ?? (c.directional ? `vᵀJu: ${fmt(c.directional.analytic)} vs ${fmt(c.directional.numeric)}` : `${c.checked} checked`)),
+        h('td', { class: 'muted col-note' }, c.error ?? c.nonDifferentiable?.note ?? (c.directional ? `vᵀJu: ${fmt(c.directional.analytic)} vs ${fmt(c.directional.numeric)}` : `${c.checked} checked`)),
       ),
-    );
-    return h('div', { class: 'result-table' }, h('h3', {}, title), h('table', {}, h('thead', {}, h('tr', {}, ...['parameter', 'shape', 'verdict', 'max abs err', 'max rel err', 'worst element', 'analytic', 'numeric', ''].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, ...rows)));
+      ...this.blameRow(c, columns),
+    ]);
+    const heading = h('h3', {}, title, backwardLoc ? h('span', { class: 'muted' }, ' · backward at ', this.lineLink(backwardLoc, 'backward')) : null);
+    return h('div', { class: 'result-table' }, heading, h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...COLUMNS.map(([t, cls]) => h('th', { scope: 'col', class: cls }, t)))), h('tbody', {}, ...rows))));
+  }
+
+  /** Under a failing hand-written row: the checker's sentence on where the backward goes wrong. */
+  private blameRow(c: TensorCheckView, columns: number): HTMLElement[] {
+    const blame = c.passed ? undefined : blameOf(c);
+    if (!blame) return [];
+    return [
+      h(
+        'tr',
+        { class: 'blame-row', 'data-blame-for': c.name },
+        h('td', { colspan: columns }, h('div', { class: 'blame' }, icon('search'), h('span', { class: 'blame-text' }, blame.loc ? this.lineLink(blame.loc, `blame:${c.name}`) : null, blame.loc ? ': ' : '', blame.message))),
+      ),
+    ];
   }
 
   private opTable(ops: OpCheckView[]): HTMLElement {
@@ -113,20 +165,24 @@ export class ResultsView {
         h('td', {}, o.worst ? `input ${o.worst.input} ${fmtIndex(o.worst.index)}` : '—'),
         h('td', { class: 'num' }, o.worst ? fmt(o.worst.analytic) : '—'),
         h('td', { class: 'num' }, o.worst ? fmt(o.worst.numeric) : '—'),
-        h('td', { class: 'muted' }, o.error ?? (o.loc ? `worst call: line ${o.loc.line}` : '')),
+        h('td', { class: 'muted' }, o.error ?? '', o.loc ? h('span', {}, 'worst call: ', this.lineLink(o.loc, `op:${o.name}`)) : null),
       ),
     );
-    return h('div', { class: 'result-table' }, h('h3', {}, 'Custom ops: hand-written backward vs numeric'), h('table', {}, h('thead', {}, h('tr', {}, ...['op', 'verdict', 'max abs err', 'max rel err', 'worst element', 'analytic', 'numeric', ''].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, ...rows)));
+    return h('div', { class: 'result-table' }, h('h3', {}, 'Custom ops: hand-written backward vs numeric'), h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...['op', 'verdict', 'max abs err', 'max rel err', 'worst element', 'analytic', 'numeric', ''].map((t) => h('th', { scope: 'col', class: /err$|analytic|numeric/.test(t) ? 'num' : undefined }, t)))), h('tbody', {}, ...rows))));
   }
 
-  private heatmapsFor(checks: TensorCheckView[]): HTMLElement[] {
+  /**
+   * Heatmaps from a check's `elements` (flat, row-major), when the runner sent them and the tensor
+   * is small. The hand-written checks are drawn first and take precedence for a parameter, so a
+   * failing manual backward is the one shown; `skip` holds the names already drawn.
+   */
+  private heatmapsFor(checks: TensorCheckView[], which: string, skip: ReadonlySet<string> = new Set()): HTMLElement[] {
     const out: HTMLElement[] = [];
-    const seen = new Set<string>();
     for (const c of checks) {
-      // The hand-written check comes first, so a failing manual backward is the one drawn.
-      if (!c.elements || seen.has(c.name) || c.elements.analytic.length > HEATMAP_MAX) continue;
-      seen.add(c.name);
-      out.push(h('div', { class: 'result-heatmaps' }, h('h3', {}, `${c.name}: gradient, element by element`), heatmaps(c.name, c.shape, c.elements.analytic, c.elements.numeric, c.worst?.index)));
+      const size = c.shape.reduce((a, b) => a * b, 1);
+      // Values that do not match the shape would draw a misleading picture: skipped.
+      if (!c.elements || skip.has(c.name) || c.elements.analytic.length !== size || size > HEATMAP_MAX) continue;
+      out.push(h('div', { class: 'result-heatmaps' }, h('h3', {}, `${c.name}: ${which} vs numeric, element by element`), heatmaps(c.name, c.shape, c.elements.analytic, c.elements.numeric, c.worst?.index)));
     }
     return out;
   }
