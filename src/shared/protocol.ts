@@ -46,7 +46,8 @@ export interface ElementValues {
   numeric: number[];
 }
 
-export type TensorCheckView = TensorCheck & { elements?: ElementValues };
+/** A parameter's check; a hand-written backward's row may carry its located mistake. */
+export type TensorCheckView = TensorCheck & { elements?: ElementValues; blameLoc?: SourceLocation };
 export type OpCheckView = OpCheck & { loc?: SourceLocation; definedAt?: SourceLocation };
 
 /** One model's check, as the results view shows it (a subset of ModelCheckResult). */
@@ -292,7 +293,9 @@ export function isTensorCheck(x: unknown): x is TensorCheckView {
     isWorst(x.worst) &&
     isOptNum(x.checked) &&
     isOptStr(x.error) &&
-    (x.elements === undefined || isElementValues(x.elements))
+    (x.elements === undefined || isElementValues(x.elements)) &&
+    (x.blame === undefined || (isRecord(x.blame) && isStr(x.blame.message, 2000))) &&
+    isOptLoc(x.blameLoc)
   );
 }
 
