@@ -9,7 +9,7 @@ import type { ModelCheckResult, ModelGradResult, ModelGraphResult } from '../sha
 import { renderReport } from '../report/standalone';
 import { verifyRules } from '../rules/verify';
 import { type CliArgs, USAGE, UsageError, parseArgs } from './args';
-import { checkRows, closingLine, displayPath, exitCodeOf, failureLines, fileJson, formatError, modelLine, renderTable, summarize, where } from './report';
+import { checkRows, closingLine, displayPath, exitCodeOf, failureLines, fileJson, formatError, modelLine, noteLines, renderTable, summarize, where } from './report';
 
 declare const GRADLENS_VERSION: string | undefined;
 
@@ -80,6 +80,7 @@ function printReadable(r: RunResult, shownAs: string): void {
     for (const m of models) {
       const line = modelLine(m);
       if (line) out(line);
+      for (const note of noteLines(m)) out(note);
     }
     for (const m of models) for (const line of failureLines(m, r.file)) (m.error ? err : out)(line);
     const passed = models.filter((m) => m.passed).length;

@@ -117,10 +117,13 @@ function tensorRow(model: string, label: string, c: TensorCheck): string[] {
 
 function opRow(model: string, op: OpCheckResult): string[] {
   const w = op.worst;
+  // The row is about one input: the worst one, or the only one.
+  const input = w ? w.input : op.inputShapes?.length === 1 ? 0 : undefined;
+  const shape = input !== undefined ? op.inputShapes?.[input] : undefined;
   return [
     model,
-    `op ${op.name}${op.loc ? ` (line ${op.loc.line})` : ''}`,
-    w ? `input ${w.input}` : '-',
+    `op ${op.name}${op.loc ? ` (line ${op.loc.line})` : ''}${input !== undefined ? `, input ${input}` : ''}`,
+    shape ? `[${shape.join(',')}]` : '-',
     num(op.maxAbsError),
     num(op.maxRelError),
     w ? `[${w.index.join(',')}]` : '-',
@@ -152,6 +155,12 @@ export function failureLines(m: ModelCheckResult, file: string): string[] {
   }
   const worst = (c: { worst: { index: number[]; analytic: number; numeric: number } | null; maxAbsError: number }): string =>
     c.worst ? `worst element [${c.worst.index.join(', ')}]: analytic ${num(c.worst.analytic)} vs numeric ${num(c.worst.numeric)} (max abs error ${num(c.maxAbsError)})` : 'no element could be compared';
+  if (!m.deterministic) {
+    // No element was judged, so there is nothing to say per parameter: the randomness is the finding.
+    const why = m.params.find((c) => c.error)?.error ?? 'two runs gave different numbers, so the comparison is not meaningful';
+    out.push(`${where(m.loc, file)}: model '${m.name}': ${why}; make forward and backward deterministic (fixed seeds, no Math.random).`);
+    return [...out, ...opFailureLines(m, file, worst)];
+  }
   for (const c of m.params.filter((p) => !p.passed)) {
     out.push(`${where(m.loc, file)}: model '${m.name}': the autograd gradient of '${c.name}' disagrees with the numeric one; ${c.error ?? worst(c)}.`);
   }
@@ -159,12 +168,17 @@ export function failureLines(m: ModelCheckResult, file: string): string[] {
     out.push(`${where(c.blameLoc ?? m.backwardLoc ?? m.loc, file)}: model '${m.name}': the hand-written backward gives a wrong gradient for '${c.name}'; ${c.error ?? worst(c)}.`);
     if (c.blame && c.blameLoc) out.push(`  ${c.blame.message}`);
   }
-  for (const op of m.ops.filter((o) => !o.passed)) {
-    const called = op.loc ? ` (called at line ${op.loc.line})` : '';
-    out.push(`${where(op.definedAt ?? op.loc, file)}: custom op '${op.name}'${called}: its backward disagrees with the numeric gradient${op.worst ? ` for input ${op.worst.input}` : ''}; ${op.error ?? worst(op)}.`);
-  }
-  if (!m.deterministic) out.push(`${where(m.loc, file)}: model '${m.name}': two runs gave different numbers, so the comparison is not meaningful.`);
-  return out;
+  return [...out, ...opFailureLines(m, file, worst)];
+}
+
+function opFailureLines(m: ModelCheckResult, file: string, worst: (c: OpCheckResult) => string): string[] {
+  return m.ops
+    .filter((o) => !o.passed)
+    .map((op) => {
+      const called = op.loc ? ` (called at line ${op.loc.line})` : '';
+      const what = op.worst || !op.error ? `its backward disagrees with the numeric gradient${op.worst ? ` for input ${op.worst.input}` : ''}` : 'its backward could not be checked';
+      return `${where(op.definedAt ?? op.loc, file)}: custom op '${op.name}'${called}: ${what}; ${op.error ?? worst(op)}.`;
+    });
 }
 
 // ---- Per-model and closing summaries --------------------------------------------------------
@@ -172,12 +186,34 @@ export function failureLines(m: ModelCheckResult, file: string): string[] {
 /** One line per model under the table: how it was checked and what the Taylor test says. */
 export function modelLine(m: ModelCheckResult): string | undefined {
   if (m.error) return undefined;
+  if (!m.deterministic) return `${m.name}: no element compared and no Taylor test, since the model is nondeterministic.`;
   const split = m.slices ? `, split across ${m.slices} workers` : '';
   const elements = m.params.reduce((s, c) => s + c.checked, 0);
   const what = m.mode === 'fast' ? 'fast check (random directions, drill-down on mismatch)' : `${m.mode} check of ${elements} parameter element${elements === 1 ? '' : 's'}`;
-  const taylorNote = m.notes?.find((n) => n.startsWith('Taylor'));
-  const taylor = m.taylorSlope !== undefined ? `Taylor slope ${m.taylorSlope.toFixed(2)} (2 when the gradient is right, 1 when wrong)` : (taylorNote ?? 'no Taylor slope');
-  return `${m.name}: ${what}${split}; ${taylor}.`;
+  return `${m.name}: ${what}${split}; ${taylorText(m)}.`;
+}
+
+/** The Taylor slope(s), or the note that says why there is none (it is then not repeated among the notes). */
+function taylorText(m: ModelCheckResult): string {
+  const legend = '(≈2 right, ≈1 wrong)';
+  const own = m.manualTaylorSlope;
+  if (m.taylorSlope !== undefined && own !== undefined) return `Taylor slope ${m.taylorSlope.toFixed(2)} for autograd, ${own.toFixed(2)} for the hand-written backward ${legend}`;
+  if (m.taylorSlope !== undefined) return `Taylor slope ${m.taylorSlope.toFixed(2)} ${legend}`;
+  const note = taylorNote(m);
+  if (own !== undefined) return `Taylor slope ${own.toFixed(2)} for the hand-written backward ${legend}; for autograd: ${note ?? 'none'}`;
+  return note ?? 'no Taylor slope';
+}
+
+function taylorNote(m: ModelCheckResult): string | undefined {
+  return m.notes?.find((n) => n.startsWith('Taylor test') && !n.startsWith('Taylor test of the hand-written backward'));
+}
+
+/** The report's remarks not already said by the model line, one `model: note: …` line each. */
+export function noteLines(m: ModelCheckResult): string[] {
+  if (m.error) return [];
+  // The model line already says why a nondeterministic model has no Taylor test.
+  const shown = !m.deterministic || m.taylorSlope === undefined ? taylorNote(m) : undefined;
+  return (m.notes ?? []).filter((n) => n !== shown).map((n) => `${m.name}: note: ${n}.`);
 }
 
 export interface RunSummary {
@@ -223,7 +259,7 @@ function placeJson(loc: Partial<SourceLocation> | undefined, fallbackFile: strin
 
 const LISTED = 10;
 
-/** `9 of 10 models passed in 10 files; 1 failed: buggyMlp (examples/buggy-backward.ts:40:3).` */
+/** `9 of 10 models passed in 10 files; 1 failed: buggyMlp (examples/buggy-backward.ts:49:19).` */
 export function closingLine(s: RunSummary): string {
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   const list = (items: string[]): string => (items.length > LISTED ? `${items.slice(0, LISTED).join(', ')} and ${items.length - LISTED} more` : items.join(', '));

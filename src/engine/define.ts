@@ -2,6 +2,7 @@
 // Both register what they define in module-level lists, so the runner finds every model and
 // custom op in a file whether or not it is exported, in definition order.
 import { noGrad } from './autograd';
+import { notATensorMessage } from './describeValue';
 import { OpDef, TensorLike, apply, asTensor } from './registry';
 import { GradlensError, Tensor, fmtShape } from './tensor';
 
@@ -94,17 +95,25 @@ export function defineOp(spec: CustomOpSpec): (...xs: TensorLike[]) => Tensor {
 
   // backward() yields every input's gradient at once; each per-input VJP reads the cached result.
   const cache = new WeakMap<Tensor, { dy: Tensor; grads: Tensor[] }>();
+  const site = callSite();
+  // A bad return is found after backward returned, so no user frame is on the stack; the
+  // defineOp call is where it is fixed, so the error carries that frame for the runner to place it.
+  const atDefinition = (e: GradlensError): GradlensError => {
+    if (site) e.stack = `${e.stack ?? e.message}\n    ${site}`;
+    return e;
+  };
   const gradsFor = (dy: Tensor, xs: readonly Tensor[], y: Tensor): Tensor[] => {
     const hit = cache.get(y);
     if (hit && hit.dy === dy) return hit.grads;
     const raw = spec.backward(dy, xs.map((x) => x.detach()), y.detach());
     if (!Array.isArray(raw) || raw.length !== xs.length) {
-      throw new GradlensError(opName, `backward returned ${Array.isArray(raw) ? raw.length : typeof raw} gradient(s) for ${xs.length} input(s)`);
+      throw atDefinition(new GradlensError(opName, `backward returned ${Array.isArray(raw) ? raw.length : typeof raw} gradient(s) for ${xs.length} input(s)`));
     }
     const grads = raw.map((g, i) => {
       const t = asTensor(opName, g as TensorLike);
-      if (t.size !== xs[i].size) {
-        throw new GradlensError(opName, `backward returned a gradient of shape ${fmtShape(t.shape)} for input ${i} of shape ${fmtShape(xs[i].shape)}`);
+      // Same size is not enough: a transposed or reshaped gradient would be silently relaid out.
+      if (!sameGradientShape(t.shape, xs[i].shape)) {
+        throw atDefinition(new GradlensError(opName, `backward returned a gradient of shape ${fmtShape(t.shape)} for input ${i} of shape ${fmtShape(xs[i].shape)}`));
       }
       return new Tensor(t.data, xs[i].shape.slice());
     });
@@ -120,7 +129,7 @@ export function defineOp(spec: CustomOpSpec): (...xs: TensorLike[]) => Tensor {
     summary: `Custom op '${opName}' with a hand-written backward.`,
     forward: (xs) => {
       const y = noGrad(() => spec.forward(...xs.map((x) => x.detach())));
-      if (!(y instanceof Tensor)) throw new GradlensError(opName, `forward returned ${y === undefined ? 'nothing' : typeof y}, not a tensor`);
+      if (!(y instanceof Tensor)) throw new GradlensError(opName, notATensorMessage('forward', y));
       return new Tensor(y.data, y.shape.slice());
     },
     vjp: [(dy, ctx) => gradsFor(dy, ctx.inputs, ctx.out)[ctx.index]],
@@ -128,6 +137,13 @@ export function defineOp(spec: CustomOpSpec): (...xs: TensorLike[]) => Tensor {
     test: { cases: [], reference: () => { throw new Error('custom ops have no reference forward'); } },
   };
   const fn = (...xs: TensorLike[]): Tensor => apply(def, xs, {});
-  definedOps.push({ name: opName, def, site: callSite(), fn });
+  definedOps.push({ name: opName, def, site, fn });
   return fn;
+}
+
+/** A gradient must have its input's exact shape; a scalar may be given as [] or [1] either way. */
+function sameGradientShape(got: readonly number[], want: readonly number[]): boolean {
+  const scalarLike = (s: readonly number[]) => s.length === 0 || (s.length === 1 && s[0] === 1);
+  if (scalarLike(got) && scalarLike(want)) return true;
+  return got.length === want.length && got.every((d, j) => d === want[j]);
 }

@@ -32,6 +32,9 @@ export function relError(a: number, n: number, tol: Tolerance): number {
 
 export type Verdict = 'pass' | 'fail' | 'kink';
 
+/** Tensors up to this many elements keep every compared value, for the results' heatmaps. */
+export const ELEMENTS_MAX = 400;
+
 /** Collects element comparisons for one tensor and reports the worst. */
 export class Tally {
   private maxAbs = 0;
@@ -44,15 +47,26 @@ export class Tally {
   readonly kinks: number[] = [];
   error: string | undefined;
   private directional: { analytic: number; numeric: number; failed: boolean; explained: boolean } | undefined;
+  /** Every element's values, kept for small tensors; reported only when all of them were compared. */
+  private readonly values: { analytic: Float64Array; numeric: Float64Array; seen: Uint8Array; count: number } | undefined;
 
   constructor(
     readonly name: string,
     readonly shape: Shape,
     private readonly tol: Tolerance,
-  ) {}
+  ) {
+    const size = shape.reduce((p, d) => p * d, 1);
+    if (size > 0 && size <= ELEMENTS_MAX) this.values = { analytic: new Float64Array(size), numeric: new Float64Array(size), seen: new Uint8Array(size), count: 0 };
+  }
 
-  add(k: number, a: number, n: number, verdict: Verdict, note?: string): void {
+  /** `kink` marks a passing element that sits on a kink: it counts as passed, and the Taylor test avoids it. */
+  add(k: number, a: number, n: number, verdict: Verdict, note?: string, kink?: string): void {
     this.checked++;
+    this.keep(k, a, n);
+    if (kink !== undefined && verdict === 'pass') {
+      this.kink ??= { index: unravel(k, this.shape), note: kink };
+      this.kinks.push(k);
+    }
     if (verdict === 'kink') {
       // Not a failure: the difference straddles a kink, so it is not evidence against the gradient.
       this.kink ??= { index: unravel(k, this.shape), note: note ?? 'not differentiable here' };
@@ -66,6 +80,15 @@ export class Tally {
     const v = violation(a, n, this.tol);
     if (!this.worst || v > this.worst.v) this.worst = { k, a, n, v };
     if (verdict === 'fail' && note && !this.error) this.error = note;
+  }
+
+  private keep(k: number, a: number, n: number): void {
+    const vals = this.values;
+    if (!vals || k >= vals.seen.length) return;
+    vals.analytic[k] = a;
+    vals.numeric[k] = n;
+    if (!vals.seen[k]) vals.count++;
+    vals.seen[k] = 1;
   }
 
   /** Records a directional (fast-mode) comparison: it names no element, and a mismatch is only a suspicion until drilled down. */
@@ -98,6 +121,8 @@ export class Tally {
     if (this.kink) out.nonDifferentiable = this.kink;
     if (this.error !== undefined) out.error = this.error;
     if (dir) out.directional = { analytic: dir.analytic, numeric: dir.numeric };
+    const vals = this.values;
+    if (vals && vals.count === vals.seen.length) out.elements = { analytic: Array.from(vals.analytic), numeric: Array.from(vals.numeric) };
     return out;
   }
 }

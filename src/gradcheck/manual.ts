@@ -21,7 +21,10 @@ export function manualGradients(spec: ModelSpec, names: string[], params: Tensor
   }
   const record = rec as Record<string, unknown>;
   const unknown = Object.keys(record).filter((k) => !names.includes(k));
-  if (unknown.length) notes.push(`backward() returned gradients for ${unknown.map((k) => `'${k}'`).join(', ')}, which ${unknown.length === 1 ? 'is not a parameter' : 'are not parameters'}`);
+  if (unknown.length) {
+    const which = unknown.map((k) => `'${k}'`).join(', ');
+    notes.push(`backward() returned ${unknown.length === 1 ? 'a gradient' : 'gradients'} for ${which}, which ${unknown.length === 1 ? 'is not a parameter' : 'are not parameters'}, so ${unknown.length === 1 ? 'it was' : 'they were'} ignored (the parameters are ${names.map((n) => `'${n}'`).join(', ')}; a typo?)`);
+  }
   return names.map((name, i) => {
     const g = record[name];
     if (g === undefined) return `backward() returned no gradient for '${name}'`;

@@ -3,6 +3,7 @@
 // the mode's central differences, the Taylor test and the custom ops at their call sites.
 import { grad, noGrad, withOpObserver } from '../engine/autograd';
 import type { Model, ModelSpec } from '../engine/define';
+import { notATensorMessage } from '../engine/describeValue';
 import { Rng } from '../engine/random';
 import { GradlensError, Tensor, fmtShape, unravel } from '../engine/tensor';
 import { Tally, failedCheck } from './compare';
@@ -84,7 +85,7 @@ export function checkModel(model: Model | ModelSpec, options: Partial<ModelCheck
 
 function forwardOf(spec: ModelSpec): Tensor {
   const y = spec.forward(spec.inputs, spec.params);
-  if (!(y instanceof Tensor)) throw new GradlensError('forward', `returned ${y === undefined ? 'nothing' : typeof y}, not a tensor (the loss)`);
+  if (!(y instanceof Tensor)) throw new GradlensError('forward', notATensorMessage('forward', y, ''));
   return y;
 }
 
@@ -111,14 +112,28 @@ function run(spec: ModelSpec, names: string[], params: Tensor[], opts: CheckOpti
     return;
   }
   const seed = new Tensor(v, outShape);
-  const analytic = grad(y, params, seed).map((g) => g.data);
+  let analytic: Float64Array[];
+  try {
+    analytic = grad(y, params, seed).map((g) => g.data);
+  } catch (e) {
+    // A custom op's backward that throws (or returns a misshapen gradient) stops autograd; its
+    // own check at the call site names the op, so the report says which one.
+    report.ops = checkCustomOps(calls, opts, mode);
+    throw e;
+  }
 
   // Backward twice: a nondeterministic forward or backward makes every comparison meaningless.
   const y2 = forwardOf(spec);
   const again = grad(y2, params, new Tensor(v, y2.shape.slice())).map((g) => g.data);
   const sameLoss = y2.size === y.size && project(y2, v) === report.loss;
   report.deterministic = sameLoss && analytic.every((g, i) => g.every((x, k) => Object.is(x, again[i][k])));
-  if (!report.deterministic) notes.push(sameLoss ? 'two backward runs gave different gradients' : 'two forward runs gave different losses (randomness in the forward?)');
+  if (!report.deterministic) {
+    notes.push(sameLoss ? 'two backward runs gave different gradients' : 'two forward runs gave different losses (randomness in the forward?)');
+    nondeterministic(spec, names, params, outShape, share, report, notes, sameLoss);
+    report.ops = checkCustomOps(calls, opts, mode);
+    report.passed = false;
+    return;
+  }
 
   const objective: Objective = {
     names,
@@ -162,6 +177,12 @@ function run(spec: ModelSpec, names: string[], params: Tensor[], opts: CheckOpti
   const taylor = taylorTest(objective, diff.f0, analytic, new Rng(opts.seed * 7919 + STREAM.taylor), kinks);
   if (taylor.slope !== undefined) report.taylorSlope = taylor.slope;
   if (taylor.note) notes.push(taylor.note);
+  // The hand-written backward gets its own slope, along the same direction (same seed).
+  if (manual?.every((m): m is Float64Array => m instanceof Float64Array)) {
+    const own = taylorTest(objective, diff.f0, manual, new Rng(opts.seed * 7919 + STREAM.taylor), kinks);
+    if (own.slope !== undefined) report.manualTaylorSlope = own.slope;
+    if (own.note && own.note !== taylor.note) notes.push(own.note.replace(/^Taylor test/, 'Taylor test of the hand-written backward'));
+  }
 
   report.ops = checkCustomOps(calls, opts, mode);
   report.passed =
@@ -169,6 +190,26 @@ function run(spec: ModelSpec, names: string[], params: Tensor[], opts: CheckOpti
     report.params.every((c) => c.passed) &&
     (report.manual ?? []).every((c) => c.passed) &&
     report.ops.every((c) => c.passed);
+}
+
+/**
+ * Two runs with the same parameters disagree, so a difference quotient mixes the change of the
+ * parameter with the change between runs: no element can be judged pass, fail or kink, and the
+ * Taylor remainder means nothing. Every checked row fails with the reason instead.
+ */
+function nondeterministic(spec: ModelSpec, names: string[], params: Tensor[], outShape: number[], share: Share, report: ModelCheckReport, notes: string[], sameLoss: boolean): void {
+  const why = sameLoss
+    ? 'the gradient changes between backward runs with the same parameters (nondeterministic), so it cannot be compared'
+    : 'the loss changes between runs with the same parameters (nondeterministic), so gradients cannot be compared';
+  const checked = names.map((n, t) => ({ n, t })).filter(({ n }) => !share.checked || share.checked.has(n));
+  const unjudged = (t: number, error: string): TensorCheck => ({ ...failedCheck(names[t], params[t].shape, error), maxAbsError: NaN, maxRelError: NaN });
+  report.params = checked.map(({ t }) => unjudged(t, why));
+  if (spec.backward) {
+    const manual = manualGradients(spec, names, params, outShape, notes);
+    // A missing or misshapen entry is wrong whatever the randomness; the rest cannot be judged.
+    report.manual = checked.map(({ t }) => unjudged(t, typeof manual[t] === 'string' ? (manual[t] as string) : why));
+  }
+  notes.push('Taylor test skipped: the model is nondeterministic');
 }
 
 /** Sampled and fast modes may not visit a NaN in the gradient: it fails the tensor all the same. */

@@ -140,6 +140,8 @@ export function checkCustomOps(calls: readonly CapturedCall[], opts: CheckOption
     const rng = new Rng(opts.seed + 1000 + g++);
     const settings: OpCheckSettings = { tol, eps: opts.eps, mode, samples: opts.samples, paramBudget: opts.paramBudget, rng };
     const check: OpCheck = { name: list[0].def.name, callIndex: list[0].callIndex, site: list[0].site, passed: true, maxAbsError: 0, maxRelError: 0, worst: null };
+    const shapesOf = (call: CapturedCall) => call.inputs.map((x) => x.shape.slice());
+    check.inputShapes = shapesOf(list[0]);
     let worstScore = -1;
     for (const call of list.slice(0, MAX_CHECKED_PER_SITE)) {
       const r = checkOpCall(call.def, call.inputs, call.attrs, settings);
@@ -147,6 +149,7 @@ export function checkCustomOps(calls: readonly CapturedCall[], opts: CheckOption
         if (check.error === undefined) {
           check.error = `call ${call.callIndex}: ${r.error}`;
           check.callIndex = call.callIndex;
+          check.inputShapes = shapesOf(call);
         }
         check.passed = false;
         worstScore = Infinity;
@@ -163,6 +166,7 @@ export function checkCustomOps(calls: readonly CapturedCall[], opts: CheckOption
           worstScore = score;
           check.worst = { ...t.worst, input: t.input };
           check.callIndex = call.callIndex;
+          check.inputShapes = shapesOf(call);
         }
       }
     }

@@ -71,7 +71,7 @@ export function skipTensor(n: number, s: Strategy): void {
 function judgeInto(diff: Differences, t: number, k: number, set: GradientSet, tol: Tolerance): boolean {
   const a = set.grad[k];
   const r = diff.judge(t, k, a, tol);
-  set.tally.add(k, a, r.numeric, r.verdict, r.note);
+  set.tally.add(k, a, r.numeric, r.verdict, r.note, r.kink);
   return r.verdict === 'fail';
 }
 

@@ -60,6 +60,8 @@ export interface TensorCheck {
   directional?: { analytic: number; numeric: number };
   /** Manual gradients only: the op call in the user's backward where the mistake first shows. */
   blame?: Blame;
+  /** Small tensors whose every element was compared: all analytic and numeric values, flat, row-major (the results' heatmaps). */
+  elements?: { analytic: number[]; numeric: number[] };
 }
 
 export interface OpCheck {
@@ -72,6 +74,8 @@ export interface OpCheck {
   maxAbsError: number;
   maxRelError: number;
   worst: (WorstElement & { input: number }) | null;
+  /** The shapes of the inputs at the reported call (`callIndex`), in argument order. */
+  inputShapes?: number[][];
   /** Why the op's check failed outright (its backward threw, returned NaN…). */
   error?: string;
 }
@@ -89,6 +93,8 @@ export interface ModelReport {
   ops: OpCheck[];
   /** Slope of log remainder against log h: about 2 when the gradient is right, about 1 when wrong. */
   taylorSlope?: number;
+  /** The same Taylor test for the model's hand-written backward (same direction), when it gave every gradient. */
+  manualTaylorSlope?: number;
   /** Backward run twice gave the same numbers. */
   deterministic: boolean;
   /** A non-scalar output was reduced with a random projection vᵀy. */

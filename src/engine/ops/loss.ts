@@ -252,7 +252,8 @@ const mseOp = registerOp<NoAttrs>({
   name: 'mse',
   family: 'loss',
   inputs: ['pred', 'target'],
-  summary: 'Mean squared error; the target is differentiable too and may broadcast into pred.',
+  summary:
+    "Mean squared error averaged over every element (N = all elements of the broadcast shape, not only the batch: PyTorch's reduction 'mean'); the target is differentiable too and may broadcast into pred.",
   forward: ([p, t]) => {
     const { ad, bd } = expandPair('mse', ['pred', 'target'], p, t);
     let total = 0;
@@ -264,9 +265,9 @@ const mseOp = registerOp<NoAttrs>({
     (dy, { inputs: [p, t] }) => residualGrad(dy, p, t, -1),
   ],
   latex: {
-    forward: 'L = \\tfrac{1}{N} \\lVert p - t \\rVert^{2}',
+    forward: 'L = \\tfrac{1}{N} \\textstyle\\sum_{\\text{all elements } i} (p_i - t_i)^{2}',
     grads: ['\\bar{p} = \\tfrac{2\\bar{L}}{N} (p - t)', '\\bar{t} = -\\tfrac{2\\bar{L}}{N} (p - t)'],
-    shapes: 'p, t \\in \\mathbb{R}^{N},\\ L \\in \\mathbb{R}',
+    shapes: 'p, t \\in \\mathbb{R}^{d_1 \\times \\dots \\times d_k},\\ N = d_1 \\cdots d_k \\text{ (every element, not only the batch)},\\ L \\in \\mathbb{R}',
   },
   test: {
     cases: [
@@ -294,5 +295,5 @@ export const crossEntropy = (logits: TensorLike, labels: TensorLike): Tensor => 
 export const logloss = (scores: TensorLike, y: TensorLike): Tensor => apply(loglossOp, [scores, y], none);
 /** −(t log p + (1−t) log(1−p)), averaged; p and t in [0, 1]. */
 export const binaryCrossEntropy = (prob: TensorLike, target: TensorLike): Tensor => apply(binaryCrossEntropyOp, [prob, target], none);
-/** Mean squared error; either operand may broadcast into the other. */
+/** Mean squared error, averaged over every element (like PyTorch's reduction 'mean'); either operand may broadcast into the other. */
 export const mse = (pred: TensorLike, target: TensorLike): Tensor => apply(mseOp, [pred, target], none);

@@ -28,7 +28,8 @@ function describeAxis(axis: Axis): string {
   return Array.isArray(axis) ? `[${axis.join(',')}]` : String(axis);
 }
 
-export function reducePlan(op: string, shape: Shape, axis: Axis, keepDims = false): ReducePlan {
+/** Internal to the reductions (not part of `F`, which re-exports this file). */
+function reducePlan(op: string, shape: Shape, axis: Axis, keepDims = false): ReducePlan {
   const ndim = shape.length;
   let raw: readonly number[];
   if (axis === undefined) raw = shape.map((_, i) => i);

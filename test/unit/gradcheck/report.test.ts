@@ -124,9 +124,14 @@ describe('gradcheck report', () => {
       assertUnchanged({ w }, before);
     });
 
-    it('says so when forward returns something that is not a tensor', () => {
-      const r = checkModel(defineModel({ inputs: {}, params: { w: tensor([1]) }, forward: () => 3 as unknown as Tensor }));
-      assert.match(r.error ?? '', /forward: returned number, not a tensor/);
+    it('says so when forward returns something that is not a tensor, with advice that fits what it returned', () => {
+      const returning = (value: unknown) => checkModel(defineModel({ inputs: {}, params: { w: tensor([1]) }, forward: () => value as Tensor })).error;
+      assert.equal(returning(3), 'forward: returned a number; return a tensor (wrap it with tensor(...))');
+      // An async forward returns a Promise: the fix is to drop async, not to add a return.
+      assert.equal(returning(Promise.resolve(tensor([1]))), 'forward: returned a Promise: make forward synchronous (no async/await)');
+      assert.equal(returning({ loss: 1 }), 'forward: returned an object, not a tensor');
+      assert.equal(returning(undefined), "forward: returned nothing, not a tensor (is a 'return' missing?)");
+      assert.equal(returning([1, 2]), 'forward: returned a plain array; return a tensor (wrap it with tensor(...))');
     });
 
     it('rejects bad options with a clear error', () => {
