@@ -14,10 +14,14 @@ import { checkModel } from './checker';
 import { errorFromThrown, located, sentence } from './errors';
 import { type NamedModel, nameModels } from './models';
 import { findNonFinite, noOutputMessage, preflight } from './preflight';
+import { attachNodeValues } from './nodeValues';
 import { traceGraph } from './trace';
+import { clearUserTimers, userTimers } from './userTimers';
 import { BUNDLE_FILENAME, UserFrames } from './userFrames';
 
 export function execute(req: WorkerRequest): WorkerReply {
+  // A warm worker runs file after file: nothing of the previous run may leak into this one.
+  clearUserTimers();
   resetDefinitions();
   resetDefaultRng();
   const frames = new UserFrames(req.sourceMap);
@@ -47,17 +51,19 @@ export function execute(req: WorkerRequest): WorkerReply {
 
 /** Runs the CommonJS bundle with a `require` that hands it our own engine: one engine, one registry. */
 function evaluate(code: string): void {
-  const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {\n${code}\n})`, {
+  // The timer functions are shadowed so the runner can clear what a file left scheduled (userTimers.ts).
+  const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname, setTimeout, setInterval, setImmediate) {\n${code}\n})`, {
     filename: BUNDLE_FILENAME,
     lineOffset: -1, // the wrapper's first line is ours: bundle line 1 stays line 1 in stacks
-  }) as (e: unknown, r: (id: string) => unknown, m: { exports: unknown }, f: string, d: string) => void;
+  }) as (e: unknown, r: (id: string) => unknown, m: { exports: unknown }, f: string, d: string, ...timers: unknown[]) => void;
   const module = { exports: {} as unknown };
   const requireShim = (id: string): unknown => {
     if (id === 'gradlens') return gradlens;
     // bundle.ts rejects other imports, so reaching here means a dynamic require in user code.
     throw new Error(`cannot require '${id}': a model file may use only 'gradlens' and its own relative files`);
   };
-  wrapper(module.exports, requireShim, module, BUNDLE_FILENAME, '/');
+  const timers = userTimers();
+  wrapper(module.exports, requireShim, module, BUNDLE_FILENAME, '/', timers.setTimeout, timers.setInterval, timers.setImmediate);
 }
 
 function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrames): WorkerReply {
@@ -145,8 +151,10 @@ function gradOf(m: NamedModel, frames: UserFrames): ModelGradResult {
 function graphOf(m: NamedModel, frames: UserFrames): ModelGraphResult {
   resetDefaultRng();
   const { inputs, params } = m.model.spec;
-  for (const p of Object.values(params)) p.requireGrad();
+  // Inputs too, so one backward gives ‖∂L/∂node‖ for the data nodes and all that hangs off them.
+  for (const t of [...Object.values(inputs), ...Object.values(params)]) t.requireGrad();
   const traced = traceGraph({ inputs, params, frames, scope: currentScope }, () => m.model.spec.forward(inputs, params));
+  attachNodeValues(traced.graph, traced.tensors, traced.value instanceof Tensor ? traced.value : undefined);
   const base = { name: m.name, ...(m.loc ? { loc: m.loc } : {}), graph: traced.graph };
   if (traced.error !== undefined) return { ...base, error: errorFromThrown(traced.error, frames, m.loc) };
   if (!(traced.value instanceof Tensor)) return { ...base, error: located('no-output', noOutputMessage(m, traced.value), m.loc) };

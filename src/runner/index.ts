@@ -8,7 +8,9 @@ import type { ModelCheckResult, RunError, RunTask, TaskResults, WorkerRequest } 
 import { bundleModelFile } from './bundle';
 import { checkSplit } from './pool';
 import { runInWorker, timeoutError } from './spawn';
+import { WarmRunner, sharedWarmRunner } from './warm';
 
+export { WarmRunner, disposeWarmWorkers, sharedWarmRunner } from './warm';
 export type { RunError, RunTask, SourceLocation, TracedGraph, ModelCheckResult, ModelGradResult, ModelGraphResult } from '../shared/workerProtocol';
 
 export interface RunFileOptions<T extends RunTask = RunTask> {
@@ -29,6 +31,12 @@ export interface RunFileOptions<T extends RunTask = RunTask> {
   /** A full check of more parameter elements than this is split across the pool. Default 2000. */
   splitAbove?: number;
   workerPath?: string;
+  /**
+   * Run in a warm worker that stays loaded between runs (warm.ts): `true` for the process's shared
+   * one, or a WarmRunner of the caller's own. Graph and grad runs only: a check always gets a fresh
+   * worker, so nothing one file did can touch the verdict on another.
+   */
+  warm?: boolean | WarmRunner;
 }
 
 export type RunResult<T extends RunTask = RunTask> =
@@ -79,7 +87,15 @@ export async function runFile<T extends RunTask>(opts: RunFileOptions<T>): Promi
     ...(opts.model !== undefined ? { model: opts.model } : {}),
     ...(task === 'check' && workers > 1 ? { splitAbove: opts.splitAbove ?? 2000 } : {}),
   };
-  const reply = await runInWorker(request, limits());
+  const warm = task !== 'check' && opts.warm ? (opts.warm === true ? sharedWarmRunner() : opts.warm) : undefined;
+  let reply;
+  if (warm) {
+    const answer = await warm.run(request, limits());
+    if (answer.output) collect(answer.output);
+    reply = answer.reply;
+  } else {
+    reply = await runInWorker(request, limits());
+  }
   if (reply.type === 'failed') return done({ ok: false, error: reply.error });
   if (reply.task !== task) return done({ ok: false, error: { kind: 'internal', message: 'The worker answered a different task.' } });
 

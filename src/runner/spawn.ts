@@ -87,7 +87,7 @@ export function runInWorker(req: WorkerRequest, limits: WorkerLimits): Promise<W
   });
 }
 
-function cancelledError(): RunError {
+export function cancelledError(): RunError {
   return { kind: 'cancelled', message: 'The run was cancelled.' };
 }
 
@@ -95,7 +95,7 @@ export function timeoutError(ms: number): RunError {
   return { kind: 'timeout', message: `Stopped at the time limit of ${formatMs(ms)}: the file was still running (an endless loop, or a model too large to check in time?). If the model needs longer, raise the time limit.` };
 }
 
-function memoryError(mb: number): RunError {
+export function memoryError(mb: number): RunError {
   return { kind: 'memory', message: `Stopped at the memory limit of ${mb} MB: the file allocated more than that (tensors too large, or kept in an ever-growing list?).` };
 }
 

@@ -16,6 +16,8 @@ export interface TraceOptions {
 
 export interface TraceResult<T> {
   graph: TracedGraph;
+  /** The tensor behind each node id, for the node's value statistics and gradient (nodeValues.ts). */
+  tensors: Map<string, Tensor>;
   /** What fn returned, or the error it threw (the partial graph is still useful). */
   value?: T;
   error?: unknown;
@@ -26,6 +28,7 @@ export function traceGraph<T>(opts: TraceOptions, fn: () => T): TraceResult<T> {
   const edges: TracedGraph['edges'] = [];
   const groups = new Map<string, GraphGroup>();
   const nodeOf = new Map<number, GraphNode>();
+  const tensors = new Map<string, Tensor>();
 
   const addLeaf = (t: Tensor, kind: GraphNodeKind, name?: string, constant?: boolean): GraphNode => {
     const node: GraphNode = { id: `n${nodes.length}`, kind, shape: [...t.shape] };
@@ -33,6 +36,7 @@ export function traceGraph<T>(opts: TraceOptions, fn: () => T): TraceResult<T> {
     if (constant) node.constant = true;
     nodes.push(node);
     nodeOf.set(t.id, node);
+    tensors.set(node.id, t);
     return node;
   };
   for (const [name, t] of Object.entries(opts.inputs)) addLeaf(t, 'input', name);
@@ -48,7 +52,7 @@ export function traceGraph<T>(opts: TraceOptions, fn: () => T): TraceResult<T> {
     return path.join('/');
   };
 
-  const result: TraceResult<T> = { graph: { nodes, edges, groups: [] } };
+  const result: TraceResult<T> = { graph: { nodes, edges, groups: [] }, tensors };
   try {
     result.value = withOpObserver((op, inputs, out) => {
       const ins = inputs.map((x) => nodeOf.get(x.id) ?? addLeaf(x, 'input', constantName(x), true));
@@ -59,6 +63,7 @@ export function traceGraph<T>(opts: TraceOptions, fn: () => T): TraceResult<T> {
       if (group) node.group = group;
       nodes.push(node);
       nodeOf.set(out.id, node);
+      tensors.set(node.id, out);
       for (const src of ins) edges.push({ from: src.id, to: node.id, shape: [...src.shape] });
     }, fn);
   } catch (err) {

@@ -4,7 +4,7 @@
 // The webview sends `ready` first; the extension sends nothing before it.
 // Requests carry an `id`; the answer is a `reply` with `{ id, ok: true, result }` or `{ id, ok: false, error }`.
 import type { CheckMode, OpCheck, TensorCheck } from '../gradcheck/types';
-import type { GraphEdge, GraphGroup, GraphNode, RunError, SourceLocation } from './workerProtocol';
+import type { GraphEdge, GraphGroup, GraphNode, RunError, SourceLocation, ValueStats } from './workerProtocol';
 
 export type ViewName = 'graph' | 'table' | 'results';
 export const VIEWS: readonly ViewName[] = ['graph', 'table', 'results'];
@@ -12,13 +12,8 @@ export const CHECK_MODES: readonly CheckMode[] = ['auto', 'full', 'fast', 'sampl
 
 // ---- Payload types ---------------------------------------------------------------------------
 
-/** Summary statistics of a tensor's values, shown on hover when the runner supplies them. */
-export interface ValueStats {
-  min: number;
-  max: number;
-  mean: number;
-  std: number;
-}
+/** Summary statistics of a tensor's values (from the runner), shown on hover. */
+export type { ValueStats };
 
 /** A traced node as the webview draws it: the runner's node plus optional values. */
 export interface GraphNodeView extends GraphNode {

@@ -50,6 +50,19 @@ export interface GraphNode {
   group?: string;
   /** A tensor created inside forward (not an input or a parameter): drawn as an input. */
   constant?: boolean;
+  /** Summary of the node's value in the traced forward (never the data: a node may be large). */
+  stats?: ValueStats;
+  /** ‖∂L/∂node‖₂ from one backward of a scalar output; absent for a non-scalar output and for
+   *  constants made inside forward (the tape does not record a path through them). */
+  gradNorm?: number;
+}
+
+export interface ValueStats {
+  min: number;
+  max: number;
+  mean: number;
+  /** Population standard deviation (divides by n). */
+  std: number;
 }
 
 export interface GraphEdge {
@@ -175,6 +188,29 @@ export interface WorkerFailed {
 
 export type WorkerReply = WorkerDone | WorkerFailed;
 
+// ---- The warm worker (runner/warm.ts) -------------------------------------------------------
+// A long-lived worker started with workerData `{ type: 'serve' }`: it answers a stream of runs,
+// one at a time, each tagged with an id so a late reply to a cancelled run is never mistaken for
+// the current one.
+
+export interface WarmServe {
+  type: 'serve';
+}
+
+export interface WarmRun {
+  type: 'warm/run';
+  id: number;
+  request: WorkerRequest;
+}
+
+export interface WarmReply {
+  type: 'warm/reply';
+  id: number;
+  reply: WorkerReply;
+  /** What the user's file printed during this run (captured in the worker, so it cannot leak into the next run). */
+  output?: string;
+}
+
 // ---- Guards -------------------------------------------------------------------------------
 
 const TASKS: readonly string[] = ['check', 'grad', 'graph'];
@@ -211,4 +247,16 @@ export function isWorkerFailed(x: unknown): x is WorkerFailed {
 
 export function isWorkerReply(x: unknown): x is WorkerReply {
   return isWorkerDone(x) || isWorkerFailed(x);
+}
+
+export function isWarmServe(x: unknown): x is WarmServe {
+  return isRecord(x) && x.type === 'serve';
+}
+
+export function isWarmRun(x: unknown): x is WarmRun {
+  return isRecord(x) && x.type === 'warm/run' && typeof x.id === 'number' && isWorkerRequest(x.request);
+}
+
+export function isWarmReply(x: unknown): x is WarmReply {
+  return isRecord(x) && x.type === 'warm/reply' && typeof x.id === 'number' && isWorkerReply(x.reply) && (x.output === undefined || typeof x.output === 'string');
 }

