@@ -9,12 +9,13 @@ import { currentScope } from '../engine/scope';
 import { Tensor } from '../engine/tensor';
 import type { ModelCheckOptions } from '../gradcheck/model';
 import { type OpCheck, defaultCheckOptions } from '../gradcheck/types';
-import type { ModelCheckResult, ModelGradResult, ModelGraphResult, RunError, SplitPlan, WorkerReply, WorkerRequest } from '../shared/workerProtocol';
+import type { ModelCheckResult, ModelGradResult, ModelGraphResult, RunError, SourceLocation, SplitPlan, WorkerReply, WorkerRequest } from '../shared/workerProtocol';
 import { checkModel } from './checker';
 import { errorFromThrown, located, sentence } from './errors';
 import { type NamedModel, nameModels } from './models';
 import { findNonFinite, noOutputMessage, preflight } from './preflight';
 import { attachNodeValues } from './nodeValues';
+import { findThrowSite } from './throwSite';
 import { traceGraph } from './trace';
 import { clearUserTimers, userTimers } from './userTimers';
 import { BUNDLE_FILENAME, UserFrames } from './userFrames';
@@ -28,7 +29,7 @@ export function execute(req: WorkerRequest): WorkerReply {
   try {
     evaluate(req.code);
   } catch (err) {
-    return { type: 'failed', error: errorFromThrown(err, frames) };
+    return { type: 'failed', error: errorFromThrown(err, frames, err instanceof Error ? undefined : throwSiteOf(req.code, frames)) };
   }
   const all = nameModels(definedModels, frames, req.fileName, req.text);
   const selected = req.model === undefined ? all : all.filter((m) => m.name === req.model || m.name === req.slice?.model);
@@ -64,6 +65,21 @@ function evaluate(code: string): void {
   };
   const timers = userTimers();
   wrapper(module.exports, requireShim, module, BUNDLE_FILENAME, '/', timers.setTimeout, timers.setInterval, timers.setImmediate);
+}
+
+/** The place of a top-level throw of a non-Error, found by evaluating the file again from a clean state. */
+function throwSiteOf(code: string, frames: UserFrames): SourceLocation | undefined {
+  const again = (): void => {
+    clearUserTimers();
+    resetDefinitions();
+    resetDefaultRng();
+    evaluate(code);
+  };
+  try {
+    return findThrowSite(again, frames);
+  } finally {
+    clearUserTimers();
+  }
 }
 
 function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrames): WorkerReply {

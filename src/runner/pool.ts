@@ -79,11 +79,12 @@ async function checkShare(
 
 /**
  * One report from shares checked in order: their parameter rows concatenated, everything else
- * from the first share, except the Taylor slope and the notes, which come from the run that
+ * from the first share, except the Taylor slopes (autograd's and the hand-written backward's) and
+ * the notes, which come from the run that
  * avoided every kink (`taylorFrom`).
  */
 export function mergeReports(placeholder: ModelCheckResult, parts: readonly ShareResult[], taylorFrom: ModelCheckResult = parts[0]): ModelCheckResult {
-  const { kinks: _kinks, taylorSlope: _slope, notes: _notes, ...first } = parts[0];
+  const { kinks: _kinks, taylorSlope: _slope, manualTaylorSlope: _manualSlope, notes: _notes, ...first } = parts[0];
   const manual = parts.flatMap((p) => p.manual ?? []);
   return {
     ...first,
@@ -93,6 +94,7 @@ export function mergeReports(placeholder: ModelCheckResult, parts: readonly Shar
     params: parts.flatMap((p) => p.params),
     ...(parts.some((p) => p.manual) ? { manual } : {}),
     ...(taylorFrom.taylorSlope !== undefined ? { taylorSlope: taylorFrom.taylorSlope } : {}),
+    ...(taylorFrom.manualTaylorSlope !== undefined ? { manualTaylorSlope: taylorFrom.manualTaylorSlope } : {}),
     ...(taylorFrom.notes ? { notes: taylorFrom.notes } : {}),
     slices: parts.length,
   };

@@ -4,7 +4,8 @@
 import { grad, withOpObserver } from '../engine/autograd';
 import { Tensor, unravel } from '../engine/tensor';
 import type { RunError, SourceLocation } from '../shared/workerProtocol';
-import { errorFromThrown, located } from './errors';
+import { notATensorMessage } from '../engine/describeValue';
+import { errorFromThrown, located, sentence } from './errors';
 import type { NamedModel } from './models';
 import type { UserFrames } from './userFrames';
 
@@ -68,6 +69,5 @@ export function findNonFinite(t: Tensor): string | undefined {
 }
 
 export function noOutputMessage(m: NamedModel, value: unknown): string {
-  const got = value === undefined ? 'nothing' : value === null ? 'null' : `a ${typeof value}, not a tensor`;
-  return `The forward of model '${m.name}' returned ${got}: it must return the loss tensor (is a 'return' missing?).`;
+  return sentence(notATensorMessage('forward', value, `The forward of model '${m.name}'`));
 }

@@ -21,6 +21,8 @@ export interface WorkerLimits {
 }
 
 const RSS_POLL_MS = 200;
+/** Longest wait for a stopped worker's output to drain: a guard, never reached in practice. */
+const DRAIN_LIMIT_MS = 1000;
 
 export function defaultWorkerPath(): string {
   const beside = path.join(__dirname, 'worker.js');
@@ -51,6 +53,12 @@ export function runInWorker(req: WorkerRequest, limits: WorkerLimits): Promise<W
       return resolve(fail({ kind: 'internal', message: `Could not start the Gradlens worker: ${(err as Error).message}`, detail: (err as Error).stack }));
     }
 
+    const outputEnded = Promise.all([worker.stdout, worker.stderr].map((stream) => {
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => limits.onOutput?.(chunk));
+      return streamEnded(stream);
+    }));
+
     let settled = false;
     const startRss = process.memoryUsage.rss();
     const finish = (reply: WorkerReply): void => {
@@ -59,9 +67,11 @@ export function runInWorker(req: WorkerRequest, limits: WorkerLimits): Promise<W
       clearTimeout(timer);
       clearInterval(rssTimer);
       limits.signal?.removeEventListener('abort', onAbort);
-      // Also ends any timers the user's file left running.
+      // Also ends any timers the user's file left running. What the file printed may still be on
+      // its way (stdio travels on its own port, apart from the reply): the streams end once the
+      // stopped worker's port is drained, so the reply waits for that.
       void worker.terminate();
-      resolve(reply);
+      void atMostDrainLimit(outputEnded).then(() => resolve(reply));
     };
     const onAbort = (): void => finish(fail(cancelledError()));
     const timer = setTimeout(() => finish(fail(timeoutError(limits.limitMs ?? limits.timeoutMs))), limits.timeoutMs);
@@ -80,10 +90,27 @@ export function runInWorker(req: WorkerRequest, limits: WorkerLimits): Promise<W
     worker.on('exit', (code) => {
       finish(fail({ kind: 'exception', message: `The model file stopped the worker before it finished (exit code ${code}); does it call process.exit()?` }));
     });
-    for (const stream of [worker.stdout, worker.stderr]) {
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => limits.onOutput?.(chunk));
-    }
+  });
+}
+
+/** Resolves when `stream` has delivered its last chunk. */
+function streamEnded(stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve) => {
+    if ((stream as { readableEnded?: boolean }).readableEnded) return resolve();
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', resolve);
+  });
+}
+
+/** `done`, or DRAIN_LIMIT_MS from now, whichever comes first. */
+function atMostDrainLimit(done: Promise<unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, DRAIN_LIMIT_MS);
+    void done.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
 }
 

@@ -1,5 +1,6 @@
 // The worker entry (dist/worker.js). Two ways to run:
-// - fresh (workerData is a request): run it, post one reply; the caller then terminates the worker;
+// - fresh (workerData is a request): run it, let what it printed reach the parent, post one reply;
+//   the caller then terminates the worker;
 // - warm (workerData is `{ type: 'serve' }`, runner/warm.ts): stay loaded — engine and TypeScript
 //   parser already imported and warmed up — and answer `warm/run` messages one after another.
 // It never throws past this point: anything unexpected is reported as an internal error.
@@ -14,6 +15,8 @@ Error.stackTraceLimit = 64;
 
 /** Captured output of one warm run is capped like the runner's (index.ts MAX_OUTPUT). */
 const MAX_OUTPUT = 64 * 1024;
+/** Longest wait for a fresh run's output to reach the parent before the reply goes anyway. */
+const FLUSH_LIMIT_MS = 1000;
 
 function run(req: unknown): WorkerReply {
   if (!isWorkerRequest(req)) {
@@ -69,5 +72,31 @@ function serve(): void {
   });
 }
 
+/**
+ * Resolves once everything written to `stream` has been handed to the parent (a write's callback
+ * fires when the parent has taken the chunk), so the reply never overtakes what the file printed.
+ * Bounded: a file that replaced or ended its stdout may never call back.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, FLUSH_LIMIT_MS);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    try {
+      stream.write('', done);
+    } catch {
+      done();
+    }
+  });
+}
+
+async function runFresh(req: unknown): Promise<void> {
+  const reply = run(req);
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  parentPort?.postMessage(reply);
+}
+
 if (isWarmServe(workerData)) serve();
-else parentPort?.postMessage(run(workerData));
+else void runFresh(workerData);

@@ -294,6 +294,19 @@ describe('runner (real worker)', function () {
       assert.ok(Math.abs((s.taylorSlope ?? 0) - 2) < 0.1, `slope ${s.taylorSlope}`);
       assert.deepEqual(withoutSlices(p), s);
     });
+
+    it('gives the hand-written backward\'s Taylor slope from the run that avoided every kink', async () => {
+      const single = ok(await runFile({ fileName: fixture('kinks-backward.ts'), task: 'check', workers: 1, options: { mode: 'full' } }));
+      const pooled = ok(await runFile({ fileName: fixture('kinks-backward.ts'), task: 'check', workers: 2, splitAbove: 10, options: { mode: 'full' } }));
+      const [s] = single.models as ModelCheckResult[];
+      const [p] = pooled.models as ModelCheckResult[];
+      assert.equal(p.slices, 2);
+      assert.deepEqual(s.manual?.map((c) => [c.name, c.passed]), [['A', true], ['B', true]]);
+      // The backward is right and smooth away from both kinks: slope 2, as for autograd. The first
+      // share alone knew only A's kink, and its direction crossed B's: slope 1 there.
+      assert.ok(Math.abs((s.manualTaylorSlope ?? 0) - 2) < 0.1, `slope ${s.manualTaylorSlope}`);
+      assert.deepEqual(withoutSlices(p), s);
+    });
   });
 });
 
