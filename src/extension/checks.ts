@@ -22,7 +22,7 @@ export function loadRunner(): Promise<RunnerModule> {
 
 const PROGRESS_DELAY_MS = 1000;
 
-export class CheckController {
+export class CheckController implements vscode.Disposable {
   private readonly running = new Set<AbortController>();
 
   constructor(
@@ -33,6 +33,11 @@ export class CheckController {
 
   get isRunning(): boolean {
     return this.running.size > 0;
+  }
+
+  /** On deactivation no worker outlives the extension. */
+  dispose(): void {
+    this.cancelAll();
   }
 
   cancelAll(): number {
@@ -81,8 +86,8 @@ export class CheckController {
       void vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Gradlens: checking gradients of ${label}`, cancellable: true },
         (_progress, token) => {
-          token.onCancellationRequested(() => abort.abort());
-          return run.catch(() => undefined);
+          const sub = token.onCancellationRequested(() => abort.abort());
+          return run.catch(() => undefined).finally(() => sub.dispose());
         },
       );
     }, PROGRESS_DELAY_MS);

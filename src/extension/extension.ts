@@ -32,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): GradlensApi | undefi
     const c = ctx;
     const parsed = c.own(new ParsedDocuments(context.extensionUri));
     const status = new StatusBar(c);
-    const checks = new CheckController(c, parsed, status);
+    const checks = c.own(new CheckController(c, parsed, status));
     const panel = createPanelOpener(c, checks);
     const lenses = new ModelCodeLensProvider(c, parsed);
     c.own(vscode.languages.registerCodeLensProvider(selector, lenses));

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { ParsedDocuments } from '../documents';
 import { toRange } from '../ranges';
+import { latexToText } from '../../shared/latexText';
 
 type Registry = typeof import('../../engine/registry')['registry'];
 let registry: Promise<Registry> | undefined;
@@ -25,9 +26,12 @@ export class OpHoverProvider implements vscode.HoverProvider {
       md.appendMarkdown(`**F.${call.op}** is not an op of Gradlens.`);
       return new vscode.Hover(md, toRange(call.nameRange));
     }
+    const rule = [def.latex.forward, ...def.latex.grads, ...(def.latex.shapes ? [def.latex.shapes] : [])];
     md.appendMarkdown(`**F.${def.name}**(${def.inputs.join(', ')}) — ${def.summary}\n\n`);
-    md.appendMarkdown('Derivative rule (x̄ = ∂L/∂x, the gradient has the shape of x):\n');
-    md.appendCodeblock([def.latex.forward, ...def.latex.grads, ...(def.latex.shapes ? [def.latex.shapes] : [])].join('\n'), 'latex');
+    // Hovers cannot typeset maths: the rule in Unicode, then its LaTeX for copying.
+    md.appendCodeblock(rule.map(latexToText).join('\n'), 'text');
+    md.appendMarkdown('x̄ stands for ∂L/∂x and has the shape of x.\n');
+    md.appendCodeblock(rule.join('\n'), 'latex');
     md.appendMarkdown(`\n[Show in the derivative table](command:gradlens.showDerivativeTable?${encodeURIComponent(JSON.stringify([def.name]))})`);
     md.isTrusted = { enabledCommands: ['gradlens.showDerivativeTable'] };
     return new vscode.Hover(md, toRange(call.nameRange));

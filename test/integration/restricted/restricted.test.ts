@@ -28,7 +28,8 @@ describe('Gradlens in Restricted Mode', function () {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, col));
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /F\.sigmoid/);
-    assert.match(text, /\\sigma/);
+    assert.ok(text.normalize('NFC').includes('x̄ = ȳ ⊙ σ(x) ⊙ (1-σ(x))'.normalize('NFC')), `the rule in readable text: ${text}`);
+    assert.match(text, /\\sigma/, 'and its LaTeX');
   });
 
   it('runs no check and explains why', async () => {
