@@ -30,3 +30,13 @@ export function fmt(x: number | undefined): string {
 }
 
 export const fmtIndex = (index: readonly number[]): string => `[${index.join(', ')}]`;
+
+/** A neutral, informational banner (an empty or off state): not an error, so not red. */
+export function infoBanner(text: string): HTMLElement {
+  return h('div', { class: 'banner banner-info', role: 'status' }, icon('info'), h('span', { class: 'banner-text' }, text));
+}
+
+/** After the browser has laid out what just changed (a tab shown a moment ago has a size). */
+export function afterLayout(run: () => void): void {
+  requestAnimationFrame(() => requestAnimationFrame(run));
+}

@@ -122,6 +122,15 @@ function dispatch(msg: ToWebview): void {
     case 'view/show':
       showView(msg.view, false);
       break;
+    case 'view/focus':
+      if (msg.view !== state.view) showView(msg.view, false);
+      if (msg.view === 'table') table.focusOp(msg.target);
+      else if (msg.view === 'graph') graph.focusModel(msg.target, msg.file);
+      else results.focusModel(msg.target, msg.file);
+      break;
+    case 'settings/didChange':
+      results.setMode(msg.mode);
+      break;
     case 'reply': {
       const done = pending.get(msg.id);
       pending.delete(msg.id);

@@ -94,6 +94,8 @@ export interface GraphDidChange {
   models: ModelGraph[];
   /** The buffer does not run now: the models above are the last good graph, shown with this error. */
   error?: RunError;
+  /** Why there is no graph when that is not an error (Restricted Mode): shown as information. */
+  notice?: string;
 }
 
 export interface ResultsDidChange {
@@ -101,6 +103,8 @@ export interface ResultsDidChange {
   file: string;
   models: ModelResultView[];
   error?: RunError;
+  /** Why there are no results when that is not an error (Restricted Mode): shown as information. */
+  notice?: string;
 }
 
 export interface CheckDidChangeState {
@@ -127,9 +131,29 @@ export interface ViewShow {
   view: ViewName;
 }
 
+/**
+ * Opens a view on one thing: an op's rule in the table (the hover link), a model's graph (the
+ * CodeLens) or a model's results. `file` names the document a model belongs to, so a graph of
+ * another file still on screen is not mistaken for it; the webview waits until that file's data
+ * arrives.
+ */
+export interface ViewFocus {
+  type: 'view/focus';
+  view: ViewName;
+  /** An op name (table) or a model name (graph, results). */
+  target: string;
+  file?: string;
+}
+
+/** The user's settings the panel shows: the check mode (`gradlens.mode`) preselects the Mode box. */
+export interface SettingsDidChange {
+  type: 'settings/didChange';
+  mode: CheckMode;
+}
+
 export type Reply = { type: 'reply'; id: number; ok: true; result: unknown } | { type: 'reply'; id: number; ok: false; error: string };
 
-export type ToWebview = GraphDidChange | ResultsDidChange | CheckDidChangeState | TableDidChange | TableDidVerify | ViewShow | Reply;
+export type ToWebview = GraphDidChange | ResultsDidChange | CheckDidChangeState | TableDidChange | TableDidVerify | ViewShow | ViewFocus | SettingsDidChange | Reply;
 
 // ---- Webview → extension ---------------------------------------------------------------------
 
@@ -340,11 +364,11 @@ export function isRuleVerification(x: unknown): x is RuleVerification {
 // ---- Message guards: extension → webview -----------------------------------------------------
 
 export function isGraphDidChange(x: unknown): x is GraphDidChange {
-  return isRecord(x) && x.type === 'graph/didChange' && isStr(x.file, 4096) && isArrayOf(x.models, isModelGraph, 1000) && (x.error === undefined || isRunErrorPayload(x.error));
+  return isRecord(x) && x.type === 'graph/didChange' && isStr(x.file, 4096) && isArrayOf(x.models, isModelGraph, 1000) && (x.error === undefined || isRunErrorPayload(x.error)) && (x.notice === undefined || isStr(x.notice, 2000));
 }
 
 export function isResultsDidChange(x: unknown): x is ResultsDidChange {
-  return isRecord(x) && x.type === 'results/didChange' && isStr(x.file, 4096) && isArrayOf(x.models, isModelResult, 1000) && (x.error === undefined || isRunErrorPayload(x.error));
+  return isRecord(x) && x.type === 'results/didChange' && isStr(x.file, 4096) && isArrayOf(x.models, isModelResult, 1000) && (x.error === undefined || isRunErrorPayload(x.error)) && (x.notice === undefined || isStr(x.notice, 2000));
 }
 
 export function isCheckDidChangeState(x: unknown): x is CheckDidChangeState {
@@ -363,13 +387,21 @@ export function isViewShow(x: unknown): x is ViewShow {
   return isRecord(x) && x.type === 'view/show' && oneOf(x.view, VIEWS);
 }
 
+export function isViewFocus(x: unknown): x is ViewFocus {
+  return isRecord(x) && x.type === 'view/focus' && oneOf(x.view, VIEWS) && isStr(x.target, 500) && x.target.length > 0 && (x.file === undefined || isStr(x.file, 4096));
+}
+
+export function isSettingsDidChange(x: unknown): x is SettingsDidChange {
+  return isRecord(x) && x.type === 'settings/didChange' && oneOf(x.mode, CHECK_MODES);
+}
+
 export function isReply(x: unknown): x is Reply {
   if (!(isRecord(x) && x.type === 'reply' && isId(x.id) && isBool(x.ok))) return false;
   return x.ok ? 'result' in x : isStr(x.error);
 }
 
 export function isToWebview(x: unknown): x is ToWebview {
-  return isGraphDidChange(x) || isResultsDidChange(x) || isCheckDidChangeState(x) || isTableDidChange(x) || isTableDidVerify(x) || isViewShow(x) || isReply(x);
+  return isGraphDidChange(x) || isResultsDidChange(x) || isCheckDidChangeState(x) || isTableDidChange(x) || isTableDidVerify(x) || isViewShow(x) || isViewFocus(x) || isSettingsDidChange(x) || isReply(x);
 }
 
 // ---- Message guards: webview → extension -----------------------------------------------------

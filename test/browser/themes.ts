@@ -43,6 +43,9 @@ export const THEMES: Record<'light' | 'dark' | 'high-contrast', Record<string, s
     '--vscode-widget-shadow': 'rgba(0, 0, 0, 0.16)',
     '--vscode-dropdown-background': '#ffffff',
     '--vscode-dropdown-border': '#cecece',
+    '--vscode-editorInfo-foreground': '#1a85ff',
+    '--vscode-textBlockQuote-background': '#f8f8f8',
+    '--vscode-textBlockQuote-border': '#e5e5e5',
   },
   dark: {
     '--vscode-panelTitle-activeForeground': '#cccccc',
@@ -71,6 +74,9 @@ export const THEMES: Record<'light' | 'dark' | 'high-contrast', Record<string, s
     '--vscode-testing-iconPassed': '#73c991',
     '--vscode-textLink-foreground': '#4daafc',
     '--vscode-focusBorder': '#0078d4',
+    '--vscode-editorInfo-foreground': '#3794ff',
+    '--vscode-textBlockQuote-background': '#2b2b2b',
+    '--vscode-textBlockQuote-border': '#616161',
   },
   'high-contrast': {
     '--vscode-panelTitle-activeForeground': '#ffffff',
@@ -102,6 +108,8 @@ export const THEMES: Record<'light' | 'dark' | 'high-contrast', Record<string, s
     '--vscode-testing-iconPassed': '#73c991',
     '--vscode-textLink-foreground': '#21a6ff',
     '--vscode-focusBorder': '#f38518',
+    '--vscode-editorInfo-foreground': '#3794ff',
+    '--vscode-textBlockQuote-border': '#ffffff',
   },
 };
 

@@ -29,6 +29,11 @@ const valid: Record<string, { msg: unknown; guard: (x: unknown) => boolean }> = 
   table: { msg: { type: 'table/didChange', rules: tableRules(), usedOps: ['matmul'] }, guard: P.isTableDidChange },
   verify: { msg: { type: 'table/didVerify', results: [{ id: 'sv.linear', maxAbsError: 1e-11, passed: true }, { id: 'x', maxAbsError: NaN, passed: false, error: 'threw' }] }, guard: P.isTableDidVerify },
   show: { msg: { type: 'view/show', view: 'table' }, guard: P.isViewShow },
+  focusOp: { msg: { type: 'view/focus', view: 'table', target: 'crossEntropy' }, guard: P.isViewFocus },
+  focusModel: { msg: { type: 'view/focus', view: 'graph', target: 'mlp', file: '/w/examples/mlp.ts' }, guard: P.isViewFocus },
+  graphRestricted: { msg: { type: 'graph/didChange', file: 'mlp.ts', models: [], notice: 'off in Restricted Mode' }, guard: P.isGraphDidChange },
+  resultsRestricted: { msg: { type: 'results/didChange', file: 'mlp.ts', models: [], notice: 'off in Restricted Mode' }, guard: P.isResultsDidChange },
+  settings: { msg: { type: 'settings/didChange', mode: 'fast' }, guard: P.isSettingsDidChange },
   replyOk: { msg: { type: 'reply', id: 3, ok: true, result: null }, guard: P.isReply },
   replyErr: { msg: { type: 'reply', id: 3, ok: false, error: 'no file' }, guard: P.isReply },
   ready: { msg: { type: 'ready' }, guard: P.isReady },
@@ -39,7 +44,7 @@ const valid: Record<string, { msg: unknown; guard: (x: unknown) => boolean }> = 
   viewChange: { msg: { type: 'view/didChange', view: 'results' }, guard: P.isViewDidChange },
 };
 
-const toWebview = ['graph', 'graphBroken', 'results', 'state', 'table', 'verify', 'show', 'replyOk', 'replyErr'];
+const toWebview = ['graph', 'graphBroken', 'graphRestricted', 'resultsRestricted', 'results', 'state', 'table', 'verify', 'show', 'focusOp', 'focusModel', 'settings', 'replyOk', 'replyErr'];
 
 describe('webview protocol', () => {
   for (const [name, { msg, guard }] of Object.entries(valid)) {
@@ -77,6 +82,13 @@ describe('webview protocol', () => {
     ['a negative id', { type: 'table/verify', id: -1 }],
     ['an unknown check mode', { type: 'check/run', id: 1, mode: 'rm -rf' }],
     ['an unknown view', { type: 'view/show', view: 'settings' }],
+    ['a focus on an unknown view', { type: 'view/focus', view: 'settings', target: 'mlp' }],
+    ['a focus without a target', { type: 'view/focus', view: 'table' }],
+    ['a focus on an empty target', { type: 'view/focus', view: 'table', target: '' }],
+    ['a focus with a non-string file', { type: 'view/focus', view: 'graph', target: 'mlp', file: 42 }],
+    ['a notice that is not a string', { type: 'graph/didChange', file: 'f', models: [], notice: { html: '<b>' } }],
+    ['settings with an unknown mode', { type: 'settings/didChange', mode: 'turbo' }],
+    ['settings without a mode', { type: 'settings/didChange' }],
     ['a failed reply without an error', { type: 'reply', id: 1, ok: false }],
     ['a results model without params', { type: 'results/didChange', file: 'f', models: [{ name: 'm', passed: true, ops: [] }] }],
     ['heatmap values of different lengths', { ...(valid.results.msg as object), models: [{ name: 'm', passed: true, ops: [], params: [{ ...check, elements: { analytic: [1], numeric: [1, 2] } }] }] }],

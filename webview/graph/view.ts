@@ -4,7 +4,7 @@
 // counts fold into an overlay behind a toolbar toggle (closed by default) so the canvas keeps the
 // full width, and the graph is fitted to whatever the canvas is, again whenever it is resized.
 import type { GraphDidChange, ModelGraph, ModelResultView, RevealNode, RunErrorLike } from '../types';
-import { fmt, h, icon } from '../dom';
+import { fmt, h, icon, infoBanner } from '../dom';
 import { type NodeError, nodeErrors } from './errors';
 import { layout } from './layout';
 import { autoCollapse, fmtShape, nodeClass, nodeLabel, paramCounts, sizeOf, toElk, visibleGraph } from './model';
@@ -23,6 +23,39 @@ const FIT_FLOOR_NODES = 150;
 /** The zoom a graph too long to fit at FIT_FLOOR starts at, from its inputs (left). */
 const READING_ZOOM = 0.8;
 const MARGIN = 12;
+/** Below this zoom the shapes on edges would be a few pixels tall: they are hidden. */
+export const EDGE_LABEL_MIN_ZOOM = 0.55;
+/** Gap between a node and its tooltip, in pixels. */
+const TOOLTIP_GAP = 8;
+
+interface Box {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Where a tooltip of `tip` size goes beside `node`, inside `bounds` (all in the same pixels): to
+ * the right of the node, else to its left (top-aligned with it, moved to stay inside); in a canvas
+ * too narrow for either, below the node, else above it; else wherever it covers least.
+ */
+export function placeTooltip(node: Box, tip: { width: number; height: number }, bounds: Box, gap = TOOLTIP_GAP): { left: number; top: number } {
+  const clamp = (v: number, lo: number, hi: number): number => Math.max(lo, Math.min(v, hi));
+  const maxLeft = bounds.left + bounds.width - tip.width;
+  const maxTop = bounds.top + bounds.height - tip.height;
+  const level = clamp(node.top, bounds.top, maxTop);
+  const right = node.left + node.width + gap;
+  if (right <= maxLeft) return { left: right, top: level };
+  const left = node.left - gap - tip.width;
+  if (left >= bounds.left) return { left, top: level };
+  const x = clamp(node.left, bounds.left, maxLeft);
+  const below = node.top + node.height + gap;
+  if (below <= maxTop) return { left: x, top: below };
+  const above = node.top - gap - tip.height;
+  if (above >= bounds.top) return { left: x, top: above };
+  return { left: clamp(right, bounds.left, maxLeft), top: level };
+}
 
 interface Transform {
   k: number;
@@ -59,6 +92,12 @@ export class GraphView {
   private readonly legend: HTMLElement;
   private readonly tooltip: HTMLElement;
   private readonly status: HTMLElement;
+  /** An empty or off state (no graph yet, Restricted Mode, no model): information, not an error. */
+  private readonly notice: HTMLElement;
+  /** The model a CodeLens asked for, until a graph of that file has it. */
+  private pendingFocus: { name: string; file?: string } | undefined;
+  /** The notice shows the view's own empty state (not the message's): a drawn graph ends it. */
+  private emptyNotice = false;
   /** Resolves after each finished render (tests and the benchmark wait on it). */
   lastRender: Promise<void> = Promise.resolve();
 
@@ -66,6 +105,7 @@ export class GraphView {
     ({ svg: this.svg, viewport: this.viewport } = svgSkeleton());
     this.picker = h('select', { class: 'model-picker', 'aria-label': 'Model' });
     this.picker.addEventListener('change', () => {
+      this.pendingFocus = undefined;
       this.selected = this.picker.selectedIndex;
       this.resetCollapsed();
       void this.redraw(true);
@@ -93,12 +133,13 @@ export class GraphView {
       this.sideToggle,
     );
     this.banner = h('div', { class: 'banner banner-error', role: 'alert', hidden: true });
+    this.notice = h('div', { class: 'notice', hidden: true });
     this.canvas = h('div', { class: 'graph-canvas', tabindex: 0, 'aria-label': 'Computation graph: + and − zoom, 0 fits, arrow keys pan, L shows the legend, Tab moves between nodes' });
     this.canvas.append(this.svg);
     this.tooltip = h('div', { class: 'tooltip', role: 'tooltip', hidden: true });
     this.paramsPanel = h('aside', { class: 'params-panel', 'aria-label': 'Parameter counts' });
     this.side = h('div', { class: 'side', id: 'graph-side', role: 'region', 'aria-label': 'Legend and parameter counts' }, this.legend, this.paramsPanel);
-    this.root = h('div', { class: 'graph-view' }, toolbar, this.banner, h('div', { class: 'graph-main' }, this.canvas, this.side), this.tooltip);
+    this.root = h('div', { class: 'graph-view' }, toolbar, this.banner, this.notice, h('div', { class: 'graph-main' }, this.canvas, this.side), this.tooltip);
     this.wire();
     this.showEmpty('Open a model file to see its computation graph.');
   }
@@ -110,14 +151,45 @@ export class GraphView {
     // A failed run sends no models: keep the last good graph and show the error over it.
     const drawable = msg.models.filter((m) => m.graph);
     const nameBefore = this.models[this.selected]?.name;
+    let focused = false;
     if (drawable.length || fileChanged) {
       this.models = msg.models;
-      const again = this.models.findIndex((m) => m.name === nameBefore);
+      const wanted = this.takeFocus();
+      const again = this.models.findIndex((m) => m.name === (wanted ?? nameBefore));
+      focused = wanted !== undefined && wanted !== nameBefore;
       this.selected = again >= 0 ? again : 0;
-      if (fileChanged || again < 0) this.resetCollapsed();
+      if (fileChanged || again < 0 || focused) this.resetCollapsed();
     }
+    this.notice.hidden = true;
+    if (msg.notice) this.showNotice(msg.notice);
     this.renderBanner(msg);
-    void this.redraw(fileChanged);
+    void this.redraw(fileChanged || focused);
+  }
+
+  /** Shows one model of the file (the CodeLens's "Show graph"); waits for that file's graph if needed. */
+  focusModel(name: string, file?: string): void {
+    this.pendingFocus = { name, ...(file ? { file } : {}) };
+    const wanted = this.takeFocus();
+    if (wanted === undefined) return;
+    const i = this.models.findIndex((m) => m.name === wanted);
+    if (i === this.selected) return;
+    this.selected = i;
+    this.resetCollapsed();
+    void this.redraw(true);
+  }
+
+  /** The pending model's name when the current graph is of its file and has it; clears it then. */
+  private takeFocus(): string | undefined {
+    const want = this.pendingFocus;
+    if (!want || (want.file !== undefined && want.file !== this.file) || !this.models.some((m) => m.name === want.name && m.graph)) return undefined;
+    this.pendingFocus = undefined;
+    return want.name;
+  }
+
+  private showNotice(text: string): void {
+    this.emptyNotice = false;
+    this.notice.replaceChildren(infoBanner(text));
+    this.notice.hidden = false;
   }
 
   setResults(models: ModelResultView[]): void {
@@ -132,7 +204,9 @@ export class GraphView {
 
   private renderBanner(msg: GraphDidChange): void {
     const errors: string[] = [];
-    if (msg.error) errors.push(`${msg.error.message}${msg.error.line ? ` (line ${msg.error.line}${msg.error.column ? `:${msg.error.column}` : ''})` : ''}`);
+    // A file without models is a state the user is in, not a failure: information.
+    if (msg.error?.kind === 'no-model') this.showNotice(`${this.models.some((m) => m.graph) ? 'Showing the last graph that ran. ' : ''}${msg.error.message}`);
+    else if (msg.error) errors.push(`${msg.error.message}${msg.error.line ? ` (line ${msg.error.line}${msg.error.column ? `:${msg.error.column}` : ''})` : ''}`);
     for (const m of msg.models) if (m.error) errors.push(`${m.name}: ${m.error.message}${m.error.line ? ` (line ${m.error.line})` : ''}`);
     this.banner.hidden = errors.length === 0;
     this.banner.replaceChildren(icon('error'), h('span', {}, this.models.some((m) => m.graph) && msg.error ? 'Showing the last graph that ran. ' : ''), h('span', { class: 'banner-text' }, errors.join(' · ')));
@@ -142,6 +216,12 @@ export class GraphView {
     this.viewport.replaceChildren();
     this.paramsPanel.replaceChildren(h('p', { class: 'muted' }, text));
     this.legend.replaceChildren();
+    // The side panel may be closed (narrow): the state is said over the canvas too, unless a
+    // notice or an error already says why there is nothing.
+    if (this.notice.hidden && this.banner.hidden) {
+      this.showNotice(text);
+      this.emptyNotice = true;
+    }
   }
 
   private async redraw(refit: boolean): Promise<void> {
@@ -171,6 +251,8 @@ export class GraphView {
         const worst = this.errors.get(box);
         if (!worst || (!e.passed && worst.passed) || (e.passed === worst.passed && e.relError > worst.relError)) this.errors.set(box, e);
       }
+      // "No graph yet" is over once there is one; a notice from the message stays.
+      if (this.emptyNotice) this.notice.hidden = true;
       renderGraph(this.viewport, { layout: placed.graph, visible, errors: this.errors, paramsPerGroup: counts.perGroup, collapsed: this.collapsed });
       this.size = { width: placed.graph.width ?? 0, height: placed.graph.height ?? 0 };
       this.renderParams(counts);
@@ -252,7 +334,7 @@ export class GraphView {
     if (n?.loc) this.host.post({ type: 'graph/revealNode', nodeId: id, loc: n.loc });
   }
 
-  private showTooltip(target: Element, at: { x: number; y: number }): void {
+  private showTooltip(target: Element): void {
     const nodeEl = target.closest('.node');
     const id = nodeEl instanceof SVGElement ? nodeEl.dataset.nodeId : undefined;
     if (!id) {
@@ -282,9 +364,14 @@ export class GraphView {
       h('table', {}, h('tbody', {}, ...rows.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))),
     );
     this.tooltip.hidden = false;
-    const box = this.root.getBoundingClientRect();
-    this.tooltip.style.setProperty('left', `${Math.min(at.x - box.left + 14, box.width - 320)}px`);
-    this.tooltip.style.setProperty('top', `${at.y - box.top + 14}px`);
+    // Beside the node, inside the canvas (never over the legend column), in the root's pixels.
+    const root = this.root.getBoundingClientRect();
+    const rel = (r: DOMRect): Box => ({ left: r.left - root.left, top: r.top - root.top, width: r.width, height: r.height });
+    const node = rel((nodeEl!.querySelector('.node-box') ?? nodeEl!).getBoundingClientRect());
+    const tip = this.tooltip.getBoundingClientRect();
+    const at = placeTooltip(node, tip, rel(this.canvas.getBoundingClientRect()));
+    this.tooltip.style.setProperty('left', `${Math.round(at.left)}px`);
+    this.tooltip.style.setProperty('top', `${Math.round(at.top)}px`);
   }
 
   private wire(): void {
@@ -295,14 +382,11 @@ export class GraphView {
         this.activate(e.target as Element);
       }
     });
-    this.svg.addEventListener('pointerover', (e) => this.showTooltip(e.target as Element, { x: e.clientX, y: e.clientY }));
+    this.svg.addEventListener('pointerover', (e) => this.showTooltip(e.target as Element));
     this.svg.addEventListener('pointerout', (e) => {
       if (!(e.relatedTarget instanceof Element) || !e.relatedTarget.closest('.node')) this.tooltip.hidden = true;
     });
-    this.svg.addEventListener('focusin', (e) => {
-      const r = (e.target as Element).getBoundingClientRect();
-      this.showTooltip(e.target as Element, { x: r.right, y: r.bottom });
-    });
+    this.svg.addEventListener('focusin', (e) => this.showTooltip(e.target as Element));
     this.svg.addEventListener('focusout', () => (this.tooltip.hidden = true));
 
     // Zoom about the pointer; pan by dragging the background.
@@ -444,5 +528,10 @@ export class GraphView {
 
   private apply(): void {
     this.viewport.setAttribute('transform', `translate(${this.t.x.toFixed(1)},${this.t.y.toFixed(1)}) scale(${this.t.k.toFixed(4)})`);
+    // Zoomed out, shapes on edges are hidden, and layer labels are counter-scaled by the CSS to
+    // keep a legible size on screen (--gl-zoom; a CSSOM property, which the CSP allows).
+    this.svg.classList.toggle('zoomed-out', this.t.k < EDGE_LABEL_MIN_ZOOM);
+    this.svg.style.setProperty('--gl-zoom', this.t.k.toFixed(4));
+    this.root.dataset.zoom = this.t.k.toFixed(4);
   }
 }

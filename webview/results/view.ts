@@ -3,7 +3,7 @@
 // small parameters when the extension sends their values; controls to re-run, pick the mode, cancel.
 import type { CheckMode, ModelResultView, OpCheckView, ResultsDidChange, SourceLocation, TensorCheckView } from '../types';
 import { isSourceLocation } from '../../src/shared/protocol';
-import { ce, fmt, fmtIndex, h, icon } from '../dom';
+import { afterLayout, ce, fmt, fmtIndex, h, icon, infoBanner } from '../dom';
 import { heatmaps } from './heatmap';
 
 export interface ResultsHost {
@@ -24,11 +24,12 @@ function blameOf(c: TensorCheckView): { message: string; loc?: SourceLocation } 
   return { message: blame.message.slice(0, 4000), ...(isSourceLocation(raw.blameLoc) ? { loc: raw.blameLoc } : {}) };
 }
 
-const MODES: { value: CheckMode; label: string }[] = [
-  { value: 'auto', label: 'auto (full when small)' },
-  { value: 'full', label: 'full: every element' },
-  { value: 'fast', label: 'fast: randomized vᵀJu' },
-  { value: 'sampled', label: 'sampled coordinates' },
+/** Short labels (the box sits in a narrow toolbar); the dropdown shows the descriptions. */
+const MODES: { value: CheckMode; label: string; description: string }[] = [
+  { value: 'auto', label: 'auto', description: 'full when small, else fast' },
+  { value: 'full', label: 'full', description: 'every element' },
+  { value: 'fast', label: 'fast (vᵀJu)', description: 'randomized directional check' },
+  { value: 'sampled', label: 'sampled', description: 'a sample of coordinates' },
 ];
 
 /** The tensor tables' columns; the classed ones fold away in a narrow panel (see the CSS). */
@@ -44,6 +45,8 @@ const COLUMNS: [string, string | undefined][] = [
   ['', 'col-note'],
 ];
 
+const DIRECTIONAL_TITLE = 'Randomized check: the directional derivative vᵀJu from autograd (analytic) and from central differences (numeric)';
+
 /** Heatmaps are drawn for parameters with at most this many elements. */
 const HEATMAP_MAX = 400;
 
@@ -54,16 +57,46 @@ export class ResultsView {
   private readonly cancelButton: HTMLElement;
   private readonly modeSelect: HTMLElement & { value: string };
   private readonly progress: HTMLElement;
+  private file: string | undefined;
+  /** The model a "show results" asked for, until its results arrive. */
+  private pendingFocus: { name: string; file?: string } | undefined;
 
   constructor(private readonly host: ResultsHost) {
-    this.modeSelect = ce('vscode-single-select', { 'aria-label': 'Check mode', class: 'mode-select' }, ...MODES.map((m) => ce('vscode-option', { value: m.value }, m.label))) as HTMLElement & { value: string };
+    this.modeSelect = ce('vscode-single-select', { 'aria-label': 'Check mode', class: 'mode-select' }, ...MODES.map((m) => ce('vscode-option', { value: m.value, description: m.description }, m.label))) as HTMLElement & { value: string };
     this.runButton = ce('vscode-button', { class: 'run-button' }, icon('debug-rerun'), ' Re-run check');
     this.cancelButton = ce('vscode-button', { secondary: true, disabled: true, class: 'cancel-button' }, icon('debug-stop'), ' Cancel');
     this.runButton.addEventListener('click', () => this.host.run(((this.modeSelect.value as CheckMode) || 'auto')));
     this.cancelButton.addEventListener('click', () => this.host.cancel());
     this.progress = h('span', { class: 'progress', hidden: true, 'aria-live': 'polite' }, ce('vscode-progress-ring', {}), ' Checking…');
-    this.body = h('div', { class: 'results-body' }, h('p', { class: 'muted' }, 'No check has run on this file yet. Re-run check, or use Gradlens: Check Gradients.'));
-    this.root = h('div', { class: 'results-view' }, h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Check' }, h('label', { class: 'mode-label' }, 'Mode '), this.modeSelect, this.runButton, this.cancelButton, this.progress), this.body);
+    this.body = h('div', { class: 'results-body' }, infoBanner('No check has run on this file yet. Re-run check, or use Gradlens: Check Gradients.'));
+    // Mode and its box, and the two buttons, are groups that wrap as wholes in a narrow panel.
+    const controls = h('div', { class: 'toolbar-group' }, h('span', { class: 'toolbar-group mode-group' }, h('label', { class: 'mode-label' }, 'Mode'), this.modeSelect), h('span', { class: 'toolbar-group button-group' }, this.runButton, this.cancelButton));
+    this.root = h('div', { class: 'results-view' }, h('div', { class: 'toolbar results-toolbar', role: 'toolbar', 'aria-label': 'Check' }, controls, this.progress), this.body);
+  }
+
+  /** The `gradlens.mode` setting: what Re-run uses unless the user picks another mode here. */
+  setMode(mode: CheckMode): void {
+    this.modeSelect.value = mode;
+  }
+
+  /** Scrolls to a model's results (the CodeLens's "show results"); waits for them if needed. */
+  focusModel(name: string, file?: string): void {
+    this.pendingFocus = { name, ...(file ? { file } : {}) };
+    this.applyFocus();
+  }
+
+  private applyFocus(): void {
+    const want = this.pendingFocus;
+    if (!want || (want.file !== undefined && want.file !== this.file)) return;
+    const section = [...this.body.querySelectorAll<HTMLElement>('.model-result')].find((s) => s.dataset.model === want.name);
+    if (!section) return;
+    this.pendingFocus = undefined;
+    for (const s of this.body.querySelectorAll('.model-result[data-focused]')) s.removeAttribute('data-focused');
+    section.setAttribute('data-focused', '');
+    afterLayout(() => {
+      section.scrollIntoView({ block: 'start' });
+      section.focus({ preventScroll: true });
+    });
   }
 
   setRunning(running: boolean, mode?: CheckMode): void {
@@ -75,11 +108,17 @@ export class ResultsView {
   }
 
   setResults(msg: ResultsDidChange): void {
+    if (msg.file !== this.file && this.pendingFocus?.file !== msg.file) this.pendingFocus = undefined;
+    this.file = msg.file;
     const parts: HTMLElement[] = [];
-    if (msg.error) parts.push(h('div', { class: 'banner banner-error', role: 'alert' }, icon('error'), ` ${msg.error.message}${msg.error.line ? ` (line ${msg.error.line})` : ''}`));
+    // A file without models is a state, not a failure.
+    if (msg.error?.kind === 'no-model') parts.push(infoBanner(msg.error.message));
+    else if (msg.error) parts.push(h('div', { class: 'banner banner-error', role: 'alert' }, icon('error'), ` ${msg.error.message}${msg.error.line ? ` (line ${msg.error.line})` : ''}`));
+    if (msg.notice) parts.push(infoBanner(msg.notice));
     for (const m of msg.models) parts.push(this.model(m));
-    if (!parts.length) parts.push(h('p', { class: 'muted' }, 'The file has no models to check.'));
+    if (!parts.length) parts.push(infoBanner('No check has run on this file yet. Re-run check, or use Gradlens: Check Gradients.'));
     this.body.replaceChildren(...parts);
+    this.applyFocus();
   }
 
   private model(m: ModelResultView): HTMLElement {
@@ -92,7 +131,7 @@ export class ResultsView {
     ].filter(Boolean);
     return h(
       'section',
-      { class: `model-result verdict-${verdict}`, 'data-model': m.name },
+      { class: `model-result verdict-${verdict}`, 'data-model': m.name, tabindex: -1 },
       h('h2', {}, icon(verdict === 'pass' ? 'pass-filled' : 'error'), ` ${m.name} `, h('span', { class: `verdict verdict-${verdict}` }, verdict === 'pass' ? 'passes' : verdict === 'fail' ? 'FAILS' : 'did not run')),
       h(
         'p',
@@ -129,15 +168,21 @@ export class ResultsView {
         h('td', { class: 'verdict-cell' }, c.passed ? 'pass' : 'FAIL'),
         h('td', { class: 'num col-abs' }, fmt(c.maxAbsError)),
         h('td', { class: 'num', title: `max abs. error ${fmt(c.maxAbsError)}` }, fmt(c.maxRelError)),
-        h('td', {}, c.worst ? fmtIndex(c.worst.index) : '—'),
-        h('td', { class: 'num' }, c.worst ? fmt(c.worst.analytic) : '—'),
-        h('td', { class: 'num' }, c.worst ? fmt(c.worst.numeric) : '—'),
-        h('td', { class: 'muted col-note' }, c.error ?? c.nonDifferentiable?.note ?? (c.directional ? `vᵀJu: ${fmt(c.directional.analytic)} vs ${fmt(c.directional.numeric)}` : `${c.checked} checked`)),
+        // A passing fast check has no worst element: its two numbers are the directional ones.
+        h('td', { class: 'nowrap' }, c.worst ? fmtIndex(c.worst.index) : c.directional ? h('span', { class: 'directional', title: DIRECTIONAL_TITLE }, 'vᵀJu') : '—'),
+        h('td', { class: 'num' }, c.worst ? fmt(c.worst.analytic) : c.directional ? fmt(c.directional.analytic) : '—'),
+        h('td', { class: 'num' }, c.worst ? fmt(c.worst.numeric) : c.directional ? fmt(c.directional.numeric) : '—'),
+        h('td', { class: `muted col-note${c.error || c.nonDifferentiable ? '' : ' nowrap'}` }, c.error ?? c.nonDifferentiable?.note ?? (c.directional ? this.directional(c.directional) : `${c.checked} checked`)),
       ),
       ...this.blameRow(c, columns),
     ]);
     const heading = h('h3', {}, title, backwardLoc ? h('span', { class: 'muted' }, ' · backward at ', this.lineLink(backwardLoc, 'backward')) : null);
     return h('div', { class: 'result-table' }, heading, h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...COLUMNS.map(([t, cls]) => h('th', { scope: 'col', class: cls }, t)))), h('tbody', {}, ...rows))));
+  }
+
+  /** The randomized check's two numbers, on one line (a number broken at its "e-" reads wrong). */
+  private directional(d: { analytic: number; numeric: number }): HTMLElement {
+    return h('span', { class: 'directional', title: DIRECTIONAL_TITLE }, `vᵀJu ${fmt(d.analytic)} vs ${fmt(d.numeric)}`);
   }
 
   /** Under a failing hand-written row: the checker's sentence on where the backward goes wrong. */
@@ -162,7 +207,7 @@ export class ResultsView {
         h('td', { class: 'verdict-cell' }, o.passed ? 'pass' : 'FAIL'),
         h('td', { class: 'num' }, fmt(o.maxAbsError)),
         h('td', { class: 'num' }, fmt(o.maxRelError)),
-        h('td', {}, o.worst ? `input ${o.worst.input} ${fmtIndex(o.worst.index)}` : '—'),
+        h('td', { class: 'nowrap' }, o.worst ? `input ${o.worst.input} ${fmtIndex(o.worst.index)}` : '—'),
         h('td', { class: 'num' }, o.worst ? fmt(o.worst.analytic) : '—'),
         h('td', { class: 'num' }, o.worst ? fmt(o.worst.numeric) : '—'),
         h('td', { class: 'muted' }, o.error ?? '', o.loc ? h('span', {}, 'worst call: ', this.lineLink(o.loc, `op:${o.name}`)) : null),

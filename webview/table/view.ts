@@ -3,7 +3,7 @@
 // rule is marked and counted, never hidden; the filter never hides failures from the summary.
 import katex from 'katex';
 import type { RuleGroup, RuleVerification, TableRule } from '../types';
-import { ce, fmt, h, icon } from '../dom';
+import { afterLayout, ce, fmt, h, icon } from '../dom';
 
 const GROUP_TITLES: Record<RuleGroup, string> = {
   'scalar-by-vector': 'Scalar by vector',
@@ -41,6 +41,10 @@ export class TableView {
   private readonly filterBox: HTMLInputElement & { value: string };
   private readonly onlyUsed: HTMLInputElement;
   private readonly empty: HTMLElement;
+  /** The op a hover link asked for, until the rules have arrived. */
+  private pendingFocus: string | undefined;
+  /** The rule brought into view last: it stays marked when the rules are re-sent. */
+  private focusedId: string | undefined;
 
   constructor() {
     this.filterBox = ce('vscode-textfield', { placeholder: 'Filter rules: softmax, tr, Jacobian, conv…', 'aria-label': 'Filter rules', class: 'filter' }) as HTMLInputElement;
@@ -85,6 +89,42 @@ export class TableView {
     this.list.replaceChildren(...sections);
     this.refreshBadges();
     this.applyFilter();
+    if (this.focusedId) this.rows.get(this.focusedId)?.setAttribute('data-focused', '');
+    if (this.pendingFocus) this.focusOp(this.pendingFocus);
+  }
+
+  /** The rule for an op's registry entry, else the first rule that lists the op. */
+  ruleFor(op: string): TableRule | undefined {
+    return this.rules.find((r) => r.id === `op.${op}`) ?? this.rules.find((r) => r.ops.includes(op)) ?? this.rules.find((r) => r.id === op);
+  }
+
+  /**
+   * "Show in the derivative table" from a hover: clears the filter (it could hide the rule), then
+   * scrolls to the op's rule, marks it and gives it keyboard focus. Waits for the rules if needed.
+   */
+  focusOp(op: string): void {
+    if (!this.rules.length) {
+      this.pendingFocus = op;
+      return;
+    }
+    this.pendingFocus = undefined;
+    this.filterBox.value = '';
+    this.onlyUsed.checked = false;
+    this.applyFilter();
+    if (this.focusedId) this.rows.get(this.focusedId)?.removeAttribute('data-focused');
+    const rule = this.ruleFor(op);
+    this.focusedId = rule?.id;
+    if (!rule) {
+      this.summary.append(h('span', { class: 'summary-note' }, icon('info'), ` No rule for ${op}.`));
+      return;
+    }
+    const card = this.rows.get(rule.id)!;
+    card.setAttribute('data-focused', '');
+    // The tab was shown a moment ago: scroll once it has a size.
+    afterLayout(() => {
+      card.scrollIntoView({ block: 'center' });
+      card.focus({ preventScroll: true });
+    });
   }
 
   setUsedOps(usedOps: string[]): void {

@@ -19,6 +19,7 @@ import { isModelLanguage } from '../documents';
 import { makeNonce, panelHtml } from './html';
 import { LiveGraph } from './liveGraph';
 import { resultsMessage } from './messages';
+import { revealRefusal } from './revealPolicy';
 import { RulesVerifier } from './rulesVerifier';
 
 export const VIEW_TYPE = 'gradlens.panel';
@@ -33,6 +34,8 @@ export interface PanelChecks {
 export interface ShowOptions {
   view: ViewName;
   document?: vscode.TextDocument;
+  /** What to bring into view: an op name (table) or a model name (graph, results). */
+  focus?: string;
 }
 
 type RunnerModule = typeof import('../../runner/index');
@@ -79,6 +82,7 @@ export class GradlensPanel implements vscode.Disposable {
     );
     ctx.own(vscode.workspace.onDidSaveTextDocument((doc) => GradlensPanel.current?.doc === doc && GradlensPanel.current.refreshGraph()));
     ctx.own(ctx.onDidChangeResults((r) => GradlensPanel.current?.onResults(r)));
+    ctx.own(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('gradlens.mode') && GradlensPanel.current?.sendSettings()));
     ctx.own({ dispose: () => GradlensPanel.current?.dispose() });
   }
 
@@ -87,15 +91,18 @@ export class GradlensPanel implements vscode.Disposable {
     const doc = opts.document ?? vscode.window.activeTextEditor?.document;
     const model = doc && isModelLanguage(doc) ? doc : undefined;
     const existing = GradlensPanel.current;
+    let shown: GradlensPanel;
     if (existing) {
       existing.panel.reveal(vscode.ViewColumn.Beside, true);
       existing.showView(opts.view);
       if (model) existing.follow(model);
-      return existing;
+      shown = existing;
+    } else {
+      const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Gradlens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, GradlensPanel.webviewOptions(ctx));
+      shown = GradlensPanel.current = new GradlensPanel(ctx, panel, opts.view, model);
     }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Gradlens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, GradlensPanel.webviewOptions(ctx));
-    GradlensPanel.current = new GradlensPanel(ctx, panel, opts.view, model);
-    return GradlensPanel.current;
+    if (opts.focus) shown.focus(opts.view, opts.focus);
+    return shown;
   }
 
   private static webviewOptions(ctx: Ctx): vscode.WebviewPanelOptions & vscode.WebviewOptions {
@@ -185,9 +192,19 @@ export class GradlensPanel implements vscode.Disposable {
         this.view = m.view;
         if (m.view === 'table') await this.sendTable();
         return;
-      case 'graph/revealNode':
-        await revealLocation(m.loc);
+      case 'graph/revealNode': {
+        // The webview is untrusted: it may only open the followed document or a workspace file.
+        const refusal = revealRefusal(m.loc.file, {
+          followed: this.doc?.fileName,
+          folders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+        });
+        if (refusal) {
+          this.ctx.output.warn(`panel: refused to reveal ${JSON.stringify(m.loc.file.slice(0, 300))} (${refusal})`);
+          return;
+        }
+        await revealLocation(m.loc, this.doc?.fileName === m.loc.file ? this.doc : undefined);
         return;
+      }
       case 'table/verify':
         await this.sendTable();
         try {
@@ -225,11 +242,13 @@ export class GradlensPanel implements vscode.Disposable {
     this.tableSent = false;
     const queued = this.queue.splice(0);
     void this.panel.webview.postMessage({ type: 'view/show', view: this.view } satisfies ToWebview);
+    this.sendSettings();
     for (const q of queued) void this.panel.webview.postMessage(q);
     if (!queued.some((q) => q.type === 'graph/didChange')) this.refreshGraph();
     if (this.doc) {
       const r = this.ctx.resultsFor(this.doc.uri);
       if (r) this.onResults(r);
+      else if (!vscode.workspace.isTrusted) this.post(this.noResults(this.doc));
     }
     if (this.view === 'table') void this.sendTable();
   }
@@ -239,6 +258,16 @@ export class GradlensPanel implements vscode.Disposable {
     // The catalog pulls in the engine's registry: loaded when the table is first wanted.
     const { tableMessage } = await import('./messages');
     this.post(tableMessage(this.graphModels.map((m) => ({ name: m.name, graph: m.graph }))));
+  }
+
+  /** The settings the webview shows (the Mode box follows `gradlens.mode`, scoped to the document). */
+  sendSettings(): void {
+    this.post({ type: 'settings/didChange', mode: readSettings(this.doc?.uri).check.mode });
+  }
+
+  /** Brings an op's rule (table) or a model (graph, results) into view; the webview waits for its data. */
+  focus(view: ViewName, target: string): void {
+    this.post({ type: 'view/focus', view, target, ...(view !== 'table' && this.doc ? { file: this.doc.fileName } : {}) });
   }
 
   showView(view: ViewName): void {
@@ -252,19 +281,28 @@ export class GradlensPanel implements vscode.Disposable {
     if (!doc || !isModelLanguage(doc) || doc === this.doc) return;
     this.doc = doc;
     this.setTitle();
+    // A folder's settings may pick another mode for this document.
+    this.sendSettings();
     this.refreshGraph();
     const r = this.ctx.resultsFor(doc.uri);
-    this.post(r ? resultsMessage(doc.fileName, r.reports, r.failure) : { type: 'results/didChange', file: doc.fileName, models: [] });
+    this.post(r ? resultsMessage(doc.fileName, r.reports, r.failure) : this.noResults(doc));
   }
 
   refreshGraph(): void {
     const doc = this.doc;
     if (!doc) return;
     if (!vscode.workspace.isTrusted) {
-      this.post({ type: 'graph/didChange', file: doc.fileName, models: [], error: { kind: 'exception', message: 'The graph runs your model code, so it is off in Restricted Mode. Trust this workspace to see it.' } });
+      // Not an error: the webview shows it as information.
+      this.post({ type: 'graph/didChange', file: doc.fileName, models: [], notice: 'The graph runs your model code, so it is off in Restricted Mode. Trust this workspace to see it.' });
       return;
     }
     void this.live.now(doc.fileName, doc.getText());
+  }
+
+  /** No check has run on `doc`; in Restricted Mode, say why none can. */
+  private noResults(doc: vscode.TextDocument): ToWebview {
+    const notice = vscode.workspace.isTrusted ? undefined : 'Checks run your model code, so they are off in Restricted Mode. Trust this workspace to run them.';
+    return { type: 'results/didChange', file: doc.fileName, models: [], ...(notice ? { notice } : {}) };
   }
 
   private onResults(r: DocumentResults): void {
@@ -282,11 +320,15 @@ export class GradlensPanel implements vscode.Disposable {
   }
 }
 
-/** Opens the file at the node's location and selects the call, in the editor column it is shown in. */
-export async function revealLocation(loc: { file: string; line: number; column: number }): Promise<void> {
-  const uri = vscode.Uri.file(loc.file);
-  const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === uri.fsPath);
-  const doc = shown?.document ?? (await vscode.workspace.openTextDocument(uri));
+/**
+ * Opens the file at the node's location and selects the call, in the editor column it is shown in.
+ * `known` is the followed document when the location is in it (it may be unsaved or untitled).
+ * Callers check the location first (revealPolicy.ts): this opens what it is given.
+ */
+export async function revealLocation(loc: { file: string; line: number; column: number }, known?: vscode.TextDocument): Promise<void> {
+  const uri = known?.uri ?? vscode.Uri.file(loc.file);
+  const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+  const doc = shown?.document ?? known ?? (await vscode.workspace.openTextDocument(uri));
   const line = Math.min(Math.max(0, loc.line - 1), doc.lineCount - 1);
   const start = new vscode.Position(line, Math.max(0, loc.column - 1));
   const end = doc.lineAt(line).range.end;
@@ -297,8 +339,8 @@ export async function revealLocation(loc: { file: string; line: number; column: 
 export function createPanelOpener(ctx: Ctx, checks: PanelChecks): { open(view: ViewName, doc?: vscode.TextDocument, focus?: string): Promise<void> } {
   GradlensPanel.register(ctx, checks);
   return {
-    async open(view, doc) {
-      GradlensPanel.show(ctx, { view, document: doc });
+    async open(view, doc, focus) {
+      GradlensPanel.show(ctx, { view, document: doc, ...(focus ? { focus } : {}) });
     },
   };
 }
