@@ -1,7 +1,7 @@
 // The workloads, each as a list of contenders timed together in one run.
 import { grad } from '../src/engine/autograd';
 import * as F from '../src/engine/F';
-import { matmulIkj } from '../src/engine/kernels/matmul';
+import { matmulIkj, setGemmBackend } from '../src/engine/kernels/matmul';
 import { Rng } from '../src/engine/random';
 import { Tensor } from '../src/engine/tensor';
 import { checkModel } from '../src/gradcheck';
@@ -17,6 +17,24 @@ function randomData(n: number, seed: number, scale = 1): Float64Array {
 function labels(n: number, classes: number, seed: number): Float64Array {
   const rng = new Rng(seed);
   return Float64Array.from({ length: n }, () => rng.int(classes));
+}
+
+/**
+ * The same contender with the plain TypeScript matmul kernel forced instead of the default
+ * (WebAssembly SIMD where available), so both kernels are timed in the same run.
+ */
+function jsKernel(c: Contender): Contender {
+  return {
+    name: c.name,
+    setup() {
+      setGemmBackend('js');
+      return c.setup();
+    },
+    async teardown() {
+      setGemmBackend('wasm');
+      await c.teardown?.();
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -50,6 +68,7 @@ export function matmulContenders(n: number): Contender[] {
   return [
     { name: 'plain i-k-j (f64)', setup: () => () => void matmulIkj(A, B, n, n, n) },
     { name: 'gradlens F.matmul (f64)', setup: () => () => void F.matmul(ta, tb) },
+    jsKernel({ name: 'gradlens F.matmul, JS kernel (f64)', setup: () => () => void F.matmul(ta, tb) }),
     tfjsMatmul('cpu'),
     tfjsMatmul('wasm'),
   ];
@@ -152,6 +171,7 @@ export function mlpContenders(losses: Record<string, number>): Contender[] {
         return () => void step();
       },
     },
+    jsKernel({ name: 'gradlens, JS kernel (f64)', setup: () => gradlensMlp(d) }),
     tfjs('cpu'),
     tfjs('wasm'),
   ];

@@ -1,28 +1,39 @@
-// The matmul kernel: C = op(A) · op(B) on flat row-major Float64Arrays, in plain TypeScript.
+// The matmul kernels: C = op(A) · op(B) on flat row-major Float64Arrays.
 //
-// Why it is fast without SIMD: the plain i-k-j loop loads and stores C on every multiply-add
-// (three memory operations per flop). Here a 4×4 block of C lives in 16 local variables for the
-// whole k loop, so each step loads 4 values of A and 4 of B for 16 multiply-adds. A is packed four
-// rows at a time and B four columns at a time, k-major, so both are read contiguously; packing
-// also absorbs the transposes the backward pass needs (dA = dY·Bᵀ, dB = Aᵀ·dY) at no extra cost.
+// `gemm` runs the WebAssembly SIMD kernel (gemm-wasm.ts) when the runtime has WebAssembly SIMD
+// (Node 20 and VS Code's extension host do), and otherwise the plain TypeScript kernel below. Both
+// give bitwise identical results, so the choice never changes a number; `setGemmBackend` forces
+// one of them for the tests (which run every case on both) and the benchmark.
+//
+// Why the JS kernel is fast without SIMD: the plain i-k-j loop loads and stores C on every
+// multiply-add (three memory operations per flop). Here a 4×4 block of C lives in 16 local
+// variables for the whole k loop, so each step loads 4 values of A and 4 of B for 16
+// multiply-adds. A is packed four rows at a time and B four columns at a time, k-major (pack.ts),
+// so both are read contiguously.
 //
 // Summation order is k = 0, 1, …, K-1 from +0 for every element, exactly as in the naive loops, so
 // results are bitwise identical to them (the tests rely on this). Panels are zero-padded to a
 // multiple of 4; the padded rows and columns of C are computed but never written.
+import { gemmWasm, wasmKernel } from './gemm-wasm';
+import { type MatOperand, packColumnPanels, packRowPanel } from './pack';
 
-/** Storage of one operand: `trans` means the logical [rows, cols] matrix is stored as [cols, rows]. */
-export interface MatOperand {
-  data: Float64Array;
-  offset: number;
-  trans: boolean;
+export type { MatOperand } from './pack';
+
+export type GemmBackend = 'js' | 'wasm';
+
+let backend: GemmBackend = 'wasm';
+
+/**
+ * Chooses the kernel (tests and the benchmark only). Asking for 'wasm' where the runtime has no
+ * WebAssembly SIMD throws, so a test can never silently compare the JS kernel with itself.
+ */
+export function setGemmBackend(b: GemmBackend): void {
+  if (b === 'wasm' && !wasmKernel()) throw new Error('setGemmBackend: WebAssembly SIMD is not available in this runtime');
+  backend = b;
 }
 
-// Scratch for packed panels, reused across calls (one kernel call runs at a time per thread).
-let packA = new Float64Array(0);
-let packB = new Float64Array(0);
-
-function scratch(buf: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
-  return buf.length >= n ? buf : new Float64Array(Math.max(n, buf.length * 2));
+export function gemmBackend(): GemmBackend {
+  return backend === 'wasm' && wasmKernel() ? 'wasm' : 'js';
 }
 
 /**
@@ -35,16 +46,30 @@ export function gemm(M: number, N: number, K: number, a: MatOperand, b: MatOpera
     C.fill(0, cOff, cOff + M * N);
     return;
   }
+  if (backend === 'wasm' && gemmWasm(M, N, K, a, b, C, cOff)) return;
+  gemmJs(M, N, K, a, b, C, cOff);
+}
+
+// Scratch for packed panels, reused across calls (one kernel call runs at a time per thread).
+let packA = new Float64Array(0);
+let packB = new Float64Array(0);
+
+function scratch(buf: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
+  return buf.length >= n ? buf : new Float64Array(Math.max(n, buf.length * 2));
+}
+
+/** The plain TypeScript kernel (the fallback); M, N, K ≥ 1. */
+function gemmJs(M: number, N: number, K: number, a: MatOperand, b: MatOperand, C: Float64Array, cOff: number): void {
   const panelsN = (N + 3) >> 2;
   const K4 = K * 4;
   packB = scratch(packB, panelsN * K4);
   packA = scratch(packA, K4);
   const Bp = packB;
   const Ap = packA;
-  packColumnPanels(b, K, N, Bp);
+  packColumnPanels(b, K, N, Bp, 0);
 
   for (let i0 = 0; i0 < M; i0 += 4) {
-    packRowPanel(a, M, K, i0, Ap);
+    packRowPanel(a, M, K, i0, Ap, 0);
     const rows = Math.min(4, M - i0);
     for (let jp = 0; jp < panelsN; jp++) {
       let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
@@ -82,40 +107,6 @@ export function gemm(M: number, N: number, K: number, a: MatOperand, b: MatOpera
 /** Writes the valid rows × cols corner of a 4×4 tile (edge tiles only). */
 function storeEdge(C: Float64Array, o: number, N: number, rows: number, cols: number, tile: number[]): void {
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) C[o + r * N + c] = tile[r * 4 + c];
-}
-
-/** Ap[k·4 + r] = op(A)[i0 + r, k], zero past the last row. */
-function packRowPanel(a: MatOperand, M: number, K: number, i0: number, Ap: Float64Array): void {
-  const A = a.data;
-  for (let r = 0; r < 4; r++) {
-    const i = i0 + r;
-    if (i >= M) {
-      for (let k = 0; k < K; k++) Ap[k * 4 + r] = 0;
-    } else if (a.trans) {
-      for (let k = 0, src = a.offset + i; k < K; k++, src += M) Ap[k * 4 + r] = A[src];
-    } else {
-      for (let k = 0, src = a.offset + i * K; k < K; k++, src++) Ap[k * 4 + r] = A[src];
-    }
-  }
-}
-
-/** Bp[jp·4K + k·4 + c] = op(B)[k, 4jp + c], zero past the last column. */
-function packColumnPanels(b: MatOperand, K: number, N: number, Bp: Float64Array): void {
-  const B = b.data;
-  const panels = (N + 3) >> 2;
-  for (let jp = 0; jp < panels; jp++) {
-    const base = jp * K * 4;
-    for (let c = 0; c < 4; c++) {
-      const j = jp * 4 + c;
-      if (j >= N) {
-        for (let k = 0; k < K; k++) Bp[base + k * 4 + c] = 0;
-      } else if (b.trans) {
-        for (let k = 0, src = b.offset + j * K; k < K; k++, src++) Bp[base + k * 4 + c] = B[src];
-      } else {
-        for (let k = 0, src = b.offset + j; k < K; k++, src += N) Bp[base + k * 4 + c] = B[src];
-      }
-    }
-  }
 }
 
 /** The plain i-k-j loop: the benchmark's baseline and the kernel's test oracle. */

@@ -4,7 +4,8 @@ import { strict as assert } from 'node:assert';
 import * as F from '../../../src/engine/F';
 import { grad } from '../../../src/engine/autograd';
 import { tensor } from '../../../src/engine/create';
-import { gemm, matmulIkj } from '../../../src/engine/kernels/matmul';
+import { RETAIN_BYTES, gemmWasmModuleBytes, wasmKernel } from '../../../src/engine/kernels/gemm-wasm';
+import { type GemmBackend, gemm, gemmBackend, matmulIkj, setGemmBackend } from '../../../src/engine/kernels/matmul';
 import { Rng } from '../../../src/engine/random';
 import { GradlensError, Tensor } from '../../../src/engine/tensor';
 
@@ -48,7 +49,13 @@ function transposed(X: Float64Array, rows: number, cols: number): Float64Array {
   return T;
 }
 
-describe('matmul kernel', () => {
+// Every kernel case runs on both kernels: the wasm SIMD one (the default where available) and the
+// JS fallback. Both must match the naive loop bit for bit, hence each other.
+for (const kernel of ['wasm', 'js'] as GemmBackend[]) describe(`matmul kernel (${kernel})`, () => {
+  before(() => setGemmBackend(kernel));
+  after(() => setGemmBackend('wasm'));
+  it('is the kernel actually in use', () => assert.equal(gemmBackend(), kernel));
+
   const sizes = [1, 2, 3, 4, 5, 8, 17, 33];
   it('equals the naive triple loop bit for bit on odd and edge sizes, with and without transposes', () => {
     let cases = 0;
@@ -99,6 +106,87 @@ describe('matmul kernel', () => {
     gemm(5, 7, 6, { data: A, offset: 0, trans: false }, { data: B, offset: 0, trans: false }, C, 0);
     assert.deepEqual(Array.from(C), Array.from(naive(A, B, 5, 6, 7)));
     assert.ok(Number.isNaN(C[2 * 7 + 0]) && C.some((v) => Math.abs(v) === Infinity));
+  });
+});
+
+describe('matmul kernel, WebAssembly specifics', () => {
+  after(() => setGemmBackend('wasm'));
+
+  /** Runs op(A)·op(B) on one kernel; the operands are stored as the flags say. */
+  function product(kernel: GemmBackend, A: Float64Array, B: Float64Array, M: number, K: number, N: number, ta: boolean, tb: boolean): Float64Array {
+    setGemmBackend(kernel);
+    const C = new Float64Array(M * N);
+    gemm(M, N, K, { data: ta ? transposed(A, M, K) : A, offset: 0, trans: ta }, { data: tb ? transposed(B, K, N) : B, offset: 0, trans: tb }, C, 0);
+    return C;
+  }
+
+  it('assembles a module this runtime validates (Node 20 has WebAssembly SIMD)', () => {
+    assert.ok(WebAssembly.validate(gemmWasmModuleBytes()));
+    assert.ok(wasmKernel() !== null);
+  });
+
+  it('equals the JS kernel and the naive loop bit for bit on sizes that grow the memory', () => {
+    for (const [M, K, N] of [[67, 130, 45], [130, 257, 3], [5, 300, 129]]) {
+      const A = randomTensor([M, K], M + K).data;
+      const B = randomTensor([K, N], K + N).data;
+      const want = naive(A, B, M, K, N);
+      for (const ta of [false, true]) {
+        for (const tb of [false, true]) {
+          const label = `M=${M} K=${K} N=${N} transA=${ta} transB=${tb}`;
+          assert.deepEqual(Array.from(product('wasm', A, B, M, K, N, ta, tb)), Array.from(want), label);
+          assert.deepEqual(Array.from(product('js', A, B, M, K, N, ta, tb)), Array.from(want), label);
+        }
+      }
+    }
+  });
+
+  it('reuses its memory: repeated and smaller calls do not grow it', () => {
+    const A = randomTensor([90, 200], 5).data;
+    const B = randomTensor([200, 70], 6).data;
+    product('wasm', A, B, 90, 200, 70, false, false);
+    const bytes = wasmKernel()!.memory.buffer.byteLength;
+    for (let i = 0; i < 3; i++) product('wasm', A, B, 90, 200, 70, i % 2 === 1, false);
+    product('wasm', A, B, 9, 20, 7, false, true);
+    assert.equal(wasmKernel()!.memory.buffer.byteLength, bytes);
+  });
+
+  it('drops a memory grown past RETAIN_BYTES after the call and starts small again', () => {
+    // Long inner dimension: ~38 MB of packed panels for few flops.
+    const [M, K, N] = [4, 600_000, 4];
+    const A = randomTensor([M, K], 10).data;
+    const B = randomTensor([K, N], 11).data;
+    assert.ok((M + N) * K * 8 > RETAIN_BYTES);
+    const before = wasmKernel()!;
+    assert.deepEqual(Array.from(product('wasm', A, B, M, K, N, false, false)), Array.from(naive(A, B, M, K, N)));
+    const after = wasmKernel()!;
+    assert.notEqual(after, before, 'a fresh instance');
+    assert.ok(after.memory.buffer.byteLength <= RETAIN_BYTES);
+    assert.deepEqual(Array.from(product('wasm', A, B, 3, 5, 2, true, true)), Array.from(product('js', A, B, 3, 5, 2, true, true)));
+  });
+
+  it('works inside a worker thread, with the same bits as the main thread', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const kernelPath = require.resolve('../../../src/engine/kernels/matmul');
+    // The worker loads the TypeScript source through tsx, as mocha does here.
+    const code = `
+      require('tsx/cjs');
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { gemm, gemmBackend } = require(workerData.kernelPath);
+      const { M, K, N, A, B } = workerData;
+      const C = new Float64Array(M * N);
+      gemm(M, N, K, { data: A, offset: 0, trans: false }, { data: B, offset: 0, trans: false }, C, 0);
+      parentPort.postMessage({ backend: gemmBackend(), C });`;
+    const [M, K, N] = [33, 70, 21];
+    const A = randomTensor([M, K], 8).data;
+    const B = randomTensor([K, N], 9).data;
+    const worker = new Worker(code, { eval: true, workerData: { kernelPath, M, K, N, A, B } });
+    const reply = await new Promise<{ backend: string; C: Float64Array }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    assert.equal(reply.backend, 'wasm');
+    assert.deepEqual(Array.from(reply.C), Array.from(naive(A, B, M, K, N)));
   });
 });
 

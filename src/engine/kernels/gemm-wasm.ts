@@ -1,0 +1,171 @@
+// The WebAssembly SIMD (f64x2) gemm: the same packed panels and 4×4 tiles as the JS kernel, with
+// each row of a tile held in two f64x2 accumulators (8 in all).
+//
+// Bitwise identical to the JS kernel: every output element is summed from +0 in the order
+// k = 0, 1, …, K-1 with a separate f64x2.mul and f64x2.add (wasm SIMD has no fused multiply-add),
+// and each f64 lane rounds exactly as the scalar operation does.
+//
+// Memory: one wasm Memory per thread (module state is per isolate, so worker_threads each get
+// their own), grown as needed and reused. A call packs A and B into it, computes the zero-padded C
+// in it and copies the valid part out, so nothing survives a call but the pages. A wasm Memory
+// cannot shrink, so after a call that needed more than RETAIN_BYTES the instance is dropped (the
+// garbage collector frees its memory) and the next call instantiates a fresh one, which costs far
+// less than such a product.
+import { I32, V128, assembleModule, op } from './wasm-asm';
+import { type MatOperand, packColumnPanels, packRowPanel } from './pack';
+
+// Parameter and local indices of the kernel function.
+const P = { aPtr: 0, bPtr: 1, cPtr: 2, panelsM: 3, panelsN: 4, K: 5 };
+const L = { ip: 6, jp: 7, pa: 8, pb: 9, paEnd: 10, o: 11, stride: 12, panelBytes: 13, aPanel: 14, cRow: 15 };
+const ACC = 16; // 8 v128 accumulators: row r, lanes (0,1) at ACC + 2r and lanes (2,3) at ACC + 2r + 1
+const B01 = 24, B23 = 25, AV = 26;
+
+/**
+ * kernel(aPtr, bPtr, cPtr, panelsM, panelsN, K): byte addresses; A packed as panelsM row panels
+ * [k][4], B as panelsN column panels [k][4], C written row-major as (4·panelsM) × (4·panelsN).
+ * Requires panelsM, panelsN, K ≥ 1.
+ */
+function kernelBody(): number[] {
+  const b: number[] = [];
+  const emit = (...ins: number[][]): void => { for (const i of ins) b.push(...i); };
+  const incr = (local: number, by: number[]): void => emit(op.localGet(local), by, op.i32Add(), op.localSet(local));
+
+  emit(op.localGet(P.K), op.i32Const(5), op.i32Shl(), op.localSet(L.panelBytes)); // 4 f64 per k
+  emit(op.localGet(P.panelsN), op.i32Const(5), op.i32Shl(), op.localSet(L.stride)); // C row bytes
+  emit(op.localGet(P.aPtr), op.localSet(L.aPanel));
+  emit(op.localGet(P.cPtr), op.localSet(L.cRow));
+  emit(op.i32Const(0), op.localSet(L.ip));
+  emit(op.loop()); // over row panels of A
+  {
+    emit(op.i32Const(0), op.localSet(L.jp));
+    emit(op.localGet(P.bPtr), op.localSet(L.pb)); // B panels are contiguous: pb walks through all
+    emit(op.localGet(L.cRow), op.localSet(L.o));
+    emit(op.loop()); // over column panels of B
+    {
+      for (let i = 0; i < 8; i++) emit(op.v128Zero(), op.localSet(ACC + i));
+      emit(op.localGet(L.aPanel), op.localTee(L.pa), op.localGet(L.panelBytes), op.i32Add(), op.localSet(L.paEnd));
+      // The k loop, unrolled by two (fewer loop-control instructions per multiply-add), then the
+      // odd last k if any. Unrolling keeps the k order, so it changes no result.
+      const step = (at: number): void => {
+        emit(op.localGet(L.pb), op.v128Load(at), op.localSet(B01));
+        emit(op.localGet(L.pb), op.v128Load(at + 16), op.localSet(B23));
+        for (let r = 0; r < 4; r++) {
+          emit(op.localGet(L.pa), op.v128Load64Splat(at + 8 * r), op.localSet(AV));
+          for (const [acc, bv] of [[ACC + 2 * r, B01], [ACC + 2 * r + 1, B23]]) {
+            emit(op.localGet(acc), op.localGet(AV), op.localGet(bv), op.f64x2Mul(), op.f64x2Add(), op.localSet(acc));
+          }
+        }
+      };
+      emit(op.block()); // exits when k is done
+      {
+        emit(op.block()); // exits when fewer than two k remain
+        {
+          emit(op.loop());
+          emit(op.localGet(L.pa), op.i32Const(32), op.i32Add(), op.localGet(L.paEnd), op.i32LtU(), op.i32Eqz(), op.brIf(1));
+          step(0);
+          step(32);
+          incr(L.pa, op.i32Const(64));
+          incr(L.pb, op.i32Const(64));
+          emit(op.br(0));
+          emit(op.end());
+        }
+        emit(op.end());
+        emit(op.localGet(L.pa), op.localGet(L.paEnd), op.i32LtU(), op.i32Eqz(), op.brIf(0));
+        step(0);
+        incr(L.pa, op.i32Const(32));
+        incr(L.pb, op.i32Const(32));
+      }
+      emit(op.end());
+      // Store the tile: row r at o + r·stride.
+      emit(op.localGet(L.o), op.localSet(L.paEnd)); // reuse paEnd as the row address
+      for (let r = 0; r < 4; r++) {
+        if (r > 0) incr(L.paEnd, op.localGet(L.stride));
+        emit(op.localGet(L.paEnd), op.localGet(ACC + 2 * r), op.v128Store(0));
+        emit(op.localGet(L.paEnd), op.localGet(ACC + 2 * r + 1), op.v128Store(16));
+      }
+      incr(L.o, op.i32Const(32));
+      emit(op.localGet(L.jp), op.i32Const(1), op.i32Add(), op.localTee(L.jp));
+      emit(op.localGet(P.panelsN), op.i32LtU(), op.brIf(0));
+    }
+    emit(op.end());
+    incr(L.aPanel, op.localGet(L.panelBytes));
+    incr(L.cRow, [...op.localGet(L.stride), ...op.i32Const(2), ...op.i32Shl()]);
+    emit(op.localGet(L.ip), op.i32Const(1), op.i32Add(), op.localTee(L.ip));
+    emit(op.localGet(P.panelsM), op.i32LtU(), op.brIf(0));
+  }
+  emit(op.end());
+  return b;
+}
+
+export function gemmWasmModuleBytes(): Uint8Array<ArrayBuffer> {
+  return assembleModule([{
+    exportName: 'kernel',
+    params: [I32, I32, I32, I32, I32, I32],
+    locals: [...new Array<number>(10).fill(I32), ...new Array<number>(11).fill(V128)],
+    body: kernelBody(),
+  }], 1);
+}
+
+interface WasmKernel {
+  memory: WebAssembly.Memory;
+  kernel: (aPtr: number, bPtr: number, cPtr: number, panelsM: number, panelsN: number, K: number) => void;
+}
+
+let instance: WasmKernel | null | undefined; // undefined: not (yet, or again) instantiated; null: unavailable
+let compiled: WebAssembly.Module | undefined; // kept, so a fresh instance needs no recompile
+
+/** The instantiated kernel, or null when this runtime has no WebAssembly SIMD. */
+export function wasmKernel(): WasmKernel | null {
+  if (instance !== undefined) return instance;
+  instance = null;
+  try {
+    if (!compiled) {
+      const bytes = gemmWasmModuleBytes();
+      if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) return instance;
+      // Synchronous compile is fine: the module (under 1 KB) is far below any engine's limit.
+      compiled = new WebAssembly.Module(bytes);
+    }
+    const exports = new WebAssembly.Instance(compiled).exports;
+    instance = { memory: exports.mem as WebAssembly.Memory, kernel: exports.kernel as WasmKernel['kernel'] };
+  } catch {
+    instance = null;
+  }
+  return instance;
+}
+
+const PAGE = 65536;
+/** The most memory kept between calls (a 1000×1000 product needs about 24 MiB). */
+export const RETAIN_BYTES = 32 * 2 ** 20;
+
+/** Same contract as `gemm` in matmul.ts (M, N, K ≥ 1). Returns false when wasm is unavailable. */
+export function gemmWasm(M: number, N: number, K: number, a: MatOperand, b: MatOperand, C: Float64Array, cOff: number): boolean {
+  const w = wasmKernel();
+  if (!w) return false;
+  const panelsM = (M + 3) >> 2;
+  const panelsN = (N + 3) >> 2;
+  // Layout in f64 units: A panels, then B panels, then padded C. All offsets are multiples of 4.
+  const aOff = 0;
+  const bOff = panelsM * K * 4;
+  const cOff2 = bOff + panelsN * K * 4;
+  const padN = panelsN * 4;
+  const bytes = (cOff2 + panelsM * 4 * padN) * 8;
+  if (bytes > 2 ** 31) return false; // beyond i32 addressing: let the JS kernel do it
+  const have = w.memory.buffer.byteLength;
+  if (bytes > have) {
+    try {
+      w.memory.grow(Math.ceil((bytes - have) / PAGE));
+    } catch {
+      return false; // the engine refused the pages: the JS kernel needs less memory
+    }
+  }
+  const mem = new Float64Array(w.memory.buffer); // after any grow (the old buffer is detached)
+  for (let ip = 0; ip < panelsM; ip++) packRowPanel(a, M, K, ip * 4, mem, aOff + ip * K * 4);
+  packColumnPanels(b, K, N, mem, bOff);
+  w.kernel(aOff * 8, bOff * 8, cOff2 * 8, panelsM, panelsN, K);
+  for (let i = 0; i < M; i++) {
+    const src = cOff2 + i * padN;
+    C.set(mem.subarray(src, src + N), cOff + i * N);
+  }
+  if (w.memory.buffer.byteLength > RETAIN_BYTES) instance = undefined;
+  return true;
+}
