@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type RunResult, runFile } from '../runner/index';
+import { type RunResult, type RunTask, runFile } from '../runner/index';
 import type { ModelCheckResult, ModelGradResult, ModelGraphResult } from '../shared/workerProtocol';
 import { renderReport } from '../report/standalone';
 import { verifyRules } from '../rules/verify';
@@ -37,19 +37,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   if (args.command === 'report') return writeReport(args, abort.signal);
   const task = args.command;
-  // Files run a few at a time; results print in the order given.
-  const results = await mapLimited(args.files, Math.max(1, Math.min(os.availableParallelism(), 4)), (file) =>
-    runFile({
-      fileName: file,
-      task,
-      ...(args.model !== undefined ? { model: args.model } : {}),
-      options: args.options,
-      ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
-      ...(args.memoryMb !== undefined ? { memoryMb: args.memoryMb } : {}),
-      ...(args.workers !== undefined ? { workers: args.workers } : {}),
-      signal: abort.signal,
-    }),
-  );
+  const results = await runAll(args, task, abort.signal);
   const code = exitCodeOf(results);
 
   if (args.json) {
@@ -105,23 +93,26 @@ function printReadable(r: RunResult, shownAs: string): void {
   }
 }
 
+/** Runs one task on every file given, a few at a time; results come back in the order given. */
+function runAll<T extends RunTask>(args: CliArgs, task: T, signal: AbortSignal): Promise<RunResult<T>[]> {
+  return mapLimited(args.files, Math.max(1, Math.min(os.availableParallelism(), 4)), (file) =>
+    runFile({
+      fileName: file,
+      task,
+      ...(args.model !== undefined ? { model: args.model } : {}),
+      options: args.options,
+      ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
+      ...(args.memoryMb !== undefined ? { memoryMb: args.memoryMb } : {}),
+      ...(args.workers !== undefined ? { workers: args.workers } : {}),
+      signal,
+    }),
+  );
+}
+
 /** `gradlens report`: check and trace every file, print the check tables, write one HTML file. */
 async function writeReport(args: CliArgs, signal: AbortSignal): Promise<number> {
-  const run = <T extends 'check' | 'graph'>(task: T) =>
-    mapLimited(args.files, Math.max(1, Math.min(os.availableParallelism(), 4)), (file) =>
-      runFile({
-        fileName: file,
-        task,
-        ...(args.model !== undefined ? { model: args.model } : {}),
-        options: args.options,
-        ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
-        ...(args.memoryMb !== undefined ? { memoryMb: args.memoryMb } : {}),
-        ...(args.workers !== undefined ? { workers: args.workers } : {}),
-        signal,
-      }),
-    );
-  const checks = await run('check');
-  const graphs = await run('graph');
+  const checks = await runAll(args, 'check', signal);
+  const graphs = await runAll(args, 'graph', signal);
   checks.forEach((r, i) => printReadable(r, args.files[i]));
   process.stdout.write(`${closingLine(summarize(checks, args.files))}\n`);
   const entry = <T extends 'check' | 'graph'>(r: RunResult<T>) => ({ file: displayPath(r.file), models: r.ok ? r.models : [], ...(r.ok ? {} : { error: r.error }) });

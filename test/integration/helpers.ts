@@ -40,3 +40,15 @@ export async function codeLensTitles(uri: vscode.Uri): Promise<{ line: number; t
   const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
   return lenses.filter((l) => l.command).map((l) => ({ line: l.range.start.line, title: l.command!.title }));
 }
+
+/** Waits for the CodeLens of a workspace file and returns the titles on its first defineModel line. */
+export async function modelLensTitles(name: string): Promise<string[]> {
+  const doc = await openFile(name);
+  const modelLine = doc.getText().split('\n').findIndex((l) => /defineModel\(/.test(l));
+  assert.ok(modelLine >= 0, `${name} has a defineModel call`);
+  const titles = await waitFor(async () => {
+    const t = await codeLensTitles(doc.uri);
+    return t.length ? t : undefined;
+  }, `CodeLens on ${name}`);
+  return titles.filter((t) => t.line === modelLine).map((t) => t.title);
+}

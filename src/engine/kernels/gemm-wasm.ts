@@ -106,13 +106,26 @@ export function gemmWasmModuleBytes(): Uint8Array<ArrayBuffer> {
   }], 1);
 }
 
+// The few WebAssembly JS-API members used here, typed locally: the engine type-checks (and its
+// declarations ship) against Node's types alone, which do not declare the WebAssembly namespace.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: Record<string, unknown> };
+}
+const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
 interface WasmKernel {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   kernel: (aPtr: number, bPtr: number, cPtr: number, panelsM: number, panelsN: number, K: number) => void;
 }
 
 let instance: WasmKernel | null | undefined; // undefined: not (yet, or again) instantiated; null: unavailable
-let compiled: WebAssembly.Module | undefined; // kept, so a fresh instance needs no recompile
+let compiled: object | undefined; // kept, so a fresh instance needs no recompile
 
 /** The instantiated kernel, or null when this runtime has no WebAssembly SIMD. */
 export function wasmKernel(): WasmKernel | null {
@@ -121,12 +134,12 @@ export function wasmKernel(): WasmKernel | null {
   try {
     if (!compiled) {
       const bytes = gemmWasmModuleBytes();
-      if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) return instance;
+      if (!wasmApi || !wasmApi.validate(bytes)) return instance;
       // Synchronous compile is fine: the module (under 1 KB) is far below any engine's limit.
-      compiled = new WebAssembly.Module(bytes);
+      compiled = new wasmApi.Module(bytes);
     }
-    const exports = new WebAssembly.Instance(compiled).exports;
-    instance = { memory: exports.mem as WebAssembly.Memory, kernel: exports.kernel as WasmKernel['kernel'] };
+    const exports = new wasmApi!.Instance(compiled).exports;
+    instance = { memory: exports.mem as WasmMemory, kernel: exports.kernel as WasmKernel['kernel'] };
   } catch {
     instance = null;
   }

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activateGradlens, codeLensTitles, openFile, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
+import { activateGradlens, codeLensTitles, modelLensTitles, openFile, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
 
 const RESULTS_DIR = process.env.GRADLENS_RESULTS_DIR;
 
@@ -29,16 +29,9 @@ describe('Gradlens in VS Code', function () {
   });
 
   it('shows "Check gradients" and "Show graph" CodeLens above the model in mlp.ts', async () => {
-    const doc = await openFile('mlp.ts');
-    const modelLine = doc.getText().split('\n').findIndex((l) => /defineModel\(/.test(l));
-    assert.ok(modelLine >= 0, 'mlp.ts has a defineModel call');
-    const titles = await waitFor(async () => {
-      const t = await codeLensTitles(doc.uri);
-      return t.length ? t : undefined;
-    }, 'CodeLens on mlp.ts');
-    const onModel = titles.filter((t) => t.line === modelLine).map((t) => t.title);
-    assert.ok(onModel.some((t) => t.includes('Check gradients')), `lenses: ${JSON.stringify(titles)}`);
-    assert.ok(onModel.some((t) => t.includes('Show graph')), `lenses: ${JSON.stringify(titles)}`);
+    const onModel = await modelLensTitles('mlp.ts');
+    assert.ok(onModel.some((t) => t.includes('Check gradients')), `lenses: ${JSON.stringify(onModel)}`);
+    assert.ok(onModel.some((t) => t.includes('Show graph')), `lenses: ${JSON.stringify(onModel)}`);
   });
 
   it('Check Gradients on buggy-backward.ts puts an error on the line of the mistake', async () => {
