@@ -67,9 +67,12 @@ export async function runFile<T extends RunTask>(opts: RunFileOptions<T>): Promi
       return done({ ok: false, error: { kind: 'exception', message: `Cannot read the file: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (err as Error).message}.`, file } });
     }
   }
-  if (opts.signal?.aborted) return done({ ok: false, error: { kind: 'cancelled', message: 'The run was cancelled.' } });
+  const cancelled = () => done({ ok: false, error: { kind: 'cancelled', message: 'The run was cancelled.' } });
+  if (opts.signal?.aborted) return cancelled();
   const bundled = await bundleModelFile(file, text);
   if (!bundled.ok) return done({ ok: false, error: bundled.error });
+  // A cancel that arrived while esbuild was bundling: no worker must start for it.
+  if (opts.signal?.aborted) return cancelled();
 
   const workers = Math.max(1, opts.workers ?? os.availableParallelism());
   const limits = () => ({

@@ -110,7 +110,8 @@ describe('warm worker (real worker)', function () {
     const warm = fresh({ cancelGraceMs: 10_000 });
     graphs(await runFile({ fileName: example('mlp.ts'), task: 'graph', warm }));
     const first = new AbortController();
-    const running = runFile({ fileName: scratch('busy.ts'), text: busyThenModel(600), task: 'graph', warm, signal: first.signal });
+    // Long enough that the cancel below always lands while it runs, even on a loaded machine.
+    const running = runFile({ fileName: scratch('busy.ts'), text: busyThenModel(2500), task: 'graph', warm, signal: first.signal });
     const second = new AbortController();
     const queued = runFile({ fileName: example('cnn.ts'), task: 'graph', warm, signal: second.signal });
     const third = runFile({ fileName: example('mlp.ts'), task: 'graph', warm });
