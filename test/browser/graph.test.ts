@@ -3,7 +3,7 @@
 // The graph view in headless Chromium, on graphs the real runner traced from the examples.
 import * as assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { fixture, graphDrawn, launch, openPanel, type PanelPage, screenshotPath, sendAll } from './harness';
+import { fixture, graphDrawn, openPanel, type PanelPage, screenshotPath, sendAll, useBrowser } from './harness';
 
 interface Check { name: string; passed: boolean; maxRelError: number; worst: { index: number[]; analytic: number; numeric: number } }
 
@@ -28,13 +28,7 @@ function hue(rgb: string): 'green' | 'yellow' | 'blue' | 'other' {
 
 describe('graph view', function () {
   this.timeout(60_000);
-  let browser: Browser;
-  before(async () => {
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const browser = useBrowser();
 
   it('draws every traced node of examples/mlp.ts in the lecture colours, shapes on edges, op names on nodes', async () => {
     const p = await openPanel(browser);

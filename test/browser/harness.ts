@@ -16,6 +16,27 @@ export function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
 }
 
+/**
+ * One Chromium for the calling describe block: launched before its tests, closed after them. The
+ * returned handle forwards to it, so a test uses it like the Browser itself.
+ */
+export function useBrowser(): Browser {
+  let browser: Browser | undefined;
+  before(async () => {
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return new Proxy({} as Browser, {
+    get(_target, key) {
+      if (!browser) throw new Error('the browser starts in before(); use it inside a test or a later hook');
+      const value = Reflect.get(browser, key);
+      return typeof value === 'function' ? value.bind(browser) : value;
+    },
+  });
+}
+
 export function fixture(name: string): unknown[] {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/webview', name), 'utf8')) as unknown[];
 }

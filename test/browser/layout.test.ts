@@ -5,7 +5,7 @@
 // not eat the canvas in a narrow panel, and no view may overflow sideways.
 import * as assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { fixture, graphDrawn, launch, openPanel, type PanelPage, screenshotPath, sendAll } from './harness';
+import { fixture, graphDrawn, openPanel, type PanelPage, screenshotPath, sendAll, useBrowser } from './harness';
 import { applyTheme, THEMES } from './themes';
 
 interface Rect {
@@ -50,13 +50,7 @@ async function waitForFitted(p: PanelPage): Promise<void> {
 
 describe('panel layout beside the editor', function () {
   this.timeout(120_000);
-  let browser: Browser;
-  before(async () => {
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const browser = useBrowser();
 
   it('fits the whole mlp graph into a 500 px panel on first render, with the legend folded away, and refits on resize', async () => {
     const p = await openPanel(browser, { width: 500, height: 700 });

@@ -11,14 +11,13 @@ import { runFile } from '../../src/runner/index';
 import { renderReport } from '../../src/report/standalone';
 import { verifyRules } from '../../src/rules/verify';
 import type { ModelCheckResult, ModelGraphResult } from '../../src/shared/workerProtocol';
-import { ROOT, launch, screenshotPath } from './harness';
+import { ROOT, screenshotPath, useBrowser } from './harness';
 
 describe('standalone report', function () {
   this.timeout(90_000);
-  let browser: Browser;
+  const browser = useBrowser();
   let file: string;
   before(async () => {
-    browser = await launch();
     const graphs = [];
     const results = [];
     for (const example of ['examples/buggy-backward.ts', 'examples/cnn.ts']) {
@@ -30,9 +29,6 @@ describe('standalone report', function () {
     }
     file = screenshotPath('report-examples.html');
     fs.writeFileSync(file, renderReport({ graphs, results, rules: verifyRules(0), view: 'graph' }));
-  });
-  after(async () => {
-    await browser?.close();
   });
 
   it('is one file that loads nothing from the network and shows the graph, results and table', async () => {

@@ -6,19 +6,13 @@ import * as assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fixture, launch, openPanel, ROOT, screenshotPath, sendAll } from './harness';
+import { fixture, openPanel, ROOT, screenshotPath, sendAll, useBrowser } from './harness';
 
 interface Check { name: string; passed: boolean; maxAbsError: number; worst: { index: number[]; analytic: number; numeric: number } }
 
 describe('results view', function () {
   this.timeout(60_000);
-  let browser: Browser;
-  before(async () => {
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const browser = useBrowser();
 
   it('shows the failing parameter with its worst element, both values and the Taylor slope', async () => {
     const p = await openPanel(browser, { state: { view: 'results' } });

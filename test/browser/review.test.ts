@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { resultsMessage } from '../../src/extension/panel/messages';
 import { runFile } from '../../src/runner/index';
 import type { ModelCheckResult } from '../../src/shared/workerProtocol';
-import { fixture, graphDrawn, launch, openPanel, type PanelPage, ROOT, screenshotPath, sendAll } from './harness';
+import { fixture, graphDrawn, openPanel, type PanelPage, ROOT, screenshotPath, sendAll, useBrowser } from './harness';
 import { applyTheme } from './themes';
 
 interface Rect {
@@ -54,19 +54,15 @@ function lineCounts(p: PanelPage, selector: string): Promise<{ text: string; lin
 
 describe('panel after review (issue 5)', function () {
   this.timeout(120_000);
-  let browser: Browser;
+  const browser = useBrowser();
   let fastMlp: unknown;
   before(async () => {
-    browser = await launch();
     // A real fast (vᵀJu) check of examples/mlp.ts: its rows carry the directional numbers.
     const r = await runFile({ fileName: path.join(ROOT, 'examples/mlp.ts'), task: 'check', options: { mode: 'fast' }, workers: 1 });
     assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
     const models = r.models as ModelCheckResult[];
     assert.ok(models[0].params.some((c) => c.directional), 'the fast check gave no directional numbers');
     fastMlp = resultsMessage('examples/mlp.ts', models).models[0];
-  });
-  after(async () => {
-    await browser?.close();
   });
 
   it('"Show in the derivative table" clears the filter and scrolls to the op\'s rule, marked and focused', async () => {

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { verifyRules } from '../../src/rules/verify';
-import { fixture, launch, openPanel, type PanelPage, screenshotPath, sendAll } from './harness';
+import { fixture, openPanel, type PanelPage, screenshotPath, sendAll, useBrowser } from './harness';
 
 async function openTable(browser: Browser): Promise<PanelPage> {
   const p = await openPanel(browser);
@@ -19,13 +19,7 @@ const visibleRuleIds = (p: PanelPage): Promise<string[]> => p.page.$$eval('.rule
 
 describe('derivative table view', function () {
   this.timeout(60_000);
-  let browser: Browser;
-  before(async () => {
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const browser = useBrowser();
 
   it('renders every rule as MathML, states the layout convention, and asks for verification when opened', async () => {
     const p = await openTable(browser);

@@ -52,3 +52,21 @@ export async function modelLensTitles(name: string): Promise<string[]> {
   }, `CodeLens on ${name}`);
   return titles.filter((t) => t.line === modelLine).map((t) => t.title);
 }
+
+/** The 0-based line that buggy-backward.ts marks with `// BUG`. */
+export function bugLineOf(doc: vscode.TextDocument): number {
+  const line = doc.getText().split('\n').findIndex((l) => l.includes('// BUG'));
+  assert.ok(line >= 0, 'the example marks its mistake with // BUG');
+  return line;
+}
+
+/** Waits for Gradlens's diagnostics on a document and returns the one that names W1. */
+export async function w1Diagnostic(doc: vscode.TextDocument): Promise<vscode.Diagnostic> {
+  const diags = await waitFor(() => {
+    const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.source === 'gradlens');
+    return d.length ? d : undefined;
+  }, `Gradlens diagnostics on ${doc.fileName}`);
+  const w1 = diags.find((d) => d.message.includes('W1'));
+  assert.ok(w1, `a diagnostic names W1: ${diags.map((d) => d.message).join(' | ')}`);
+  return w1;
+}

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activateGradlens, codeLensTitles, modelLensTitles, openFile, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
+import { activateGradlens, codeLensTitles, modelLensTitles, openFile, bugLineOf, w1Diagnostic, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
 
 /** This bundle is out/test/integration/vsix/index.js inside the repository. */
 const REPO = path.resolve(__dirname, '../../../..');
@@ -58,17 +58,11 @@ describe('Gradlens installed from its .vsix', function () {
 
   it('checks buggy-backward.ts and puts a Gradlens error on the line of the mistake', async () => {
     const doc = await openFile('buggy-backward.ts');
-    const bugLine = doc.getText().split('\n').findIndex((l) => l.includes('// BUG'));
-    assert.ok(bugLine >= 0, 'the example marks its mistake with // BUG');
+    const bugLine = bugLineOf(doc);
     const result = await vscode.commands.executeCommand<{ ok: boolean; models: { passed: boolean }[] }>('gradlens.checkGradients', doc.uri);
     assert.ok(result?.ok, `the check ran: ${JSON.stringify(result)}`);
     assert.ok(result.models.some((m) => !m.passed), 'the buggy model fails');
-    const diags = await waitFor(() => {
-      const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.source === 'gradlens');
-      return d.length ? d : undefined;
-    }, 'Gradlens diagnostics on buggy-backward.ts');
-    const w1 = diags.find((d) => d.message.includes('W1'));
-    assert.ok(w1, `a diagnostic names W1: ${diags.map((d) => d.message).join(' | ')}`);
+    const w1 = await w1Diagnostic(doc);
     assert.equal(w1.severity, vscode.DiagnosticSeverity.Error);
     assert.equal(w1.range.start.line, bugLine, `diagnostic on line ${w1.range.start.line + 1}, the mistake is on line ${bugLine + 1}`);
     assert.match(w1.message, /numeric/, 'the message gives both values');
