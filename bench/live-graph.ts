@@ -9,6 +9,7 @@ import { DEFAULT_DELAY_MS, LiveGraph, type TraceFn } from '../src/extension/pane
 import { runFile } from '../src/runner/index';
 import type { GraphDidChange } from '../src/shared/protocol';
 import { machine, row } from './harness';
+import { median } from './harness';
 
 const quick = process.argv.includes('--quick');
 const EDITS = quick ? 5 : 15;
@@ -18,10 +19,6 @@ const KEYS = 4;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** Types EDITS bursts into the file; returns each burst's last-keystroke → graph-posted time (ms). */
 async function typingLatencies(file: string, trace: TraceFn | undefined): Promise<number[]> {

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import ts from 'typescript';
 import { findModels } from '../src/parser';
+import { median } from './harness';
 
 const TARGET_LINES = 2000;
 const WARMUP = 15;
@@ -56,11 +57,6 @@ function generate(): string {
   return lines.join('\n') + '\n';
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
 
 /** Wall-clock and CPU milliseconds of one call. CPU time is steadier when other processes share the cores. */
 function timeOnce(fn: () => unknown): { wall: number; cpu: number } {

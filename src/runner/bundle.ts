@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { Message, Plugin } from 'esbuild';
 import * as gradlens from '../index';
 import type { RunError } from '../shared/workerProtocol';
+import { sentence } from './errors';
 import { nearestName } from './nearestName';
 
 export interface Bundle {
@@ -134,9 +135,4 @@ function toRunError(msg: Message, dir: string): RunError {
     message: missing !== undefined ? notExportedMessage(missing) : kind === 'syntax' ? `Syntax error: ${text}.`.replace(/\.\.$/, '.') : sentence(text),
     ...(loc ? { file: path.resolve(dir, loc.file), line: loc.line, column: loc.column + 1 } : {}),
   };
-}
-
-function sentence(s: string): string {
-  const t = s.charAt(0).toUpperCase() + s.slice(1);
-  return /[.!?]$/.test(t) ? t : `${t}.`;
 }

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { ParsedDocuments } from '../documents';
 import { toRange } from '../ranges';
-import { verdictText } from '../../shared/verdict';
+import { describeBlame, fmtNum, verdictText } from '../../shared/verdict';
 
 export class ModelCodeLensProvider implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -44,10 +44,11 @@ export class ModelCodeLensProvider implements vscode.CodeLensProvider {
       lenses.push(new vscode.CodeLens(range, { title: 'Show graph', command: 'gradlens.showGraph', arguments: [doc.uri], tooltip: 'Open the computation graph beside the source' }));
       const checks = (current?.reports ?? []).flatMap((r) => r.ops).filter((o) => o.name === name);
       if (checks.length) {
+        // Worded like the model verdicts (shared/verdict.ts), so every surface reads the same.
         const failed = checks.find((c) => !c.passed);
         const title = failed?.worst
-          ? `✗ ${name}${failed.worst.index.length ? `[${failed.worst.index.join(',')}]` : ''}: analytic ${failed.worst.analytic.toPrecision(3)} vs numeric ${failed.worst.numeric.toPrecision(3)}`
-          : `✓ max rel err ${Math.max(...checks.map((c) => c.maxRelError)).toExponential(0)}`;
+          ? `✗ ${describeBlame({ kind: 'op', name, index: failed.worst.index, analytic: failed.worst.analytic, numeric: failed.worst.numeric, maxAbsError: failed.maxAbsError, maxRelError: failed.maxRelError })}`
+          : `✓ max rel err ${fmtNum(Math.max(...checks.map((c) => c.maxRelError)))}`;
         lenses.push(new vscode.CodeLens(range, { title, command: 'gradlens.showResults', arguments: [doc.uri], tooltip: 'Open the check results' }));
       }
     }
