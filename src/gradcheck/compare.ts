@@ -1,6 +1,6 @@
 // Tolerances and the per-tensor tally that becomes a TensorCheck.
 import { unravel, type Shape } from '../engine/tensor';
-import type { TensorCheck } from './types';
+import type { CheckMethod, TensorCheck } from './types';
 
 export interface Tolerance {
   atol: number;
@@ -54,6 +54,7 @@ export class Tally {
     readonly name: string,
     readonly shape: Shape,
     private readonly tol: Tolerance,
+    readonly method: CheckMethod,
   ) {
     const size = shape.reduce((p, d) => p * d, 1);
     if (size > 0 && size <= ELEMENTS_MAX) this.values = { analytic: new Float64Array(size), numeric: new Float64Array(size), seen: new Uint8Array(size), count: 0 };
@@ -113,6 +114,7 @@ export class Tally {
       name: this.name,
       shape: this.shape.slice(),
       passed: this.failed === 0 && !dir?.failed && this.error === undefined,
+      method: this.method,
       maxAbsError: maxAbs,
       maxRelError: maxRel,
       worst: this.worst ? { index: unravel(this.worst.k, this.shape), analytic: this.worst.a, numeric: this.worst.n } : null,
@@ -128,6 +130,6 @@ export class Tally {
 }
 
 /** A TensorCheck for a gradient that could not be compared at all (missing, misshapen, NaN). */
-export function failedCheck(name: string, shape: Shape, error: string): TensorCheck {
-  return { name, shape: shape.slice(), passed: false, maxAbsError: Infinity, maxRelError: Infinity, worst: null, checked: 0, error };
+export function failedCheck(name: string, shape: Shape, error: string, method: CheckMethod): TensorCheck {
+  return { name, shape: shape.slice(), passed: false, method, decidedBy: 'error', maxAbsError: Infinity, maxRelError: Infinity, worst: null, checked: 0, error };
 }

@@ -158,16 +158,16 @@ function run(spec: ModelSpec, names: string[], params: Tensor[], opts: CheckOpti
       skipTensor(p.size, strategy);
       return;
     }
-    const auto = new Tally(names[t], p.shape, tol);
+    const auto = new Tally(names[t], p.shape, tol, mode);
     const sets: GradientSet[] = [{ grad: analytic[t], tally: auto }];
     const m = manual?.[t];
-    const manualTally = m instanceof Float64Array ? new Tally(names[t], p.shape, tol) : undefined;
+    const manualTally = m instanceof Float64Array ? new Tally(names[t], p.shape, tol, mode) : undefined;
     if (manualTally) sets.push({ grad: m as Float64Array, tally: manualTally });
     checkTensor(diff, t, sets, strategy);
     report.params.push(withFiniteGradient(auto.result(), analytic[t]));
     kinks[t].push(...auto.kinks);
     if (auto.kinks.length) found[names[t]] = auto.kinks.slice();
-    if (manualChecks) manualChecks.push(manualTally ? withFiniteGradient(manualTally.result(), m as Float64Array) : failedCheck(names[t], p.shape, m as string));
+    if (manualChecks) manualChecks.push(manualTally ? withFiniteGradient(manualTally.result(), m as Float64Array) : failedCheck(names[t], p.shape, m as string, mode));
   });
   if (manualChecks) report.manual = manualChecks;
   // A wrong hand-written gradient: find the line in backward where it first goes wrong.
@@ -202,7 +202,7 @@ function nondeterministic(spec: ModelSpec, names: string[], params: Tensor[], ou
     ? 'the gradient changes between backward runs with the same parameters (nondeterministic), so it cannot be compared'
     : 'the loss changes between runs with the same parameters (nondeterministic), so gradients cannot be compared';
   const checked = names.map((n, t) => ({ n, t })).filter(({ n }) => !share.checked || share.checked.has(n));
-  const unjudged = (t: number, error: string): TensorCheck => ({ ...failedCheck(names[t], params[t].shape, error), maxAbsError: NaN, maxRelError: NaN });
+  const unjudged = (t: number, error: string): TensorCheck => ({ ...failedCheck(names[t], params[t].shape, error, report.mode), maxAbsError: NaN, maxRelError: NaN });
   report.params = checked.map(({ t }) => unjudged(t, why));
   if (spec.backward) {
     const manual = manualGradients(spec, names, params, outShape, notes);

@@ -110,7 +110,7 @@ export function checkOpCall(def: OpDef<any>, inputs: readonly Tensor[], attrs: u
     const diff = new Differences(objective, s.eps, objective.value());
     return {
       inputs: which.map((i, t) => {
-        const tally = new Tally(`x${i}`, xs[i].shape, s.tol);
+        const tally = new Tally(`x${i}`, xs[i].shape, s.tol, s.mode);
         checkTensor(diff, t, [{ grad: grads[i], tally }], strategy);
         return { ...tally.result(), input: i };
       }),

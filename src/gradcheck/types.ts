@@ -42,11 +42,38 @@ export interface Blame {
   message: string;
 }
 
+/**
+ * How an entry was judged: `exact`, a hand-written gradient against autograd's on the same forward,
+ * every element at once; `full`, every element by central differences; `fast`, random vᵀJu probes
+ * with a drill-down to the element; `sampled`, random elements by central differences.
+ */
+export type CheckMethod = 'exact' | 'full' | 'fast' | 'sampled';
+
+/**
+ * The signal that decided a verdict: `tolerance`, PyTorch's |a − n| <= atol + rtol·|n|; `noise`, a
+ * discrepancy many times the measured noise floor of the comparison (fails even under the
+ * tolerances); `taylor`, the Taylor remainder slope (≈1: the gradient is wrong); `error`, the entry
+ * could not be compared (a throw, NaN, a missing gradient).
+ */
+export type Decider = 'tolerance' | 'noise' | 'taylor' | 'error';
+
 export interface TensorCheck {
   /** Parameter name (or `x0`, `x1` … for a custom op's inputs). */
   name: string;
   shape: number[];
   passed: boolean;
+  /** How it was judged. */
+  method: CheckMethod;
+  /**
+   * The comparison's own error, estimated: for numeric methods the central difference's (truncation
+   * from two step sizes plus round-off), for `exact` the round-off of two float64 backward passes.
+   * Absolute, in the gradient's units; per element, or of the directional derivative in fast mode.
+   */
+  noiseFloor?: number;
+  /** What decided the verdict (absent while nothing was compared). */
+  decidedBy?: Decider;
+  /** Elements found wrong (counted among `checked`). */
+  wrong?: number;
   maxAbsError: number;
   maxRelError: number;
   worst: WorstElement | null;
@@ -83,6 +110,8 @@ export interface OpCheck {
 export interface ModelReport {
   name: string;
   passed: boolean;
+  /** What decided the model's verdict: the first failing entry's decider, or `taylor` when only the slope failed. */
+  decidedBy?: Decider;
   mode: Exclude<CheckMode, 'auto'>;
   loss: number;
   /** Autograd against central differences, per parameter. */
