@@ -73,6 +73,14 @@ export interface OpDef<A = Record<string, never>> {
   variadic?: boolean;
   latex: DerivativeRule;
   test: OpTestSpec<A>;
+  /**
+   * How a change of a few input elements reaches the output, so the checker's sweep
+   * (gradcheck/replay.ts) recomputes only what a moved element touches: `pointwise`, one tensor
+   * input, output element i from input element i alone (forward works on any 1-D gather);
+   * `broadcast`, two inputs combined elementwise under broadcasting; `matmul`, a matrix product.
+   * Absent: the op is recomputed whole.
+   */
+  incremental?: 'pointwise' | 'broadcast' | 'matmul';
 }
 
 export const registry = new Map<string, OpDef<any>>();

@@ -1,6 +1,6 @@
 // Tolerances and the per-tensor tally that becomes a TensorCheck.
 import { unravel, type Shape } from '../engine/tensor';
-import type { CheckMethod, TensorCheck } from './types';
+import type { CheckMethod, Decider, TensorCheck } from './types';
 
 export interface Tolerance {
   atol: number;
@@ -16,9 +16,41 @@ export function allowed(n: number, tol: Tolerance): number {
  * How far past its allowance an element is (> 1 fails). NaN or Inf anywhere counts as infinitely bad,
  * so the worst element is always the one a user should look at first.
  */
-export function violation(a: number, n: number, tol: Tolerance): number {
+export function violation(a: number, n: number, tol: Tolerance, allowance = allowed(n, tol)): number {
   if (!Number.isFinite(a) || !Number.isFinite(n)) return Infinity;
-  return Math.abs(a - n) / allowed(n, tol);
+  return Math.abs(a - n) / allowance;
+}
+
+/**
+ * A discrepancy this many times the comparison's measured noise floor is evidence of a wrong
+ * gradient even inside the tolerances; below it, the tolerances alone decide.
+ */
+export const NOISE_FACTOR = 100;
+
+/** One element's comparison, judged by the tolerance and by the noise floor of its numeric value. */
+export interface ElementJudgement {
+  verdict: Verdict;
+  /** What decided a failure. */
+  decidedBy?: Decider;
+  /** The comparison's own error estimate for this element (absolute). */
+  noise?: number;
+  /** Why the element failed, or is a kink. */
+  note?: string;
+  /** A passing element that sits on a kink (its one-sided slopes disagree). */
+  kink?: string;
+}
+
+/** The tighter of the two allowances: PyTorch's tolerance, and NOISE_FACTOR × the noise floor. */
+export function allowance(n: number, tol: Tolerance, noise: number | undefined): number {
+  const byTol = allowed(n, tol);
+  return noise === undefined ? byTol : Math.min(byTol, NOISE_FACTOR * noise);
+}
+
+/** Which rule a discrepancy `d` breaks first: the tolerance, the noise floor, or neither. */
+export function brokenRule(d: number, n: number, tol: Tolerance, noise: number | undefined): Decider | undefined {
+  if (!(d <= allowed(n, tol))) return Number.isFinite(d) ? 'tolerance' : 'error';
+  if (noise !== undefined && d > NOISE_FACTOR * noise) return 'noise';
+  return undefined;
 }
 
 /**
@@ -42,6 +74,8 @@ export class Tally {
   private worst: { k: number; a: number; n: number; v: number } | null = null;
   private checked = 0;
   private failed = 0;
+  private decider: Decider | undefined;
+  private noise = 0;
   private kink: { index: number[]; note: string } | undefined;
   /** Flat indices found to sit on (or next to) a kink; the Taylor test steers clear of them. */
   readonly kinks: number[] = [];
@@ -61,9 +95,11 @@ export class Tally {
   }
 
   /** `kink` marks a passing element that sits on a kink: it counts as passed, and the Taylor test avoids it. */
-  add(k: number, a: number, n: number, verdict: Verdict, note?: string, kink?: string): void {
+  add(k: number, a: number, n: number, j: ElementJudgement): void {
+    const { verdict, note, kink } = j;
     this.checked++;
     this.keep(k, a, n);
+    if (j.noise !== undefined && j.noise > this.noise) this.noise = j.noise;
     if (kink !== undefined && verdict === 'pass') {
       this.kink ??= { index: unravel(k, this.shape), note: kink };
       this.kinks.push(k);
@@ -74,11 +110,15 @@ export class Tally {
       this.kinks.push(k);
       return;
     }
-    if (verdict === 'fail') this.failed++;
+    if (verdict === 'fail') {
+      this.failed++;
+      // A tolerance failure outranks a noise one: it is the rule users know from PyTorch.
+      if (this.decider !== 'tolerance' && this.decider !== 'error') this.decider = j.decidedBy ?? 'tolerance';
+    }
     const abs = Number.isFinite(a) && Number.isFinite(n) ? Math.abs(a - n) : Infinity;
     this.maxAbs = Math.max(this.maxAbs, abs);
     this.maxRel = Math.max(this.maxRel, relError(a, n, this.tol));
-    const v = violation(a, n, this.tol);
+    const v = violation(a, n, this.tol, allowance(n, this.tol, j.noise));
     if (!this.worst || v > this.worst.v) this.worst = { k, a, n, v };
     if (verdict === 'fail' && note && !this.error) this.error = note;
   }
@@ -93,9 +133,14 @@ export class Tally {
   }
 
   /** Records a directional (fast-mode) comparison: it names no element, and a mismatch is only a suspicion until drilled down. */
-  addDirectional(a: number, n: number, failed: boolean): void {
-    this.directional = { analytic: a, numeric: n, failed, explained: false };
+  addDirectional(a: number, n: number, failed: Decider | undefined, noise: number): void {
+    if (this.directional?.failed) return; // the first mismatch stands until a drill-down explains it
+    this.directional = { analytic: a, numeric: n, failed: failed !== undefined, explained: false };
+    if (failed) this.directionalDecider = failed;
+    if (noise > this.noise) this.noise = noise;
   }
+
+  private directionalDecider: Decider | undefined;
 
   /** The drill-down's element verdicts (failures, or a kink) now stand for the directional mismatch. */
   forgiveDirectional(): void {
@@ -110,11 +155,15 @@ export class Tally {
       maxAbs = Math.max(maxAbs, Number.isFinite(dir.analytic - dir.numeric) ? Math.abs(dir.analytic - dir.numeric) : Infinity);
       maxRel = Math.max(maxRel, relError(dir.analytic, dir.numeric, this.tol));
     }
+    const passed = this.failed === 0 && !dir?.failed && this.error === undefined;
     const out: TensorCheck = {
       name: this.name,
       shape: this.shape.slice(),
-      passed: this.failed === 0 && !dir?.failed && this.error === undefined,
+      passed,
       method: this.method,
+      ...(this.noise > 0 ? { noiseFloor: this.noise } : {}),
+      ...(passed ? {} : { decidedBy: this.error !== undefined && !this.failed ? 'error' : (this.decider ?? this.directionalDecider ?? 'tolerance') }),
+      ...(this.failed ? { wrong: this.failed } : {}),
       maxAbsError: maxAbs,
       maxRelError: maxRel,
       worst: this.worst ? { index: unravel(this.worst.k, this.shape), analytic: this.worst.a, numeric: this.worst.n } : null,

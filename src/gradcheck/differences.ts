@@ -1,7 +1,7 @@
 // Central differences, element by element and along directions, with a cache so that the autograd
 // gradient and a hand-written one are compared against the same forwards. Also the kink test: a
 // failing element is checked for a non-differentiable point before it is called a failure.
-import { allowed, type Tolerance, type Verdict } from './compare';
+import { type ElementJudgement, NOISE_FACTOR, allowed, brokenRule, type Tolerance } from './compare';
 import { type Objective, withElement, withShift } from './objective';
 
 export interface ElementDifference {
@@ -10,6 +10,8 @@ export interface ElementDifference {
   /** One-sided slopes (f(x+h) − f(x))/h and (f(x) − f(x−h))/h: they disagree across a kink. */
   forward: number;
   backward: number;
+  /** A bound on the quotient's round-off: ROUNDOFF_ULPS ulps of f over the step. */
+  roundoff: number;
 }
 
 export class Differences {
@@ -38,10 +40,20 @@ export class Differences {
     const orig = x[k];
     const up = orig + h;
     const down = orig - h;
-    const fp = withElement(x, k, up, () => this.value());
-    const fm = withElement(x, k, down, () => this.value());
+    const at = this.objective.valueAt;
+    let fp: number;
+    let fm: number;
+    if (at) {
+      this.forwards += 2;
+      fp = at.call(this.objective, t, k, up);
+      fm = at.call(this.objective, t, k, down);
+    } else {
+      fp = withElement(x, k, up, () => this.value());
+      fm = withElement(x, k, down, () => this.value());
+    }
     const d: ElementDifference = {
       numeric: (fp - fm) / (up - down),
+      roundoff: this.roundoff(Math.max(Math.abs(fp), Math.abs(fm)), up - down),
       forward: (fp - this.f0) / (up - orig),
       backward: (this.f0 - fm) / (orig - down),
     };
@@ -59,8 +71,41 @@ export class Differences {
     const fp = withShift(x, u, h, lo, hi, () => this.value());
     const fm = withShift(x, u, -h, lo, hi, () => this.value());
     const numeric = (fp - fm) / (2 * h);
-    this.cache.set(key, { numeric, forward: NaN, backward: NaN });
+    this.cache.set(key, { numeric, forward: NaN, backward: NaN, roundoff: this.roundoff(Math.max(Math.abs(fp), Math.abs(fm)), 2 * h) });
     return numeric;
+  }
+
+  /**
+   * The noise floor of the directional derivative along u[lo, hi): its round-off bound plus the
+   * measured disagreement with the quotient at twice the step (Richardson: for smooth f that is three
+   * times the truncation error; it also carries the round-off). Costs two forwards, once per probe.
+   */
+  directionalNoise(t: number, u: Float64Array, lo: number, hi: number, tag: string): number {
+    const n = this.directional(t, u, lo, hi, tag);
+    // Moving along 2u with step eps is the step 2·eps along u; the quotient then reads twice the slope.
+    const coarse = this.directional(t, u.map((x) => 2 * x), lo, hi, `${tag}*2`) / 2;
+    const r = this.cache.get(`dir:${tag}:${t}:${lo}:${hi}`)!.roundoff;
+    return r + Math.abs(coarse - n);
+  }
+
+  /** The round-off bound of a central quotient at the unmoved point with the default step. */
+  roundoffBound(): number {
+    return this.roundoff(Math.abs(this.f0), 2 * this.eps);
+  }
+
+  /** Round-off of a central quotient whose values are about |f|, over a step of `width`. */
+  private roundoff(f: number, width: number): number {
+    return (ROUNDOFF_ULPS * Number.EPSILON * (Math.max(f, Math.abs(this.f0)) + Number.MIN_VALUE)) / width;
+  }
+
+  /**
+   * The noise floor of element k's quotient: its round-off bound, plus, when asked, the measured
+   * disagreement with the quotient at twice the step (two more forwards).
+   */
+  elementNoise(t: number, k: number, measured: boolean): number {
+    const d = this.element(t, k);
+    if (!measured) return d.roundoff;
+    return d.roundoff + Math.abs(this.element(t, k, 2 * this.eps).numeric - d.numeric);
   }
 
   /**
@@ -69,34 +114,43 @@ export class Differences {
    * stencil straddles a kink near x (a step 10× smaller agrees) or x sits on one (the one-sided
    * slopes still disagree at the smaller step; for smooth f their gap shrinks with h).
    */
-  judge(t: number, k: number, analytic: number, tol: Tolerance): Judgement {
+  judge(t: number, k: number, analytic: number, tol: Tolerance): ElementJudgement {
     const d = this.element(t, k);
     const n = d.numeric;
-    if (!Number.isFinite(analytic)) return { numeric: n, verdict: 'fail', note: `the gradient is ${analytic}` };
-    if (!Number.isFinite(n)) return { numeric: n, verdict: 'fail', note: `the loss is not finite at x ± eps (numeric gradient ${n})` };
-    if (Math.abs(analytic - n) <= allowed(n, tol)) {
+    if (!Number.isFinite(analytic)) return { verdict: 'fail', decidedBy: 'error', note: `the gradient is ${analytic}` };
+    if (!Number.isFinite(n)) return { verdict: 'fail', decidedBy: 'error', note: `the loss is not finite at x ± eps (numeric gradient ${n})` };
+    const gap = Math.abs(analytic - n);
+    // The noise floor is measured only where the cheap bound cannot clear the element.
+    let noise = this.elementNoise(t, k, false);
+    let broken = brokenRule(gap, n, tol, noise);
+    if (broken === 'noise') {
+      noise = this.elementNoise(t, k, true);
+      broken = brokenRule(gap, n, tol, noise);
+    }
+    if (broken === undefined) {
       // Agreement can hide a kink: at abs(0) the central difference is symmetric, so it matches
       // the gradient 0, yet the one-sided slopes are −1 and 1. The Taylor test must know.
       const kink = this.kinkAt(t, k, d, analytic, tol);
-      return kink ? { numeric: n, verdict: 'pass', kink } : { numeric: n, verdict: 'pass' };
+      return kink ? { verdict: 'pass', noise, kink } : { verdict: 'pass', noise };
     }
+    const fail: ElementJudgement = { verdict: 'fail', decidedBy: broken, noise };
 
     const lo = Math.min(d.forward, d.backward);
     const hi = Math.max(d.forward, d.backward);
     const slack = tol.atol + tol.rtol * Math.max(Math.abs(lo), Math.abs(hi));
-    if (analytic < lo - slack || analytic > hi + slack) return { numeric: n, verdict: 'fail' };
+    if (analytic < lo - slack || analytic > hi + slack) return fail;
 
-    const gap = hi - lo;
+    const spread = hi - lo;
     const fine = this.element(t, k, this.eps / 10);
     const sides = `left slope ${fmt(d.backward)}, right slope ${fmt(d.forward)}`;
-    if (Math.abs(analytic - fine.numeric) <= allowed(fine.numeric, tol)) {
-      return { numeric: n, verdict: 'kink', note: `the difference stencil straddles a kink within eps of this point (${sides}); with eps/10 it agrees with the gradient ${fmt(analytic)}` };
+    if (Math.abs(analytic - fine.numeric) <= allowed(fine.numeric, tol) && Math.abs(analytic - fine.numeric) < 0.1 * gap) {
+      return { verdict: 'kink', noise, note: `the difference stencil straddles a kink within eps of this point (${sides}); with eps/10 it agrees with the gradient ${fmt(analytic)}` };
     }
     const fineGap = Math.abs(fine.forward - fine.backward);
-    if (gap > slack && fineGap > 0.5 * gap) {
-      return { numeric: n, verdict: 'kink', note: `not differentiable here: ${sides} (a kink such as relu, abs or max at 0); the gradient ${fmt(analytic)} is a one-sided value` };
+    if (spread > slack && fineGap > 0.5 * spread) {
+      return { verdict: 'kink', noise, note: `not differentiable here: ${sides} (a kink such as relu, abs or max at 0); the gradient ${fmt(analytic)} is a one-sided value` };
     }
-    return { numeric: n, verdict: 'fail' };
+    return fail;
   }
 
   /**
@@ -122,15 +176,13 @@ export class Differences {
 
 /** Round-off of f(x ± h) − f(x) is a few ε·|f|; this many times that is noise, not a kink. */
 const ROUNDOFF_FACTOR = 1e3;
-
-export interface Judgement {
-  numeric: number;
-  verdict: Verdict;
-  /** Why the element failed, or is a kink. */
-  note?: string;
-  /** A passing element that sits on a kink (its one-sided slopes disagree). */
-  kink?: string;
-}
+/**
+ * A loss evaluated in float64 carries a few ulps of |f| of round-off. This bound is the least noise
+ * floor an element can have; the measured part (two step sizes) comes on top of it, and a
+ * discrepancy must exceed NOISE_FACTOR times the sum before it counts as evidence.
+ */
+const ROUNDOFF_ULPS = 4;
+export { NOISE_FACTOR };
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? Number(x.toPrecision(6)).toString() : String(x);

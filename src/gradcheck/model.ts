@@ -1,39 +1,41 @@
-// checkModel: every check the report promises, for one model. The order matters for cost: one
-// traced forward (autograd gradient, custom-op calls), one more for the determinism check, then
-// the mode's central differences, the Taylor test and the custom ops at their call sites.
+// checkModel: every check the report promises, for one model, in two phases that the pool can
+// also run apart. Phase one (checkParameters) judges parameter tensors: autograd against central
+// differences in the mode's way, and a hand-written backward against autograd exactly (or against
+// the differences where autograd failed). Any subset of parameters can be checked in any worker,
+// with the same rows as in one, because every random draw is keyed by the parameter's name
+// (streams.ts). Phase two (completeCheck) runs once with what phase one found: the Taylor test
+// (avoiding the kinks found), the custom ops at their call sites, the located mistake of a
+// hand-written backward, and the one verdict.
 import { grad, noGrad, withOpObserver } from '../engine/autograd';
 import type { Model, ModelSpec } from '../engine/define';
 import { notATensorMessage } from '../engine/describeValue';
-import { Rng } from '../engine/random';
 import { GradlensError, Tensor, fmtShape, unravel } from '../engine/tensor';
 import { Tally, failedCheck } from './compare';
 import { Differences } from './differences';
+import { compareWithAutograd } from './exact';
 import { localizeManualMistakes } from './localize';
 import { manualGradients } from './manual';
-import { type Objective, project } from './objective';
+import { type Objective, project, withShiftAll } from './objective';
 import { type CapturedCall, captureCustomCalls, checkCustomOps } from './ops';
-import { type GradientSet, type Strategy, checkTensor, randomNormal, skipTensor } from './strategies';
+import { Replay } from './replay';
+import { type Strategy, checkTensor, randomNormal } from './strategies';
+import { streamFor } from './streams';
 import { taylorTest } from './taylor';
-import { type CheckOptions, type ModelReport, type TensorCheck, defaultCheckOptions } from './types';
+import { type CheckOptions, type Decider, type ModelReport, type TensorCheck, defaultCheckOptions } from './types';
 
-/** Independent random streams, so changing one check's draws leaves the others as they were. */
-const STREAM = { projection: 1, directions: 2, taylor: 3 } as const;
+/** A Taylor slope below this says the gradient is wrong (a right one gives about 2, a wrong one 1). */
+export const TAYLOR_WRONG_BELOW = 1.5;
 
-/** What checkModel accepts beyond CheckOptions: the pool's way of sharing one model's check. */
-export interface ModelCheckOptions extends CheckOptions {
-  /**
-   * Check only these parameters. The rest of the report (loss, determinism, the hand-written
-   * backward's notes, the Taylor slope over ALL parameters, the custom ops) is what a check of the
-   * whole model gives, so pool workers' shares concatenate into the single-worker report.
-   */
-  paramNames?: string[];
-  /** Known kinks of parameters checked elsewhere (flat indices by name): the Taylor direction avoids them too. */
-  taylorAvoid?: Record<string, number[]>;
-}
-
-/** With `paramNames`: also the kinks found in the checked parameters, for the pool to share. */
-export interface ModelCheckReport extends ModelReport {
-  kinks?: Record<string, number[]>;
+/** What phase one found for the parameters it checked; plain data, so it travels between workers. */
+export interface ParamPhase {
+  /** One row per checked parameter, in the model's order. */
+  params: TensorCheck[];
+  /** The hand-written backward's rows for the same parameters, when the model has one. */
+  manual?: TensorCheck[];
+  /** Kinks found, flat indices by parameter name: the Taylor direction must not move them. */
+  kinks: Record<string, number[]>;
+  /** Remarks on how the rows were judged (a fallback to real forwards…). */
+  notes: string[];
 }
 
 export function resolveOptions(options: Partial<CheckOptions> = {}): CheckOptions {
@@ -55,32 +57,62 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function checkModel(model: Model | ModelSpec, options: Partial<ModelCheckOptions> = {}): ModelCheckReport {
-  const { paramNames, taylorAvoid, ...checkOptions } = options;
-  const opts = resolveOptions(checkOptions);
-  const spec: ModelSpec = 'spec' in model && (model as Model).kind === 'gradlens.model' ? (model as Model).spec : (model as ModelSpec);
+function specOf(model: Model | ModelSpec): ModelSpec {
+  return 'spec' in model && (model as Model).kind === 'gradlens.model' ? (model as Model).spec : (model as ModelSpec);
+}
+
+/** The mode a check runs in: auto picks full while the model is within the parameter budget. */
+export function modeFor(spec: ModelSpec, opts: CheckOptions): Exclude<CheckOptions['mode'], 'auto'> {
+  const total = Object.values(spec.params).reduce((s, p) => s + p.size, 0);
+  return opts.mode === 'auto' ? (total <= opts.paramBudget ? 'full' : 'fast') : opts.mode;
+}
+
+/** Both phases in one go: the whole model's report. */
+export function checkModel(model: Model | ModelSpec, options: Partial<CheckOptions> = {}): ModelReport {
+  return withModel(model, options, (prep) => complete(prep, 'error' in prep ? undefined : checkTensors(prep)));
+}
+
+/** Phase one for the named parameters (all when omitted). */
+export function checkParameters(model: Model | ModelSpec, options: Partial<CheckOptions>, names?: readonly string[]): ParamPhase & { error?: string } {
+  return withModel(model, options, (prep) => ('error' in prep ? { params: [], kinks: {}, notes: [], error: prep.error } : checkTensors(prep, names)));
+}
+
+/** Phase two, given phase one's rows for every parameter (concatenated in the model's order). */
+export function completeCheck(model: Model | ModelSpec, options: Partial<CheckOptions>, phase: ParamPhase): ModelReport {
+  return withModel(model, options, (prep) => complete(prep, phase));
+}
+
+/** Everything both phases start from: one traced forward, the gradients, the determinism check. */
+interface Prepared {
+  spec: ModelSpec;
+  opts: CheckOptions;
+  mode: Exclude<CheckOptions['mode'], 'auto'>;
+  names: string[];
+  params: Tensor[];
+  report: ModelReport;
+  notes: string[];
+  calls: CapturedCall[];
+  analytic: Float64Array[];
+  manual?: (Float64Array | string)[];
+  objective: Objective;
+  f0: number;
+  replay?: Replay;
+}
+
+type Preparation = Prepared | { error: string; report: ModelReport; notes: string[]; calls: CapturedCall[]; opts: CheckOptions; mode: Prepared['mode']; spec: ModelSpec; names: string[]; params: Tensor[] };
+
+function withModel<T>(model: Model | ModelSpec, options: Partial<CheckOptions>, fn: (prep: Preparation) => T): T {
+  const opts = resolveOptions(options);
+  const spec = specOf(model);
   const names = Object.keys(spec.params);
-  for (const name of [...(paramNames ?? []), ...Object.keys(taylorAvoid ?? {})]) {
-    if (!names.includes(name)) throw new GradlensError('gradcheck', `the model has no parameter '${name}' (it has ${names.join(', ') || 'none'})`);
-  }
-  const share: Share = { checked: paramNames ? new Set(paramNames) : undefined, avoid: taylorAvoid ?? {} };
   const params = names.map((n) => spec.params[n]);
-  const total = params.reduce((s, p) => s + p.size, 0);
-  const mode = opts.mode === 'auto' ? (total <= opts.paramBudget ? 'full' : 'fast') : opts.mode;
-  const report: ModelCheckReport = { name: spec.name ?? 'model', passed: false, mode, loss: NaN, params: [], ops: [], deterministic: true };
-  const notes: string[] = [];
   const flags = params.map((p) => p.requiresGrad);
   params.forEach((p) => (p.requiresGrad = true));
   try {
-    run(spec, names, params, opts, share, report, notes);
-  } catch (e) {
-    report.error = message(e);
-    report.passed = false;
+    return fn(prepare(spec, opts, names, params));
   } finally {
     params.forEach((p, i) => (p.requiresGrad = flags[i]));
   }
-  if (notes.length) report.notes = notes;
-  return report;
 }
 
 function forwardOf(spec: ModelSpec): Tensor {
@@ -89,107 +121,167 @@ function forwardOf(spec: ModelSpec): Tensor {
   return y;
 }
 
-/** Which parameters this call checks (all when undefined), and kinks found by other calls. */
-interface Share {
-  checked?: ReadonlySet<string>;
-  avoid: Record<string, number[]>;
-}
-
-function run(spec: ModelSpec, names: string[], params: Tensor[], opts: CheckOptions, share: Share, report: ModelCheckReport, notes: string[]): void {
-  const tol = { atol: opts.atol, rtol: opts.rtol };
-  const mode = report.mode;
-
-  // One traced forward: the autograd gradient, and every custom op call with its inputs.
+function prepare(spec: ModelSpec, opts: CheckOptions, names: string[], params: Tensor[]): Preparation {
+  const mode = modeFor(spec, opts);
+  const report: ModelReport = { name: spec.name ?? 'model', passed: false, mode, loss: NaN, params: [], ops: [], deterministic: true };
+  const notes: string[] = [];
   const calls: CapturedCall[] = [];
-  const y = withOpObserver(captureCustomCalls(calls), () => forwardOf(spec));
-  const outShape = y.shape.slice();
-  const projected = y.size !== 1;
-  const v = projected ? randomNormal(y.size, new Rng(opts.seed * 7919 + STREAM.projection)) : Float64Array.of(1);
-  if (projected) report.projected = true;
-  report.loss = project(y, v);
-  if (!Number.isFinite(report.loss)) {
-    report.error = projected ? `the output holds ${firstBad(y)}, so its projection is ${report.loss}` : `the loss is ${report.loss}`;
-    return;
-  }
-  const seed = new Tensor(v, outShape);
-  let analytic: Float64Array[];
+  const failed = (error: string): Preparation => ({ error, report, notes, calls, opts, mode, spec, names, params });
   try {
-    analytic = grad(y, params, seed).map((g) => g.data);
-  } catch (e) {
-    // A custom op's backward that throws (or returns a misshapen gradient) stops autograd; its
-    // own check at the call site names the op, so the report says which one.
-    report.ops = checkCustomOps(calls, opts, mode);
-    throw e;
-  }
+    // One traced forward: the autograd gradient, and every custom op call with its inputs.
+    const y = withOpObserver(captureCustomCalls(calls), () => forwardOf(spec));
+    const outShape = y.shape.slice();
+    const projected = y.size !== 1;
+    const v = projected ? randomNormal(y.size, streamFor(opts.seed, 'projection')) : Float64Array.of(1);
+    if (projected) report.projected = true;
+    report.loss = project(y, v);
+    if (!Number.isFinite(report.loss)) return failed(projected ? `the output holds ${firstBad(y)}, so its projection is ${report.loss}` : `the loss is ${report.loss}`);
+    let analytic: Float64Array[];
+    try {
+      analytic = grad(y, params, new Tensor(v, outShape)).map((g) => g.data);
+    } catch (e) {
+      // A custom op's backward that throws (or returns a misshapen gradient) stops autograd; its
+      // own check at the call site names the op, so the report says which one.
+      report.ops = checkCustomOps(calls, opts, mode);
+      return failed(message(e));
+    }
 
-  // Backward twice: a nondeterministic forward or backward makes every comparison meaningless.
-  const y2 = forwardOf(spec);
-  const again = grad(y2, params, new Tensor(v, y2.shape.slice())).map((g) => g.data);
-  const sameLoss = y2.size === y.size && project(y2, v) === report.loss;
-  report.deterministic = sameLoss && analytic.every((g, i) => g.every((x, k) => Object.is(x, again[i][k])));
-  if (!report.deterministic) {
-    notes.push(sameLoss ? 'two backward runs gave different gradients' : 'two forward runs gave different losses (randomness in the forward?)');
-    nondeterministic(spec, names, params, outShape, share, report, notes, sameLoss);
-    report.ops = checkCustomOps(calls, opts, mode);
-    report.passed = false;
-    return;
-  }
-
-  const objective: Objective = {
-    names,
-    tensors: params,
-    value: () =>
+    // Backward twice: a nondeterministic forward or backward makes every comparison meaningless.
+    // The second forward is recorded, so the full sweep can replay it op by op.
+    const { replay, output: y2 } = mode === 'full' || mode === 'sampled' ? Replay.record(() => forwardOf(spec), params, v) : { replay: undefined, output: forwardOf(spec) };
+    const again = grad(y2, params, new Tensor(v, y2.shape.slice())).map((g) => g.data);
+    const sameLoss = y2.size === y.size && project(y2, v) === report.loss;
+    report.deterministic = sameLoss && analytic.every((g, i) => g.every((x, k) => Object.is(x, again[i][k])));
+    const manual = spec.backward ? manualGradients(spec, names, params, outShape, notes) : undefined;
+    const value = () =>
       noGrad(() => {
         const out = forwardOf(spec);
         if (out.size !== v.length) throw new GradlensError('forward', `returned shape ${fmtShape(out.shape)} after returning ${fmtShape(outShape)}`);
         return project(out, v);
-      }),
-  };
-  const diff = new Differences(objective, opts.eps, objective.value());
-  const manual = spec.backward ? manualGradients(spec, names, params, outShape, notes) : undefined;
-
-  const strategy: Strategy = { mode, tol, rng: new Rng(opts.seed * 7919 + STREAM.directions), samples: opts.samples, fallbackLimit: opts.paramBudget };
-  const manualChecks: TensorCheck[] | undefined = manual ? [] : undefined;
-  // Per parameter, the flat indices the Taylor direction must not move.
-  const kinks: number[][] = names.map((n) => [...(share.avoid[n] ?? [])]);
-  const found: Record<string, number[]> = {};
-  params.forEach((p, t) => {
-    if (share.checked && !share.checked.has(names[t])) {
-      skipTensor(p.size, strategy);
-      return;
+      });
+    const prep: Prepared = { spec, opts, mode, names, params, report, notes, calls, analytic, manual, objective: { names, tensors: params, value }, f0: report.loss };
+    if (!report.deterministic) {
+      notes.push(sameLoss ? 'two backward runs gave different gradients' : 'two forward runs gave different losses (randomness in the forward?)');
+      return prep;
     }
-    const auto = new Tally(names[t], p.shape, tol, mode);
-    const sets: GradientSet[] = [{ grad: analytic[t], tally: auto }];
-    const m = manual?.[t];
-    const manualTally = m instanceof Float64Array ? new Tally(names[t], p.shape, tol, mode) : undefined;
-    if (manualTally) sets.push({ grad: m as Float64Array, tally: manualTally });
-    checkTensor(diff, t, sets, strategy);
-    report.params.push(withFiniteGradient(auto.result(), analytic[t]));
-    kinks[t].push(...auto.kinks);
-    if (auto.kinks.length) found[names[t]] = auto.kinks.slice();
-    if (manualChecks) manualChecks.push(manualTally ? withFiniteGradient(manualTally.result(), m as Float64Array) : failedCheck(names[t], p.shape, m as string, mode));
-  });
-  if (manualChecks) report.manual = manualChecks;
-  // A wrong hand-written gradient: find the line in backward where it first goes wrong.
-  if (report.manual?.some((c) => !c.passed)) localizeManualMistakes(spec, report);
-  if (share.checked && Object.keys(found).length) report.kinks = found;
-
-  const taylor = taylorTest(objective, diff.f0, analytic, new Rng(opts.seed * 7919 + STREAM.taylor), kinks);
-  if (taylor.slope !== undefined) report.taylorSlope = taylor.slope;
-  if (taylor.note) notes.push(taylor.note);
-  // The hand-written backward gets its own slope, along the same direction (same seed).
-  if (manual?.every((m): m is Float64Array => m instanceof Float64Array)) {
-    const own = taylorTest(objective, diff.f0, manual, new Rng(opts.seed * 7919 + STREAM.taylor), kinks);
-    if (own.slope !== undefined) report.manualTaylorSlope = own.slope;
-    if (own.note && own.note !== taylor.note) notes.push(own.note.replace(/^Taylor test/, 'Taylor test of the hand-written backward'));
+    prep.f0 = value();
+    if (replay && replayHolds(replay, prep)) {
+      prep.replay = replay;
+      prep.objective = { ...prep.objective, valueAt: (t, k, x) => replay.valueAt(t, k, x) };
+    }
+    return prep;
+  } catch (e) {
+    return failed(message(e));
   }
+}
 
-  report.ops = checkCustomOps(calls, opts, mode);
-  report.passed =
-    report.deterministic &&
-    report.params.every((c) => c.passed) &&
-    (report.manual ?? []).every((c) => c.passed) &&
-    report.ops.every((c) => c.passed);
+/**
+ * The recording stands for the forward when replaying it gives the real forward's value, bit for
+ * bit at the recorded point and to round-off at a moved one. A forward that reads `.data`, or
+ * branches on values, fails here and keeps real forwards.
+ */
+function replayHolds(replay: Replay, prep: Prepared): boolean {
+  if (!Object.is(replay.value(), prep.f0)) return false;
+  const rng = streamFor(prep.opts.seed, 'taylor', '\u0000replay');
+  const d = prep.params.map((p) => randomNormal(p.size, rng));
+  const [real, replayed] = withShiftAll(prep.params, d, 1e-3, () => [prep.objective.value(), replay.value()]);
+  return Math.abs(real - replayed) <= 1e-12 * (Math.abs(real) + Math.abs(prep.f0)) || Object.is(real, replayed);
+}
+
+function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
+  const { names, params, opts, mode } = prep;
+  for (const name of only ?? []) {
+    if (!names.includes(name)) throw new GradlensError('gradcheck', `the model has no parameter '${name}' (it has ${names.join(', ') || 'none'})`);
+  }
+  const selected = names.map((_, t) => t).filter((t) => !only || only.includes(names[t]));
+  const phase: ParamPhase = { params: [], kinks: {}, notes: [] };
+  if (!prep.report.deterministic) {
+    unjudged(prep, selected, phase);
+    return phase;
+  }
+  const tol = { atol: opts.atol, rtol: opts.rtol };
+  const diff = new Differences(prep.objective, opts.eps, prep.f0);
+  const strategyFor = (t: number): Strategy => ({ mode, tol, rng: streamFor(opts.seed, 'directions', names[t]), samples: opts.samples, fallbackLimit: opts.paramBudget });
+  if (prep.manual) phase.manual = [];
+  for (const t of selected) {
+    const p = params[t];
+    const auto = new Tally(names[t], p.shape, tol, mode);
+    checkTensor(diff, t, [{ grad: prep.analytic[t], tally: auto }], strategyFor(t));
+    const row = withFiniteGradient(auto.result(), prep.analytic[t]);
+    phase.params.push(row);
+    if (auto.kinks.length) phase.kinks[names[t]] = auto.kinks.slice();
+    const m = prep.manual?.[t];
+    if (m === undefined) continue;
+    if (typeof m === 'string') {
+      phase.manual!.push(failedCheck(names[t], p.shape, m, row.passed ? 'exact' : mode));
+    } else if (row.passed) {
+      const exact = compareWithAutograd(names[t], p.shape, m, prep.analytic[t], tol);
+      // A kink is the function's: the numeric check found it, and it qualifies this row too.
+      phase.manual!.push(row.nonDifferentiable ? { ...exact, nonDifferentiable: row.nonDifferentiable } : exact);
+    } else {
+      // Autograd failed its own check here, so it is no reference: the hand-written gradient is
+      // compared with the same central differences (the same draws, so the forwards are shared).
+      const own = new Tally(names[t], p.shape, tol, mode);
+      checkTensor(diff, t, [{ grad: m, tally: own }], strategyFor(t));
+      phase.manual!.push(withFiniteGradient(own.result(), m));
+      phase.notes.push(`autograd's gradient of '${names[t]}' failed its own check, so the hand-written one was compared with central differences instead of autograd`);
+    }
+  }
+  if (mode !== 'fast' && !prep.replay && selected.length) phase.notes.push('the forward does not replay as a fixed composition of ops (it reads .data or branches on values?), so every difference ran the whole forward');
+  return phase;
+}
+
+function complete(prep: Preparation, phase: ParamPhase | undefined): ModelReport {
+  const { report, notes } = prep;
+  if ('error' in prep) {
+    report.error = prep.error;
+    if (notes.length) report.notes = notes;
+    return report;
+  }
+  if (!phase) throw new Error('phase one missing');
+  report.params = phase.params;
+  if (phase.manual) report.manual = phase.manual;
+  for (const n of phase.notes) if (!notes.includes(n)) notes.push(n);
+  const { opts, mode, names } = prep;
+  if (!report.deterministic) {
+    notes.push('Taylor test skipped: the model is nondeterministic');
+    report.ops = checkCustomOps(prep.calls, opts, mode);
+    report.passed = false;
+    report.decidedBy = 'error';
+    report.notes = notes;
+    return report;
+  }
+  try {
+    // A wrong hand-written gradient: find the line in backward where it first goes wrong.
+    if (report.manual?.some((c) => !c.passed)) localizeManualMistakes(prep.spec, report);
+    const avoid = names.map((n) => phase.kinks[n] ?? []);
+    const taylor = taylorTest(prep.objective, prep.f0, prep.analytic, streamFor(opts.seed, 'taylor'), avoid);
+    if (taylor.slope !== undefined) report.taylorSlope = taylor.slope;
+    if (taylor.note) notes.push(taylor.note);
+    // The hand-written backward gets its own slope, along the same direction (same stream).
+    if (prep.manual?.every((m): m is Float64Array => m instanceof Float64Array)) {
+      const own = taylorTest(prep.objective, prep.f0, prep.manual, streamFor(opts.seed, 'taylor'), avoid);
+      if (own.slope !== undefined) report.manualTaylorSlope = own.slope;
+      if (own.note && own.note !== taylor.note) notes.push(own.note.replace(/^Taylor test/, 'Taylor test of the hand-written backward'));
+    }
+    report.ops = checkCustomOps(prep.calls, opts, mode);
+  } catch (e) {
+    report.error = message(e);
+  }
+  const decided = verdict(report);
+  report.passed = decided === undefined && report.error === undefined;
+  if (!report.passed) report.decidedBy = decided ?? 'error';
+  if (notes.length) report.notes = notes;
+  return report;
+}
+
+/** The one verdict: the first failing entry's signal, or the Taylor slope when only it says wrong. */
+function verdict(report: ModelReport): Decider | undefined {
+  for (const c of [...report.params, ...(report.manual ?? [])]) if (!c.passed) return c.decidedBy ?? 'tolerance';
+  for (const op of report.ops) if (!op.passed) return op.error !== undefined ? 'error' : 'tolerance';
+  const wrong = (slope: number | undefined) => slope !== undefined && slope < TAYLOR_WRONG_BELOW;
+  if (wrong(report.taylorSlope) || wrong(report.manualTaylorSlope)) return 'taylor';
+  return undefined;
 }
 
 /**
@@ -197,19 +289,16 @@ function run(spec: ModelSpec, names: string[], params: Tensor[], opts: CheckOpti
  * parameter with the change between runs: no element can be judged pass, fail or kink, and the
  * Taylor remainder means nothing. Every checked row fails with the reason instead.
  */
-function nondeterministic(spec: ModelSpec, names: string[], params: Tensor[], outShape: number[], share: Share, report: ModelCheckReport, notes: string[], sameLoss: boolean): void {
+function unjudged(prep: Prepared, selected: number[], phase: ParamPhase): void {
+  const { names, params, mode } = prep;
+  const sameLoss = !prep.notes.some((n) => n.startsWith('two forward runs'));
   const why = sameLoss
     ? 'the gradient changes between backward runs with the same parameters (nondeterministic), so it cannot be compared'
     : 'the loss changes between runs with the same parameters (nondeterministic), so gradients cannot be compared';
-  const checked = names.map((n, t) => ({ n, t })).filter(({ n }) => !share.checked || share.checked.has(n));
-  const unjudged = (t: number, error: string): TensorCheck => ({ ...failedCheck(names[t], params[t].shape, error, report.mode), maxAbsError: NaN, maxRelError: NaN });
-  report.params = checked.map(({ t }) => unjudged(t, why));
-  if (spec.backward) {
-    const manual = manualGradients(spec, names, params, outShape, notes);
-    // A missing or misshapen entry is wrong whatever the randomness; the rest cannot be judged.
-    report.manual = checked.map(({ t }) => unjudged(t, typeof manual[t] === 'string' ? (manual[t] as string) : why));
-  }
-  notes.push('Taylor test skipped: the model is nondeterministic');
+  const row = (t: number, error: string): TensorCheck => ({ ...failedCheck(names[t], params[t].shape, error, mode), maxAbsError: NaN, maxRelError: NaN });
+  phase.params = selected.map((t) => row(t, why));
+  // A missing or misshapen entry is wrong whatever the randomness; the rest cannot be judged.
+  if (prep.manual) phase.manual = selected.map((t) => row(t, typeof prep.manual![t] === 'string' ? (prep.manual![t] as string) : why));
 }
 
 /** Sampled and fast modes may not visit a NaN in the gradient: it fails the tensor all the same. */

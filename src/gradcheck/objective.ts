@@ -10,6 +10,11 @@ export interface Objective {
   readonly tensors: readonly Tensor[];
   /** The scalar at the tensors' current values, computed without recording a tape. */
   value(): number;
+  /**
+   * The scalar with element k of tensor t set to `value` and everything else as it is; the same
+   * as value() after that assignment, but may recompute only what the element reaches (replay.ts).
+   */
+  valueAt?(t: number, k: number, value: number): number;
 }
 
 /** vᵀy over flat data. */

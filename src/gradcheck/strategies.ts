@@ -2,7 +2,8 @@
 // full (every element), sampled (k random elements) and fast (one random direction, then a
 // drill-down by bisection to the element that makes the directional derivatives disagree).
 import { Rng } from '../engine/random';
-import type { Tally, Tolerance } from './compare';
+import { NOISE_FACTOR, type Tally, type Tolerance } from './compare';
+import type { Decider } from './types';
 import type { Differences } from './differences';
 import { dot } from './objective';
 
@@ -15,6 +16,7 @@ export interface GradientSet {
 export interface Strategy {
   mode: 'full' | 'fast' | 'sampled';
   tol: Tolerance;
+  /** This tensor's own stream (streams.ts), so a tensor's draws do not depend on the others. */
   rng: Rng;
   samples: number;
   /** Above this many elements a fast check that cannot isolate its mismatch stops instead of checking them all. */
@@ -25,6 +27,8 @@ export interface Strategy {
 const LEAF = 8;
 /** Fresh probes after a drill-down lands on elements that pass (a kink, or errors spread thin). */
 const ROUNDS = 4;
+/** Independent random directions per tensor in fast mode: an error orthogonal to one is caught by another. */
+export const PROBES = 2;
 /** Round-off of a central difference is about ε·|f|/eps; this many times that is noise, not evidence. */
 const ROUNDOFF_FACTOR = 1e3;
 
@@ -40,10 +44,19 @@ function directionalAllowance(diff: Differences, numeric: number, moved: number,
   return (tol.atol + tol.rtol * Math.abs(numeric)) / Math.sqrt(Math.max(moved, 1)) + roundoff;
 }
 
-function disagree(diff: Differences, a: number, n: number, moved: number, tol: Tolerance): boolean {
+/**
+ * Which rule the directional derivatives break, if any: the scaled tolerance, or NOISE_FACTOR × the
+ * directional noise floor (measured, two more forwards, only when the cheap bound cannot clear it).
+ */
+function disagree(diff: Differences, t: number, dir: Float64Array, tag: string, a: number, n: number, moved: number, tol: Tolerance): { broken?: Decider; noise: number } {
   const d = Math.abs(a - n);
-  return !(d <= directionalAllowance(diff, n, moved, tol)); // NaN disagrees
+  if (!(d <= directionalAllowance(diff, n, moved, tol))) return { broken: Number.isFinite(d) ? 'tolerance' : 'error', noise: NaN }; // NaN disagrees
+  const cheap = diff.roundoffBound();
+  if (d <= NOISE_FACTOR * cheap) return { noise: cheap };
+  const noise = diff.directionalNoise(t, dir, 0, dir.length, tag);
+  return d > NOISE_FACTOR * noise ? { broken: 'noise', noise } : { noise };
 }
+
 
 export function checkTensor(diff: Differences, t: number, sets: GradientSet[], s: Strategy): void {
   const n = diff.objective.tensors[t].size;
@@ -56,34 +69,29 @@ export function checkTensor(diff: Differences, t: number, sets: GradientSet[], s
   for (const k of indices) for (const set of sets) judgeInto(diff, t, k, set, s.tol);
 }
 
-/**
- * Makes the random draws checkTensor would make for a tensor of n elements, without checking it:
- * a check of some parameters (a pool worker's share) then draws for the others exactly what a
- * check of the whole model does, so the shares add up to the whole report.
- */
-export function skipTensor(n: number, s: Strategy): void {
-  if (n === 0) return;
-  if (s.mode === 'fast') unitDirection(n, s.rng);
-  else if (s.mode === 'sampled') sampleIndices(n, s.samples, s.rng);
-}
-
 /** Compares one element and records it; true when it failed. */
 function judgeInto(diff: Differences, t: number, k: number, set: GradientSet, tol: Tolerance): boolean {
   const a = set.grad[k];
   const r = diff.judge(t, k, a, tol);
-  set.tally.add(k, a, r.numeric, r.verdict, r.note, r.kink);
+  set.tally.add(k, a, diff.element(t, k).numeric, r);
   return r.verdict === 'fail';
 }
 
 function checkFast(diff: Differences, t: number, sets: GradientSet[], s: Strategy): void {
   const n = diff.objective.tensors[t].size;
-  const u = unitDirection(n, s.rng);
-  const numeric = diff.directional(t, u, 0, n, 'u');
-  for (const set of sets) {
-    const a = dot(set.grad, u);
-    const failed = disagree(diff, a, numeric, n, s.tol);
-    set.tally.addDirectional(a, numeric, failed);
-    if (failed) drillDown(diff, t, set, u, numeric, s);
+  const pending = new Set(sets);
+  for (let probe = 0; probe < PROBES && pending.size; probe++) {
+    const u = unitDirection(n, s.rng);
+    const tag = `u.${probe}`;
+    const numeric = diff.directional(t, u, 0, n, tag);
+    for (const set of [...pending]) {
+      const a = dot(set.grad, u);
+      const { broken, noise } = disagree(diff, t, u, tag, a, numeric, n, s.tol);
+      set.tally.addDirectional(a, numeric, broken, noise);
+      if (!broken) continue;
+      pending.delete(set); // located (or settled element by element) by the drill-down
+      drillDown(diff, t, set, u, tag, numeric, s);
+    }
   }
 }
 
@@ -92,11 +100,11 @@ function checkFast(diff: Differences, t: number, sets: GradientSet[], s: Strateg
  * linear in the direction, so the error of one half of the coordinates is the parent's error minus
  * the other half's, and each bisection level costs two forwards.
  */
-function drillDown(diff: Differences, t: number, set: GradientSet, u: Float64Array, numeric: number, s: Strategy): void {
+function drillDown(diff: Differences, t: number, set: GradientSet, u: Float64Array, probeTag: string, numeric: number, s: Strategy): void {
   const n = u.length;
   const seen = new Set<number>();
   let dir = u;
-  let tag = 'u';
+  let tag = probeTag;
   let top = numeric;
   for (let round = 0; round < ROUNDS; round++) {
     const [lo, hi] = bisect(diff, t, set.grad, dir, tag, top);
@@ -113,9 +121,9 @@ function drillDown(diff: Differences, t: number, set: GradientSet, u: Float64Arr
     // The block holds no failure: probe again with those coordinates taken out of the direction.
     dir = dir.slice();
     dir.fill(0, lo, hi);
-    tag = `u${round + 1}`;
+    tag = `${probeTag}.${round + 1}`;
     top = diff.directional(t, dir, 0, n, tag);
-    if (!disagree(diff, dot(set.grad, dir), top, n - seen.size, s.tol)) {
+    if (!disagree(diff, t, dir, tag, dot(set.grad, dir), top, n - seen.size, s.tol).broken) {
       set.tally.forgiveDirectional();
       return;
     }

@@ -7,10 +7,9 @@ import { definedModels, definedOps, resetDefinitions } from '../engine/define';
 import { resetDefaultRng } from '../engine/random';
 import { currentScope } from '../engine/scope';
 import { Tensor } from '../engine/tensor';
-import type { ModelCheckOptions } from '../gradcheck/model';
-import { type OpCheck, defaultCheckOptions } from '../gradcheck/types';
+import { type CheckOptions, type ModelReport, type OpCheck, defaultCheckOptions } from '../gradcheck/types';
 import type { ModelCheckResult, ModelGradResult, ModelGraphResult, RunError, SourceLocation, SplitPlan, WorkerReply, WorkerRequest } from '../shared/workerProtocol';
-import { checkModel } from './checker';
+import { checkModel, checkParameters, completeCheck, modeFor, resolveOptions } from './checker';
 import { errorFromThrown, located, sentence } from './errors';
 import { type NamedModel, nameModels } from './models';
 import { findNonFinite, noOutputMessage, preflight } from './preflight';
@@ -32,7 +31,7 @@ export function execute(req: WorkerRequest): WorkerReply {
     return { type: 'failed', error: errorFromThrown(err, frames, err instanceof Error ? undefined : throwSiteOf(req.code, frames)) };
   }
   const all = nameModels(definedModels, frames, req.fileName, req.text);
-  const selected = req.model === undefined ? all : all.filter((m) => m.name === req.model || m.name === req.slice?.model);
+  const selected = req.model === undefined ? all : all.filter((m) => m.name === req.model);
   if (all.length === 0) {
     return { type: 'failed', error: { kind: 'no-model', message: 'This file defines no model: call defineModel({ inputs, params, forward }) to define one.', file: req.fileName, line: 1, column: 1 } };
   }
@@ -83,8 +82,26 @@ function throwSiteOf(code: string, frames: UserFrames): SourceLocation | undefin
 }
 
 function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrames): WorkerReply {
-  // The pool's requests may carry ModelCheckOptions' taylorAvoid among the options.
-  const options: ModelCheckOptions = { ...defaultCheckOptions, ...((req.options ?? {}) as Partial<ModelCheckOptions>) };
+  const options: CheckOptions = { ...defaultCheckOptions, ...(req.options ?? {}) };
+  const phase = req.phase;
+  if (phase) {
+    // One phase of a check the parent split (pool.ts): the model is named by the request.
+    const m = selected[0];
+    resetDefaultRng();
+    const pre = preflight(m, frames);
+    if ('kind' in pre) return phase.kind === 'parameters' ? { type: 'phase', error: pre } : { type: 'done', task: 'check', models: [failedCheck(m, pre, options.mode)] };
+    try {
+      resetDefaultRng();
+      if (phase.kind === 'parameters') {
+        const { error, ...found } = checkParameters(m.model, options, phase.paramNames);
+        return error !== undefined ? { type: 'phase', error: located('exception', sentence(error), m.loc) } : { type: 'phase', phase: found };
+      }
+      return { type: 'done', task: 'check', models: [checkResult(m, completeCheck(m.model, options, phase.found), frames)] };
+    } catch (err) {
+      const error = errorFromThrown(err, frames, m.loc);
+      return phase.kind === 'parameters' ? { type: 'phase', error } : { type: 'done', task: 'check', models: [failedCheck(m, error, options.mode)] };
+    }
+  }
   const models: ModelCheckResult[] = [];
   const split: SplitPlan[] = [];
   for (const m of selected) {
@@ -96,44 +113,51 @@ function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrame
     }
     const params = Object.entries(m.model.spec.params).map(([name, t]) => ({ name, size: t.size }));
     const total = params.reduce((s, p) => s + p.size, 0);
-    const full = options.mode === 'full' || (options.mode === 'auto' && total <= options.paramBudget);
-    if (!req.slice && req.splitAbove !== undefined && full && total > req.splitAbove && params.length > 1) {
-      split.push({ model: m.name, params });
-      // A placeholder the pool replaces with the merged report of its slices.
-      models.push({ name: m.name, ...(m.loc ? { loc: m.loc } : {}), passed: false, mode: 'full', loss: pre.loss.data.reduce((s, v) => s + v, 0), params: [], ops: [], deterministic: true });
+    // A large element-by-element check is left to the pool: the parent plans its two phases.
+    let mode: string = options.mode;
+    try {
+      mode = modeFor(m.model.spec, resolveOptions(options));
+    } catch {
+      // Bad options: the check itself reports them.
+    }
+    if (req.splitAbove !== undefined && mode === 'full' && total > req.splitAbove && params.length > 1) {
+      split.push({ model: m.name, index: models.length + split.length, params });
       continue;
     }
     try {
       resetDefaultRng();
-      // A slice checks its share of the parameters; everything else in its report is the whole model's.
-      const report = checkModel(m.model, req.slice ? { ...options, mode: 'full', paramNames: req.slice.paramNames } : options);
-      const { name: _name, error: checkerError, ...rest } = report;
-      models.push({
-        ...rest,
-        name: m.name,
-        ...(m.loc ? { loc: m.loc } : {}),
-        ...(checkerError ? { error: located('exception', sentence(checkerError), m.loc) } : {}),
-        ...(m.backwardLoc ? { backwardLoc: m.backwardLoc } : {}),
-        ...(report.manual
-          ? {
-              manual: report.manual.map((c) => {
-                const blameLoc = c.blame ? frames.locate(c.blame.site) : undefined;
-                return blameLoc ? { ...c, blameLoc } : c;
-              }),
-            }
-          : {}),
-        ops: report.ops.map((op: OpCheck) => {
-          const loc = frames.locate(op.site);
-          const def = definedOps.find((d) => d.name === op.name);
-          const definedAt = def ? frames.locate(def.site) : undefined;
-          return { ...op, ...(loc ? { loc } : {}), ...(definedAt ? { definedAt } : {}) };
-        }),
-      });
+      models.push(checkResult(m, checkModel(m.model, options), frames));
     } catch (err) {
       models.push(failedCheck(m, errorFromThrown(err, frames, m.loc), options.mode));
     }
   }
   return { type: 'done', task: 'check', models, ...(split.length ? { split } : {}) };
+}
+
+/** The checker's report, named and placed in the user's file. */
+function checkResult(m: NamedModel, report: ModelReport, frames: UserFrames): ModelCheckResult {
+  const { name: _name, error: checkerError, ...rest } = report;
+  return {
+    ...rest,
+    name: m.name,
+    ...(m.loc ? { loc: m.loc } : {}),
+    ...(checkerError ? { error: located('exception', sentence(checkerError), m.loc) } : {}),
+    ...(m.backwardLoc ? { backwardLoc: m.backwardLoc } : {}),
+    ...(report.manual
+      ? {
+          manual: report.manual.map((c) => {
+            const blameLoc = c.blame ? frames.locate(c.blame.site) : undefined;
+            return blameLoc ? { ...c, blameLoc } : c;
+          }),
+        }
+      : {}),
+    ops: report.ops.map((op: OpCheck) => {
+      const loc = frames.locate(op.site);
+      const def = definedOps.find((d) => d.name === op.name);
+      const definedAt = def ? frames.locate(def.site) : undefined;
+      return { ...op, ...(loc ? { loc } : {}), ...(definedAt ? { definedAt } : {}) };
+    }),
+  };
 }
 
 function failedCheck(m: NamedModel, error: RunError, mode: string): ModelCheckResult {

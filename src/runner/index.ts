@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { CheckOptions } from '../gradcheck/types';
 import type { ModelCheckResult, RunError, RunTask, TaskResults, WorkerRequest } from '../shared/workerProtocol';
 import { bundleModelFile } from './bundle';
-import { checkSplit } from './pool';
+import { checkPlanned } from './pool';
 import { runInWorker, timeoutError } from './spawn';
 import { WarmRunner, sharedWarmRunner } from './warm';
 
@@ -100,19 +100,20 @@ export async function runFile<T extends RunTask>(opts: RunFileOptions<T>): Promi
     reply = await runInWorker(request, limits());
   }
   if (reply.type === 'failed') return done({ ok: false, error: reply.error });
-  if (reply.task !== task) return done({ ok: false, error: { kind: 'internal', message: 'The worker answered a different task.' } });
+  if (reply.type !== 'done' || reply.task !== task) return done({ ok: false, error: { kind: 'internal', message: 'The worker answered a different task.' } });
 
   let models = reply.models as TaskResults[T];
   if (reply.split?.length) {
+    // Models too large for one worker's element-by-element check: the parent plans their two phases.
     const checks = [...(models as ModelCheckResult[])];
     for (const plan of reply.split) {
       if (Date.now() - started >= timeoutMs) return done({ ok: false, error: timeoutError(timeoutMs) });
-      const i = checks.findIndex((m) => m.name === plan.model);
-      if (i < 0) continue;
-      checks[i] = await checkSplit(base, plan, checks[i], workers, limits(), opts.options ?? {});
-      // A whole-file failure (time, memory, cancel) in a slice stops the run like any other.
-      const fatal = checks[i].error;
-      if (fatal && ['timeout', 'memory', 'cancelled', 'internal'].includes(fatal.kind)) return done({ ok: false, error: fatal });
+      const result = await checkPlanned(base, plan, workers, limits, opts.options ?? {});
+      // A whole-file failure (time, memory, cancel) in a phase stops the run like any other.
+      if ('kind' in result) {
+        if (['timeout', 'memory', 'cancelled', 'internal'].includes(result.kind)) return done({ ok: false, error: result });
+        checks.splice(plan.index, 0, { name: plan.model, error: result, passed: false, mode: 'full', loss: NaN, params: [], ops: [], deterministic: false });
+      } else checks.splice(plan.index, 0, result);
     }
     models = checks as TaskResults[T];
   }

@@ -1,15 +1,14 @@
-// A full check of a large model, split by parameters across a small pool of workers (one per
-// core) and merged back into one report. Each worker runs the whole file and checks its share of
-// the parameters (checkModel's `paramNames`); the rest of each share's report — loss, determinism,
-// notes, the Taylor slope over all parameters, the custom ops — is the whole model's, so the
-// shares concatenate into exactly the report one worker would give.
-import type { ModelCheckOptions, ModelCheckReport } from '../gradcheck/model';
+// A large element-by-element check, planned by the parent in two explicit phases:
+// 1. the parameter tensors, split into groups of about equal element counts, each group checked in
+//    its own worker at the same time (checkParameters: every draw is keyed by the parameter's name,
+//    so a group's rows are exactly what a one-worker check gives for those parameters);
+// 2. once, in one more worker, the rest of the report from what phase one found: the Taylor test
+//    (avoiding every kink found), the custom ops, the located mistake, the verdict.
+// The merged report is exactly the one-worker report.
+import type { ParamPhase } from '../gradcheck/model';
 import type { CheckOptions } from '../gradcheck/types';
-import type { ModelCheckResult, RunError, SplitPlan, WorkerRequest } from '../shared/workerProtocol';
+import type { ModelCheckResult, RunError, SplitPlan, WorkerReply, WorkerRequest } from '../shared/workerProtocol';
 import { type WorkerLimits, runInWorker } from './spawn';
-
-/** What a share brings back: the worker passes the checker's `kinks` through. */
-type ShareResult = ModelCheckResult & Pick<ModelCheckReport, 'kinks'>;
 
 /** Contiguous groups of parameter names with roughly equal element counts, at most `parts` of them. */
 export function partitionParams(params: SplitPlan['params'], parts: number): string[][] {
@@ -31,75 +30,40 @@ export function partitionParams(params: SplitPlan['params'], parts: number): str
   return groups;
 }
 
-type Base = Omit<WorkerRequest, 'slice' | 'splitAbove' | 'task'>;
-
-export async function checkSplit(
-  base: Base,
-  plan: SplitPlan,
-  placeholder: ModelCheckResult,
-  workers: number,
-  limits: WorkerLimits,
-  options: Partial<CheckOptions>,
-): Promise<ModelCheckResult> {
-  const groups = partitionParams(plan.params, workers);
-  const shares = await Promise.all(groups.map((paramNames, i) => checkShare(base, plan.model, paramNames, i === 0, limits, options)));
-  const parts: ShareResult[] = [];
-  for (const share of shares) {
-    if ('kind' in share) return withError(placeholder, share);
-    parts.push(share);
-  }
-  // The Taylor direction avoids every kink the check found. Each share avoided its own; when
-  // kinks turned up in more than one share, none of them saw them all, so one more worker runs
-  // the Taylor test (checking no parameter) with all of them.
-  const withKinks = parts.filter((p) => p.kinks);
-  let taylorFrom: ModelCheckResult = withKinks.length === 1 ? withKinks[0] : parts[0];
-  if (withKinks.length > 1) {
-    const taylorAvoid = Object.assign({}, ...withKinks.map((p) => p.kinks)) as Record<string, number[]>;
-    const rerun = await checkShare(base, plan.model, [], false, limits, { ...options, taylorAvoid });
-    if ('kind' in rerun) return withError(placeholder, rerun);
-    taylorFrom = rerun;
-  }
-  return mergeReports(placeholder, parts, taylorFrom);
-}
-
-async function checkShare(
-  base: Base,
-  model: string,
-  paramNames: string[],
-  primary: boolean,
-  limits: WorkerLimits,
-  options: Partial<ModelCheckOptions>,
-): Promise<ShareResult | RunError> {
-  const reply = await runInWorker({ ...base, task: 'check', model, options, slice: { model, paramNames, primary } }, limits);
-  if (reply.type === 'failed') return reply.error;
-  const part = (reply.models as ShareResult[]).find((m) => m.name === model);
-  if (!part) return { kind: 'internal', message: `A pool worker lost model '${model}'.` };
-  return part.error ?? part;
-}
-
-/**
- * One report from shares checked in order: their parameter rows concatenated, everything else
- * from the first share, except the Taylor slopes (autograd's and the hand-written backward's) and
- * the notes, which come from the run that
- * avoided every kink (`taylorFrom`).
- */
-export function mergeReports(placeholder: ModelCheckResult, parts: readonly ShareResult[], taylorFrom: ModelCheckResult = parts[0]): ModelCheckResult {
-  const { kinks: _kinks, taylorSlope: _slope, manualTaylorSlope: _manualSlope, notes: _notes, ...first } = parts[0];
-  const manual = parts.flatMap((p) => p.manual ?? []);
+/** Phase one's groups, in the model's order, as one ParamPhase. */
+export function mergePhases(parts: readonly ParamPhase[]): ParamPhase {
+  const notes: string[] = [];
+  for (const n of parts.flatMap((p) => p.notes)) if (!notes.includes(n)) notes.push(n);
   return {
-    ...first,
-    name: placeholder.name,
-    ...(placeholder.loc ? { loc: placeholder.loc } : {}),
-    passed: parts.every((p) => p.passed),
     params: parts.flatMap((p) => p.params),
-    ...(parts.some((p) => p.manual) ? { manual } : {}),
-    ...(taylorFrom.taylorSlope !== undefined ? { taylorSlope: taylorFrom.taylorSlope } : {}),
-    ...(taylorFrom.manualTaylorSlope !== undefined ? { manualTaylorSlope: taylorFrom.manualTaylorSlope } : {}),
-    ...(taylorFrom.notes ? { notes: taylorFrom.notes } : {}),
-    slices: parts.length,
+    ...(parts.some((p) => p.manual) ? { manual: parts.flatMap((p) => p.manual ?? []) } : {}),
+    kinks: Object.assign({}, ...parts.map((p) => p.kinks)) as Record<string, number[]>,
+    notes,
   };
 }
 
-function withError(m: ModelCheckResult, error: RunError): ModelCheckResult {
-  return { ...m, passed: false, error };
+type Base = Omit<WorkerRequest, 'phase' | 'splitAbove' | 'task' | 'model'>;
+
+/** Both phases of `plan` over `workers` workers; a failure of any worker fails the model. */
+export async function checkPlanned(base: Base, plan: SplitPlan, workers: number, limits: () => WorkerLimits, options: Partial<CheckOptions>): Promise<ModelCheckResult | RunError> {
+  const request = (phase: WorkerRequest['phase']): WorkerRequest => ({ ...base, task: 'check', model: plan.model, options, phase });
+  const groups = partitionParams(plan.params, workers);
+  const replies = await Promise.all(groups.map((paramNames) => runInWorker(request({ kind: 'parameters', model: plan.model, paramNames }), limits())));
+  const found: ParamPhase[] = [];
+  for (const reply of replies) {
+    const part = phaseOf(reply);
+    if ('kind' in part) return part;
+    found.push(part);
+  }
+  const reply = await runInWorker(request({ kind: 'complete', model: plan.model, found: mergePhases(found) }), limits());
+  if (reply.type === 'failed') return reply.error;
+  const result = reply.type === 'done' ? (reply.models as ModelCheckResult[]).find((m) => m.name === plan.model) : undefined;
+  if (!result) return { kind: 'internal', message: `The pool's last worker lost model '${plan.model}'.` };
+  return { ...result, slices: groups.length };
+}
+
+function phaseOf(reply: WorkerReply): ParamPhase | RunError {
+  if (reply.type === 'failed') return reply.error;
+  if (reply.type !== 'phase') return { kind: 'internal', message: 'A pool worker answered phase one with something else.' };
+  return reply.error ?? reply.phase;
 }

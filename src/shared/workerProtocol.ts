@@ -1,6 +1,7 @@
 // Messages between the thread that calls the runner and the worker that runs a user's file.
 // Everything here is plain serialisable data (structured clone), and each side checks what it
 // receives with the `is…()` guards: a worker that died half-way must never crash the caller.
+import type { ParamPhase } from '../gradcheck/model';
 import type { CheckOptions, ModelReport, OpCheck, TensorCheck } from '../gradcheck/types';
 
 export type RunTask = 'check' | 'grad' | 'graph';
@@ -140,13 +141,13 @@ export interface TaskResults {
 
 // ---- Messages -----------------------------------------------------------------------------
 
-/** A slice of a big full check, run in one pool worker. */
-export interface CheckSlice {
-  model: string;
-  paramNames: string[];
-  /** Only the first slice checks custom ops and the Taylor slope, so merging never doubles them. */
-  primary: boolean;
-}
+/**
+ * One phase of a large check that the parent planned (runner/pool.ts): phase one checks some of
+ * the model's parameters; phase two, run once, completes the report from what phase one found.
+ */
+export type CheckPhaseRequest =
+  | { kind: 'parameters'; model: string; paramNames: string[] }
+  | { kind: 'complete'; model: string; found: ParamPhase };
 
 /** Sent once, as workerData. */
 export interface WorkerRequest {
@@ -161,14 +162,17 @@ export interface WorkerRequest {
   sourceMap: string;
   model?: string;
   options?: Partial<CheckOptions>;
-  slice?: CheckSlice;
-  /** A full check with more parameter elements than this is handed back for the pool to split. */
+  /** Check task: run this phase of a planned check of `model` (which the request also names). */
+  phase?: CheckPhaseRequest;
+  /** A full check with more parameter elements than this is handed back for the pool to plan. */
   splitAbove?: number;
 }
 
-/** A model the worker did not check because the pool should split it. */
+/** A model the worker left to the parent to plan: too large to check element by element in one. */
 export interface SplitPlan {
   model: string;
+  /** Its place among the file's models (the reply's `models` holds the others, in order). */
+  index: number;
   /** Parameter names and element counts, in definition order. */
   params: { name: string; size: number }[];
 }
@@ -177,16 +181,19 @@ export interface WorkerDone<T extends RunTask = RunTask> {
   type: 'done';
   task: T;
   models: TaskResults[T];
-  /** Check task only: models left to the pool, in the order they appear in `models`' gaps. */
+  /** Check task only: models left to the parent to plan, with their places in the file's list. */
   split?: SplitPlan[];
 }
+
+/** The answer to a phase-one request: the rows it checked, or why it could not. */
+export type WorkerPhase = { type: 'phase'; phase: ParamPhase; error?: undefined } | { type: 'phase'; error: RunError; phase?: undefined };
 
 export interface WorkerFailed {
   type: 'failed';
   error: RunError;
 }
 
-export type WorkerReply = WorkerDone | WorkerFailed;
+export type WorkerReply = WorkerDone | WorkerFailed | WorkerPhase;
 
 // ---- The warm worker (runner/warm.ts) -------------------------------------------------------
 // A long-lived worker started with workerData `{ type: 'serve' }`: it answers a stream of runs,
@@ -245,8 +252,12 @@ export function isWorkerFailed(x: unknown): x is WorkerFailed {
   return isRecord(x) && x.type === 'failed' && isRunError(x.error);
 }
 
+export function isWorkerPhase(x: unknown): x is WorkerPhase {
+  return isRecord(x) && x.type === 'phase' && ((isRecord(x.phase) && Array.isArray(x.phase.params) && isRecord(x.phase.kinks)) || isRunError(x.error));
+}
+
 export function isWorkerReply(x: unknown): x is WorkerReply {
-  return isWorkerDone(x) || isWorkerFailed(x);
+  return isWorkerDone(x) || isWorkerFailed(x) || isWorkerPhase(x);
 }
 
 export function isWarmServe(x: unknown): x is WarmServe {

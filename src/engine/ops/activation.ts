@@ -39,6 +39,7 @@ const kinkCases = [{ inputs: [{ shape: [3, 4], awayFromZero: 0.05 }] }];
 
 const sigmoidOp = registerOp<NoAttrs>({
   name: 'sigmoid',
+  incremental: 'pointwise',
   family: 'activation',
   inputs: ['x'],
   summary: 'Logistic sigmoid σ(x) = 1/(1+e^{-x}), evaluated without overflow.',
@@ -54,6 +55,7 @@ const sigmoidOp = registerOp<NoAttrs>({
 
 const tanhOp = registerOp<NoAttrs>({
   name: 'tanh',
+  incremental: 'pointwise',
   family: 'activation',
   inputs: ['x'],
   summary: 'Hyperbolic tangent.',
@@ -72,6 +74,7 @@ const tanhOp = registerOp<NoAttrs>({
 
 const reluOp = registerOp<NoAttrs>({
   name: 'relu',
+  incremental: 'pointwise',
   family: 'activation',
   inputs: ['x'],
   summary: 'Rectified linear unit max(x, 0) (kink at 0; its gradient there is taken as 0).',
@@ -86,6 +89,7 @@ interface LeakyAttrs {
 }
 const leakyReluOp = registerOp<LeakyAttrs>({
   name: 'leakyRelu',
+  incremental: 'pointwise',
   family: 'activation',
   inputs: ['x'],
   summary: 'Leaky ReLU: x for x > 0, slope·x otherwise (slope 0.01 by default).',
@@ -177,6 +181,7 @@ function simpsonCdf(x: number): number {
 
 const geluOp = registerOp<NoAttrs>({
   name: 'gelu',
+  incremental: 'pointwise',
   family: 'activation',
   inputs: ['x'],
   summary: 'GELU, exact erf form x·Φ(x) (not the tanh approximation), with a float64-accurate erf of our own.',
@@ -196,6 +201,7 @@ const geluOp = registerOp<NoAttrs>({
 
 const softplusOp = registerOp<NoAttrs>({
   name: 'softplus',
+  incremental: 'pointwise',
   family: 'activation',
   inputs: ['x'],
   summary: 'Softplus log(1 + e^x), stable for large |x|.',
@@ -211,6 +217,7 @@ const softplusOp = registerOp<NoAttrs>({
 
 const logSigmoidOp = registerOp<NoAttrs>({
   name: 'logSigmoid',
+  incremental: 'pointwise',
   family: 'activation',
   inputs: ['x'],
   summary: 'log σ(x) = −softplus(−x), stable for large |x| (finite at x = −1000).',

@@ -17,6 +17,7 @@ const binaryCases = [
 
 const addOp = registerOp<NoAttrs>({
   name: 'add',
+  incremental: 'broadcast',
   family: 'arithmetic',
   inputs: ['a', 'b'],
   summary: 'Elementwise sum with broadcasting.',
@@ -28,6 +29,7 @@ const addOp = registerOp<NoAttrs>({
 
 const subOp = registerOp<NoAttrs>({
   name: 'sub',
+  incremental: 'broadcast',
   family: 'arithmetic',
   inputs: ['a', 'b'],
   summary: 'Elementwise difference with broadcasting.',
@@ -39,6 +41,7 @@ const subOp = registerOp<NoAttrs>({
 
 const mulOp = registerOp<NoAttrs>({
   name: 'mul',
+  incremental: 'broadcast',
   family: 'arithmetic',
   inputs: ['a', 'b'],
   summary: 'Elementwise (Hadamard) product with broadcasting.',
@@ -50,6 +53,7 @@ const mulOp = registerOp<NoAttrs>({
 
 const divOp = registerOp<NoAttrs>({
   name: 'div',
+  incremental: 'broadcast',
   family: 'arithmetic',
   inputs: ['a', 'b'],
   summary: 'Elementwise quotient with broadcasting.',
@@ -64,6 +68,7 @@ const divOp = registerOp<NoAttrs>({
 
 const negOp = registerOp<NoAttrs>({
   name: 'neg',
+  incremental: 'pointwise',
   family: 'arithmetic',
   inputs: ['x'],
   summary: 'Elementwise negation.',
@@ -78,6 +83,7 @@ interface PowAttrs {
 }
 const powOp = registerOp<PowAttrs>({
   name: 'pow',
+  incremental: 'pointwise',
   family: 'arithmetic',
   inputs: ['x'],
   summary: 'Elementwise power by a constant exponent.',
@@ -96,6 +102,7 @@ const powOp = registerOp<PowAttrs>({
 
 const expOp = registerOp<NoAttrs>({
   name: 'exp',
+  incremental: 'pointwise',
   family: 'arithmetic',
   inputs: ['x'],
   summary: 'Elementwise exponential.',
@@ -107,6 +114,7 @@ const expOp = registerOp<NoAttrs>({
 
 const logOp = registerOp<NoAttrs>({
   name: 'log',
+  incremental: 'pointwise',
   family: 'arithmetic',
   inputs: ['x'],
   summary: 'Elementwise natural logarithm (NaN below zero, -Infinity at zero).',
@@ -118,6 +126,7 @@ const logOp = registerOp<NoAttrs>({
 
 const sqrtOp = registerOp<NoAttrs>({
   name: 'sqrt',
+  incremental: 'pointwise',
   family: 'arithmetic',
   inputs: ['x'],
   summary: 'Elementwise square root.',
@@ -129,6 +138,7 @@ const sqrtOp = registerOp<NoAttrs>({
 
 const absOp = registerOp<NoAttrs>({
   name: 'abs',
+  incremental: 'pointwise',
   family: 'arithmetic',
   inputs: ['x'],
   summary: 'Elementwise absolute value (kink at 0; its gradient there is taken as 0).',

@@ -99,6 +99,7 @@ function batchedGemm(
 
 const matmulOp = registerOp<NoAttrs>({
   name: 'matmul',
+  incremental: 'matmul',
   family: 'linalg',
   inputs: ['a', 'b'],
   summary: 'Matrix product with NumPy semantics: vectors are promoted, leading batch axes broadcast.',

@@ -70,7 +70,7 @@ describe('gradlens check (spawned) on the reviewed cases', function () {
     const m = JSON.parse(r.stdout).files[0].models[0];
     assert.ok(Math.abs(m.taylorSlope - 2) < 0.1 && Math.abs(m.manualTaylorSlope - 1) < 0.1, `${m.taylorSlope} ${m.manualTaylorSlope}`);
     const text = await run('check', 'examples/buggy-backward.ts');
-    assert.match(text.stdout, /^buggyMlp: full check of 32 parameter elements; Taylor slope 2\.00 for autograd, 1\.00 for the hand-written backward \(≈2 right, ≈1 wrong\)\.$/m);
+    assert.match(text.stdout, /^buggyMlp: full check of 32 parameter elements; Taylor slope (?:1\.9\d|2\.0\d) for autograd, (?:0\.9\d|1\.0\d) for the hand-written backward \(≈2 right, ≈1 wrong\)\.$/m);
   });
 
   it('notes, op rows, nondeterminism and a misshapen op gradient', async () => {

@@ -2,9 +2,9 @@
 // of a model's parameters (each pool worker's share), tracing groups, and the protocol's guards.
 import * as assert from 'node:assert/strict';
 import { F, GradlensError, type ModelSpec, type Tensor, randn, tensor } from '../../../src/index';
-import { checkModel } from '../../../src/gradcheck/model';
+import { checkModel, checkParameters, completeCheck } from '../../../src/gradcheck/model';
 import { currentScope, withScope } from '../../../src/engine/scope';
-import { partitionParams } from '../../../src/runner/pool';
+import { mergePhases, partitionParams } from '../../../src/runner/pool';
 import { traceGraph } from '../../../src/runner/trace';
 import { UserFrames } from '../../../src/runner/userFrames';
 import { isWorkerReply, isWorkerRequest } from '../../../src/shared/workerProtocol';
@@ -31,7 +31,7 @@ describe('runner parts', () => {
     });
   });
 
-  describe('checkModel with paramNames (a pool worker\'s share)', () => {
+  describe('a check in two phases (the pool\'s plan)', () => {
     /** v(x) = relu(x) + 2·relu(−x): a kink at 0 with slopes −2 and 1 (as in test/fixtures/runner/kinks.ts). */
     const v = (x: Tensor): Tensor => F.add(F.relu(x), F.mul(2, F.relu(F.mul(-1, x))));
     const values = (n: number, zeroAt: number, phase: number): number[] => Array.from({ length: n }, (_, i) => (i === zeroAt ? 0 : Math.sin(i + phase)));
@@ -47,36 +47,34 @@ describe('runner parts', () => {
     });
 
     for (const mode of ['full', 'sampled', 'fast'] as const) {
-      it(`${mode}: the shares' rows concatenate into the whole report; the rest is the whole model's`, () => {
+      it(`${mode}: phase one's groups concatenate into the whole report's rows; phase two gives the whole report`, () => {
         const opts = { mode, samples: 5 };
         const whole = checkModel(smooth(), opts);
-        const shares = [['W'], ['b', 'U']].map((paramNames) => checkModel(smooth(), { ...opts, paramNames }));
-        assert.deepEqual(shares.flatMap((s) => s.params), whole.params);
+        const groups = [['W'], ['b', 'U']].map((names) => checkParameters(smooth(), opts, names));
+        assert.deepEqual(groups.flatMap((s) => s.params), whole.params);
         assert.deepEqual(whole.params.map((c) => c.checked), mode === 'full' ? [42, 7, 21] : mode === 'sampled' ? [5, 5, 5] : [0, 0, 0]);
-        for (const share of shares) {
-          const { params: _p, ...rest } = share;
-          const { params: _w, ...wholeRest } = whole;
-          assert.deepEqual(rest, wholeRest);
-        }
+        // Checked in the other order, a group's rows are the same: draws are keyed by name.
+        assert.deepEqual(checkParameters(smooth(), opts, ['U', 'b']).params, groups[1].params);
+        assert.deepEqual(completeCheck(smooth(), opts, mergePhases(groups)), whole);
         assert.ok(Math.abs((whole.taylorSlope ?? 0) - 2) < 0.1);
       });
     }
 
-    it('reports the kinks it found; the Taylor test avoids kinks found elsewhere when told', () => {
+    it('phase one reports the kinks it found; phase two\'s Taylor test avoids all of them', () => {
       const whole = checkModel(kinked(), { mode: 'full' });
       assert.ok(Math.abs((whole.taylorSlope ?? 0) - 2) < 0.1, `slope ${whole.taylorSlope}`);
-      assert.equal(whole.kinks, undefined, 'a whole check has no one to share them with');
-      const shareA = checkModel(kinked(), { mode: 'full', paramNames: ['A'] });
-      assert.deepEqual(shareA.kinks, { A: [7] });
-      // Not knowing B's kink, its direction crosses it: the remainder is O(h).
-      assert.ok(Math.abs((shareA.taylorSlope ?? 0) - 1) < 0.1, `slope ${shareA.taylorSlope}`);
-      const told = checkModel(kinked(), { mode: 'full', paramNames: [], taylorAvoid: { A: [7], B: [3] } });
-      assert.deepEqual(told.params, []);
-      assert.deepEqual([told.taylorSlope, told.notes], [whole.taylorSlope, whole.notes]);
+      const groupA = checkParameters(kinked(), { mode: 'full' }, ['A']);
+      assert.deepEqual(groupA.kinks, { A: [7] });
+      // Knowing only A's kink, the direction crosses B's: the remainder is O(h).
+      const partial = completeCheck(kinked(), { mode: 'full' }, { ...groupA, params: [...groupA.params, ...checkParameters(kinked(), { mode: 'full' }, ['B']).params] });
+      assert.ok(Math.abs((partial.taylorSlope ?? 0) - 1) < 0.1, `slope ${partial.taylorSlope}`);
+      const both = mergePhases([groupA, checkParameters(kinked(), { mode: 'full' }, ['B'])]);
+      assert.deepEqual(both.kinks, { A: [7], B: [3] });
+      assert.deepEqual(completeCheck(kinked(), { mode: 'full' }, both), whole);
     });
 
     it('rejects a parameter the model does not have', () => {
-      assert.throws(() => checkModel(smooth(), { paramNames: ['W', 'nope'] }), (e: unknown) => e instanceof GradlensError && /no parameter 'nope' \(it has W, b, U\)/.test(e.message));
+      assert.throws(() => checkParameters(smooth(), {}, ['W', 'nope']), (e: unknown) => e instanceof GradlensError && /no parameter 'nope' \(it has W, b, U\)/.test(e.message));
     });
   });
 

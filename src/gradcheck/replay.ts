@@ -1,0 +1,321 @@
+// Incremental re-evaluation of a recorded forward, for the element-by-element sweep. A full check
+// moves one parameter element at a time, and a real forward recomputes the whole model for each
+// move. Here the forward's op applications are recorded once; a moved element then recomputes only
+// the ops downstream of its parameter, and where the registry says how (OpDef.incremental), only
+// the output elements that the move reaches: a pointwise op the moved positions, a broadcasting op
+// the positions its changed operand feeds, a matrix product a rank-one update of a row or column.
+// What changes is patched into the recorded tensors in place and restored exactly afterwards.
+//
+// A recording stands for the model only when the forward is a fixed composition of registry ops.
+// A forward that reads `.data` or branches on values is not; `validate` compares the replay with the
+// real forward at a moved point, and the checker falls back to real forwards when they disagree.
+import { withOpObserver } from '../engine/autograd';
+import { broadcastIndex } from '../engine/broadcast';
+import type { OpDef } from '../engine/registry';
+import { Tensor } from '../engine/tensor';
+import { project } from './objective';
+
+interface Step {
+  op: OpDef<any>;
+  attrs: unknown;
+  inputs: number[];
+  out: number;
+}
+
+/** Per changed tensor: which flat elements moved and their recorded values before the move. */
+interface Change {
+  idx: Int32Array;
+  old: Float64Array;
+}
+
+const noop = (): void => {};
+
+/** Above this share of a tensor's elements, recomputing the op whole is cheaper than patching. */
+const PATCH_SHARE = 0.25;
+
+export class Replay {
+  private readonly steps: Step[] = [];
+  /** Every tensor the recording touches, by slot: leaves (params, data, constants) and op outputs. */
+  private readonly tensors: Tensor[] = [];
+  private readonly out: number;
+  /** Per parameter, the steps that depend on it, in execution order. */
+  private readonly cones: number[][];
+  private readonly paramSlots: number[];
+  // Per evaluation, by slot; `stamp` tells which entries belong to the current evaluation.
+  private readonly stamp: Int32Array;
+  private readonly fresh: (Tensor | undefined)[];
+  private readonly change: (Change | undefined)[];
+  private generation = 0;
+  private readonly undo: { data: Float64Array; idx: Int32Array; old: Float64Array }[] = [];
+  /** Per broadcasting step and input: for each input element, the output elements it feeds (CSR). */
+  private readonly feeds = new Map<string, { start: Int32Array; list: Int32Array }>();
+  /** Per broadcasting step, a mark per output element, for collecting the reached ones without a Set. */
+  private readonly marks = new Map<Step, Int32Array>();
+  private markGeneration = 0;
+  /** Per broadcasting step, each input's map from output elements to its own (null: same shape). */
+  private readonly maps = new Map<Step, (Int32Array | null)[]>();
+  /** Evaluations so far (for tests of the sweep's economy). */
+  evaluations = 0;
+
+  private constructor(
+    records: { op: OpDef<any>; inputs: readonly Tensor[]; out: Tensor; attrs: unknown }[],
+    output: Tensor,
+    private readonly params: readonly Tensor[],
+    private readonly v: Float64Array,
+  ) {
+    const slotOf = new Map<Tensor, number>();
+    const slot = (t: Tensor): number => {
+      let s = slotOf.get(t);
+      if (s === undefined) {
+        s = this.tensors.length;
+        this.tensors.push(t);
+        slotOf.set(t, s);
+      }
+      return s;
+    };
+    this.paramSlots = params.map(slot);
+    for (const r of records) {
+      const inputs = r.inputs.map(slot);
+      // An op that hands back an existing tensor would alias a slot; such a forward is not replayed.
+      if (slotOf.has(r.out)) throw new Error('an op returned a tensor it was given');
+      this.steps.push({ op: r.op, attrs: r.attrs, inputs, out: slot(r.out) });
+    }
+    this.out = slot(output);
+    const n = this.tensors.length;
+    this.stamp = new Int32Array(n);
+    this.fresh = new Array(n);
+    this.change = new Array(n);
+    this.cones = this.paramSlots.map((p) => {
+      const reached = new Uint8Array(n);
+      reached[p] = 1;
+      const cone: number[] = [];
+      this.steps.forEach((s, i) => {
+        if (s.inputs.some((x) => reached[x])) {
+          reached[s.out] = 1;
+          cone.push(i);
+        }
+      });
+      return cone;
+    });
+  }
+
+  /**
+   * Runs `forward` once, recording every op application; undefined when the output is not the
+   * result of a recorded op (a forward that returns a parameter, or builds its output from raw data).
+   */
+  static record(forward: () => Tensor, params: readonly Tensor[], v: Float64Array): { replay?: Replay; output: Tensor } {
+    const records: { op: OpDef<any>; inputs: readonly Tensor[]; out: Tensor; attrs: unknown }[] = [];
+    const output = withOpObserver((op, inputs, out, attrs) => records.push({ op, inputs, out, attrs }), forward);
+    if (!records.some((r) => r.out === output) || output.size !== v.length) return { output };
+    try {
+      return { replay: new Replay(records, output, params, v), output };
+    } catch {
+      return { output };
+    }
+  }
+
+  /** The projected output with element k of parameter t set to `value`; everything is restored after. */
+  valueAt(t: number, k: number, value: number): number {
+    this.evaluations++;
+    const gen = ++this.generation;
+    const p = this.params[t];
+    const old = p.data[k];
+    p.data[k] = value;
+    const ps = this.paramSlots[t];
+    this.stamp[ps] = gen;
+    this.fresh[ps] = undefined;
+    this.change[ps] = { idx: Int32Array.of(k), old: Float64Array.of(old) };
+    try {
+      for (const s of this.cones[t]) this.run(this.steps[s], gen);
+      return project(this.current(this.out, gen), this.v);
+    } finally {
+      for (let i = this.undo.length - 1; i >= 0; i--) {
+        const u = this.undo[i];
+        for (let j = 0; j < u.idx.length; j++) u.data[u.idx[j]] = u.old[j];
+      }
+      this.undo.length = 0;
+      p.data[k] = old;
+    }
+  }
+
+  /** The projected output recomputed op by op from the tensors' current values (no user code runs). */
+  value(): number {
+    this.evaluations++;
+    const gen = ++this.generation;
+    for (const step of this.steps) this.recompute(step, gen);
+    return project(this.current(this.out, gen), this.v);
+  }
+
+  private current(slot: number, gen: number): Tensor {
+    return (this.stamp[slot] === gen && this.fresh[slot]) || this.tensors[slot];
+  }
+
+  private run(step: Step, gen: number): void {
+    let freshInput = false;
+    for (const x of step.inputs) if (this.stamp[x] === gen && this.fresh[x]) freshInput = true;
+    const kind = step.op.incremental;
+    if (!freshInput && kind && this.patch(step, kind, gen)) return;
+    this.recompute(step, gen);
+  }
+
+  private recompute(step: Step, gen: number): void {
+    const inputs = step.inputs.map((x) => this.current(x, gen));
+    this.stamp[step.out] = gen;
+    this.fresh[step.out] = step.op.forward(inputs, step.attrs, noop);
+    this.change[step.out] = undefined;
+  }
+
+  /** Patches the recorded output in place; false when the op is better recomputed whole. */
+  private patch(step: Step, kind: NonNullable<OpDef['incremental']>, gen: number): boolean {
+    const changed = step.inputs.map((x) => (this.stamp[x] === gen ? this.change[x] : undefined));
+    const out = this.tensors[step.out];
+    if (kind === 'pointwise') return this.patchPointwise(step, changed[0], out, gen);
+    if (kind === 'broadcast') return this.patchBroadcast(step, changed, out, gen);
+    return this.patchMatmul(step, changed, out, gen);
+  }
+
+  private patchPointwise(step: Step, c: Change | undefined, out: Tensor, gen: number): boolean {
+    if (!c || c.idx.length > PATCH_SHARE * out.size) return false;
+    const x = this.tensors[step.inputs[0]];
+    const vals = step.op.forward([new Tensor(gather(x.data, c.idx), [c.idx.length])], step.attrs, noop).data;
+    this.write(step.out, out, c.idx, vals, gen);
+    return true;
+  }
+
+  private patchBroadcast(step: Step, changed: (Change | undefined)[], out: Tensor, gen: number): boolean {
+    const [a, b] = step.inputs.map((x) => this.tensors[x]);
+    let maps = this.maps.get(step);
+    if (!maps) this.maps.set(step, (maps = [broadcastIndex(a.shape, out.shape), broadcastIndex(b.shape, out.shape)]));
+    const limit = PATCH_SHARE * out.size;
+    // An upper bound on the output elements reached, before any work: most rejections end here.
+    let bound = 0;
+    for (let i = 0; i < 2; i++) {
+      const c = changed[i];
+      if (c) bound += maps[i] ? c.idx.length * (out.size / this.tensors[step.inputs[i]].size) : c.idx.length;
+    }
+    if (bound > limit) return false;
+    const marks = this.marksFor(step, out.size);
+    const mark = ++this.markGeneration;
+    const reached = new Int32Array(Math.ceil(bound));
+    let count = 0;
+    for (let i = 0; i < 2; i++) {
+      const c = changed[i];
+      if (!c) continue;
+      const map = maps[i];
+      const feeds = map ? this.feedsOf(step, i, map, this.tensors[step.inputs[i]].size) : undefined;
+      for (const q of c.idx) {
+        const lo = feeds ? feeds.start[q] : 0;
+        const hi = feeds ? feeds.start[q + 1] : 1;
+        for (let j = lo; j < hi; j++) {
+          const o = feeds ? feeds.list[j] : q;
+          if (marks[o] !== mark) {
+            marks[o] = mark;
+            reached[count++] = o;
+          }
+        }
+      }
+    }
+    const idx = reached.subarray(0, count);
+    const at = (x: Tensor, map: Int32Array | null): Tensor => {
+      const vals = new Float64Array(count);
+      for (let j = 0; j < count; j++) vals[j] = x.data[map ? map[idx[j]] : idx[j]];
+      return new Tensor(vals, [count]);
+    };
+    const vals = step.op.forward([at(a, maps[0]), at(b, maps[1])], step.attrs, noop).data;
+    this.write(step.out, out, idx, vals, gen);
+    return true;
+  }
+
+  private marksFor(step: Step, size: number): Int32Array {
+    let m = this.marks.get(step);
+    if (!m) this.marks.set(step, (m = new Int32Array(size)));
+    return m;
+  }
+
+  private feedsOf(step: Step, input: number, map: Int32Array, inSize: number): { start: Int32Array; list: Int32Array } {
+    const key = `${step.out}:${input}`;
+    let f = this.feeds.get(key);
+    if (!f) {
+      const start = new Int32Array(inSize + 1);
+      for (const q of map) start[q + 1]++;
+      for (let q = 0; q < inSize; q++) start[q + 1] += start[q];
+      const fill = start.slice(0, inSize);
+      const list = new Int32Array(map.length);
+      map.forEach((q, o) => (list[fill[q]++] = o));
+      f = { start, list };
+      this.feeds.set(key, f);
+    }
+    return f;
+  }
+
+  /** A rank-|S| update of the product when one operand moved in a few elements (2-D and 1-D operands). */
+  private patchMatmul(step: Step, changed: (Change | undefined)[], out: Tensor, gen: number): boolean {
+    const [A, B] = step.inputs.map((x) => this.tensors[x]);
+    if (A.ndim > 2 || B.ndim > 2 || A.ndim === 0 || B.ndim === 0 || (changed[0] && changed[1])) return false;
+    const M = A.ndim === 2 ? A.shape[0] : 1;
+    const K = A.shape[A.ndim - 1];
+    const N = B.ndim === 2 ? B.shape[1] : 1;
+    const c = changed[0] ?? changed[1];
+    if (!c) return false;
+    const rows = changed[0] !== undefined;
+    // Patching costs |S| rows or columns of the output; a whole product costs M·K·N.
+    if (c.idx.length > PATCH_SHARE * (rows ? M * K : K * N)) return false;
+    // The rows (A moved) or columns (B moved) of the output that the moved elements reach.
+    const marks = this.marksFor(step, rows ? M : N);
+    const mark = ++this.markGeneration;
+    const lines: number[] = [];
+    for (const q of c.idx) {
+      const line = rows ? Math.floor(q / K) : q % N;
+      if (marks[line] !== mark) {
+        marks[line] = mark;
+        lines.push(line);
+      }
+    }
+    const idx = new Int32Array(lines.length * (rows ? N : M));
+    let w = 0;
+    for (const line of lines) {
+      if (rows) for (let j = 0; j < N; j++) idx[w++] = line * N + j;
+      else for (let i = 0; i < M; i++) idx[w++] = i * N + line;
+    }
+    this.saveUndo(out, idx);
+    const a = A.data;
+    const b = B.data;
+    const o = out.data;
+    c.idx.forEach((q, s) => {
+      const delta = (rows ? a : b)[q] - c.old[s];
+      if (rows) {
+        const i = Math.floor(q / K);
+        const l = q % K;
+        for (let j = 0; j < N; j++) o[i * N + j] += delta * b[l * N + j];
+      } else {
+        const l = Math.floor(q / N);
+        const j = q % N;
+        for (let i = 0; i < M; i++) o[i * N + j] += a[i * K + l] * delta;
+      }
+    });
+    this.mark(step.out, idx, gen);
+    return true;
+  }
+
+  private write(slot: number, out: Tensor, idx: Int32Array, vals: ArrayLike<number>, gen: number): void {
+    this.saveUndo(out, idx);
+    for (let j = 0; j < idx.length; j++) out.data[idx[j]] = vals[j];
+    this.mark(slot, idx, gen);
+  }
+
+  private saveUndo(out: Tensor, idx: Int32Array): void {
+    this.undo.push({ data: out.data, idx, old: gather(out.data, idx) });
+  }
+
+  private mark(slot: number, idx: Int32Array, gen: number): void {
+    this.stamp[slot] = gen;
+    this.fresh[slot] = undefined;
+    this.change[slot] = { idx, old: this.undo[this.undo.length - 1].old };
+  }
+}
+
+function gather(data: Float64Array, idx: Int32Array): Float64Array {
+  const out = new Float64Array(idx.length);
+  for (let j = 0; j < idx.length; j++) out[j] = data[idx[j]];
+  return out;
+}
