@@ -2,6 +2,7 @@
 // Both register what they define in module-level lists, so the runner finds every model and
 // custom op in a file whether or not it is exported, in definition order.
 import { noGrad } from './autograd';
+import { callerFrame } from './callSite';
 import { notATensorMessage } from './describeValue';
 import { OpDef, TensorLike, apply, asTensor } from './registry';
 import { GradlensError, Tensor, fmtShape } from './tensor';
@@ -24,7 +25,7 @@ export interface ModelSpec<I extends TensorRecord = TensorRecord, P extends Tens
 export interface Model<I extends TensorRecord = TensorRecord, P extends TensorRecord = TensorRecord> {
   readonly kind: 'gradlens.model';
   readonly spec: ModelSpec<I, P>;
-  /** Where defineModel was called (a stack line), so the runner can match it to the parser's ranges. */
+  /** Where defineModel was called: the user's stack line (engine/callSite.ts), which the runner matches to the parser's ranges. */
   readonly site: string;
   /** Definition order within the file run. */
   readonly index: number;
@@ -43,6 +44,7 @@ export interface CustomOpSpec {
 export interface CustomOp {
   readonly name: string;
   readonly def: OpDef<Record<string, never>>;
+  /** Where defineOp was called: the user's stack line, like Model.site. */
   readonly site: string;
   readonly fn: (...xs: TensorLike[]) => Tensor;
 }
@@ -54,11 +56,6 @@ export const definedOps: CustomOp[] = [];
 export function resetDefinitions(): void {
   definedModels.length = 0;
   definedOps.length = 0;
-}
-
-function callSite(): string {
-  // Line 0 is "Error", 1 is callSite, 2 is defineModel/defineOp, 3 is the user's call.
-  return (new Error().stack ?? '').split('\n')[3]?.trim() ?? '';
 }
 
 export function isModel(x: unknown): x is Model {
@@ -78,7 +75,7 @@ export function defineModel<I extends TensorRecord, P extends TensorRecord>(spec
     }
   }
   if (spec.backward !== undefined && typeof spec.backward !== 'function') throw new GradlensError(where, 'backward must be a function');
-  const model: Model<I, P> = { kind: 'gradlens.model', spec, site: callSite(), index: definedModels.length };
+  const model: Model<I, P> = { kind: 'gradlens.model', spec, site: callerFrame(defineModel), index: definedModels.length };
   definedModels.push(model as unknown as Model);
   return model;
 }
@@ -95,7 +92,7 @@ export function defineOp(spec: CustomOpSpec): (...xs: TensorLike[]) => Tensor {
 
   // backward() yields every input's gradient at once; each per-input VJP reads the cached result.
   const cache = new WeakMap<Tensor, { dy: Tensor; grads: Tensor[] }>();
-  const site = callSite();
+  const site = callerFrame(defineOp);
   // A bad return is found after backward returned, so no user frame is on the stack; the
   // defineOp call is where it is fixed, so the error carries that frame for the runner to place it.
   const atDefinition = (e: GradlensError): GradlensError => {

@@ -11,17 +11,19 @@
 // forward, one autograd backward, one traced run of the user's backward.
 import { type OpObserver, grad, isGradEnabled, noGrad, withOpObserver } from '../engine/autograd';
 import { unbroadcast } from '../engine/broadcast';
+import { CallSite } from '../engine/callSite';
 import type { ModelSpec } from '../engine/define';
 import { type OpDef, vjpFor } from '../engine/registry';
 import { Tensor } from '../engine/tensor';
+import { latexToText } from '../shared/latexText';
 import type { Blame, ModelReport } from './types';
 
 interface OpRecord {
   op: OpDef<any>;
   inputs: readonly Tensor[];
   out: Tensor;
-  /** Stack line of the user's call ('' in the forward trace, which needs none). */
-  site: string;
+  /** The user's call, read only for the blamed op (none in the forward trace, which needs none). */
+  site?: CallSite;
   /** Execution order. */
   index: number;
 }
@@ -66,31 +68,8 @@ export function localizeManualMistakes(spec: ModelSpec, report: ModelReport): vo
 function recorder(into: OpRecord[], withSites: boolean): OpObserver {
   return function observe(op, inputs, out) {
     if (into.length >= MAX_RECORDS) return;
-    into.push({ op, inputs, out, site: withSites ? userSite(observe) : '', index: into.length });
+    into.push({ op, inputs, out, site: withSites ? new CallSite(observe) : undefined, index: into.length });
   };
-}
-
-/**
- * The user's frame for the op being recorded: the first stack frame outside the engine. The
- * engine's directory is that of the frame just above the observer (the tape's recordOp): src/engine
- * when run from source, the bundle's folder when bundled; the user's code is elsewhere.
- */
-function userSite(observer: Function): string {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 40;
-  const holder: { stack?: string } = {};
-  Error.captureStackTrace(holder, observer);
-  Error.stackTraceLimit = limit;
-  const frames = (holder.stack ?? '').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('at '));
-  const fileOf = (frame: string) => /\(?([^()\s]+):\d+:\d+\)?$/.exec(frame)?.[1];
-  const engineFile = frames.length ? fileOf(frames[0]) : undefined;
-  if (!engineFile) return '';
-  const engineDir = engineFile.slice(0, engineFile.lastIndexOf('/') + 1);
-  const user = frames.find((f) => {
-    const file = fileOf(f);
-    return file !== undefined && !file.startsWith(engineDir) && !file.startsWith('node:');
-  });
-  return user ?? '';
 }
 
 // ---- Known-good values -------------------------------------------------------------------------
@@ -241,26 +220,10 @@ function blameFor(param: string, g: Tensor, truth: Tensor, byOut: Map<number, Op
   // Where a right adjoint turns wrong. Failing that, the chain is wrong from its very start.
   const takesAdjoint = [...region].filter((r) => r.inputs.some((x) => !inRegion(x) && known.match(x)?.known.kind === 'adjoint'));
   const blamed = earliest(takesAdjoint) ?? earliest([...region].filter((r) => !r.inputs.some(inRegion)))!;
-  if (!blamed.site) return undefined; // no user frame on the stack: nothing to point at
-  return { site: blamed.site, message: explain(param, blamed, blamed === root, takesAdjoint.length > 0, producer, inRegion, known) };
+  const site = blamed.site?.frame;
+  if (!site) return undefined; // no user frame on the stack: nothing to point at
+  return { site, message: explain(param, blamed, blamed === root, takesAdjoint.length > 0, producer, inRegion, known) };
 }
-
-/** Plain-text derivatives of the elementwise ops a hand-written backward must differentiate through. */
-const DERIVATIVES: Record<string, string> = {
-  sigmoid: 'σ(z)(1 − σ(z))',
-  tanh: '1 − tanh²(z)',
-  relu: 'the step 1[z > 0]',
-  leakyRelu: '1 for z > 0 and the slope below',
-  gelu: "GELU's derivative",
-  softplus: 'σ(z)',
-  logSigmoid: '1 − σ(z)',
-  exp: 'exp(z)',
-  log: '1/z',
-  sqrt: '1/(2√z)',
-  abs: 'sign(z)',
-  softmax: 'p ⊙ (g − Σ p ⊙ g)',
-  logSoftmax: 'g − p Σ g',
-};
 
 function explain(
   param: string,
@@ -297,21 +260,36 @@ function explain(
 
 /**
  * ∂L/∂(σ output) going into the blamed call suggests the backward did not pass through σ:
- * its derivative was left out, or only partly applied.
+ * its derivative was left out, or only partly applied. The hint quotes the op's own rule.
  */
 function derivativeHint(blamed: OpRecord, known: KnownSet): string | undefined {
   for (const x of blamed.inputs) {
     const m = known.match(x);
     const fwd = m?.known.of;
-    if (m?.known.kind !== 'adjoint' || !fwd || !(fwd.op.name in DERIVATIVES) || fwd.inputs[0]?.size !== fwd.out.size) continue;
+    if (m?.known.kind !== 'adjoint' || !fwd || fwd.inputs[0]?.size !== fwd.out.size) continue;
+    const rule = derivativeRule(fwd.op, m.known.label);
+    if (!rule) continue;
     const name = fwd.op.name;
-    const d = DERIVATIVES[name];
     if (blamed.out.size === fwd.out.size) {
-      return `Hint: ${m.known.label} goes in and the result has the shape of the ${name}'s input: was the ${name}'s derivative ${d} applied in full?`;
+      return `Hint: ${m.known.label} goes in and the result has the shape of the ${name}'s input: was the ${name}'s derivative applied in full? ${capitalised(rule)}.`;
     }
-    return `Hint: ${m.known.label} arrives here without the ${name}'s derivative ${d}; a plain alias such as \`const dz = da;\` records no op, so the slip may be on an earlier line that passes it along.`;
+    return `Hint: ${m.known.label} arrives here without the ${name}'s derivative (${rule}); a plain alias such as \`const dz = da;\` records no op, so the slip may be on an earlier line that passes it along.`;
   }
   return undefined;
+}
+
+/** Families of maps whose output has their input's shape: a backward must multiply their derivative in. */
+const HINTED_FAMILIES = new Set(['arithmetic', 'activation']);
+
+/**
+ * The registry's rule of a one-input map (σ, tanh, exp, softmax, ...) in the Unicode the hovers
+ * show: `for y = tanh(x), x̄ = ȳ ⊙ (1-tanh²(x)), with ȳ = ∂L/∂(tanh output)`. None for other ops:
+ * a matmul's or a reshape's rule is no derivative that a backward forgets to apply.
+ */
+function derivativeRule(op: OpDef<any>, adjoint: string): string | undefined {
+  const grad = op.latex.grads[0];
+  if (!HINTED_FAMILIES.has(op.family) || op.variadic || op.inputs.length !== 1 || !grad) return undefined;
+  return `for ${latexToText(op.latex.forward)}, ${latexToText(grad)}, with ȳ = ${adjoint}`;
 }
 
 // ---- Small helpers -----------------------------------------------------------------------------
@@ -330,6 +308,10 @@ function close(a: Float64Array, b: Float64Array, tol: number): boolean {
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function capitalised(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 function ordinal(k: number): string {

@@ -4,6 +4,7 @@
 // projection of its output. A wrong backward is thus blamed on the op and the line that calls it,
 // not only on the parameters upstream of it.
 import { type OpObserver, grad, noGrad } from '../engine/autograd';
+import { callerFrame } from '../engine/callSite';
 import { definedOps } from '../engine/define';
 import { Rng } from '../engine/random';
 import { type OpDef, apply, vjpFor } from '../engine/registry';
@@ -44,14 +45,11 @@ export function captureCustomCalls(into: CapturedCall[]): OpObserver {
   };
 }
 
-/** The stack line of the user's call: the frame just outside the function defineOp returned. */
+/** The stack line of the user's call of the function defineOp returned (its definition if none is found). */
 function callSiteOf(op: OpDef<any>): string {
   const custom = definedOps.find((o) => o.def === op);
   if (!custom) return '';
-  const holder: { stack?: string } = {};
-  Error.captureStackTrace(holder, custom.fn);
-  const frame = holder.stack?.split('\n').find((l) => l.trim().startsWith('at '));
-  return frame?.trim() ?? custom.site;
+  return callerFrame(custom.fn) || custom.site;
 }
 
 function copyOf(x: Tensor): Tensor {

@@ -1,12 +1,13 @@
 // Turns stack frames inside the user's bundle back into positions in the user's own files,
 // through the bundle's source map (Node's built-in `module.SourceMap`: no dependency of our own).
+// Which frame is the user's is decided by the engine's one rule (engine/callSite.ts: the first
+// frame outside Gradlens' own code); this file only adds that such a frame is in the bundle.
 import { SourceMap } from 'node:module';
+import { callerFrame, userFrames } from '../engine/callSite';
 import type { SourceLocation } from '../shared/workerProtocol';
 
-/** The file name the bundle is evaluated under; it marks user frames in a stack. */
+/** The file name the bundle is evaluated under; only its frames can be mapped to user files. */
 export const BUNDLE_FILENAME = '/__gradlens__/user-bundle.js';
-
-const FRAME = /\/__gradlens__\/user-bundle\.js:(\d+):(\d+)/;
 
 export class UserFrames {
   private readonly map: SourceMap;
@@ -23,13 +24,11 @@ export class UserFrames {
     return { file: e.originalSource, line: e.originalLine + 1, column: (e.originalColumn ?? 0) + 1 };
   }
 
-  /** The first frame of a stack (or one stack line) that lies in user code, mapped. */
+  /** The first user frame of a stack (or one stack line) that lies in the bundle, mapped. */
   locate(stack: string | undefined): SourceLocation | undefined {
-    if (!stack) return undefined;
-    for (const line of stack.split('\n')) {
-      const m = FRAME.exec(line);
-      if (!m) continue;
-      const loc = this.mapPosition(Number(m[1]), Number(m[2]));
+    for (const frame of userFrames(stack)) {
+      if (frame.file !== BUNDLE_FILENAME) continue;
+      const loc = this.mapPosition(frame.line, frame.column);
       if (loc) return loc;
     }
     return undefined;
@@ -37,6 +36,6 @@ export class UserFrames {
 
   /** Where the caller of the current engine code sits in user code. */
   here(): SourceLocation | undefined {
-    return this.locate(new Error().stack);
+    return this.locate(callerFrame(this.here));
   }
 }

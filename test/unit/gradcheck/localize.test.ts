@@ -121,7 +121,7 @@ function residualModel(): Model {
 describe('localizing a mistake in a hand-written backward', function () {
   this.timeout(30000);
 
-  it('examples/buggy-backward.ts: blames the BUG line, names the right inputs and hints at σ(1 − σ)', () => {
+  it('examples/buggy-backward.ts: blames the BUG line, names the right inputs and quotes the sigmoid rule from the registry', () => {
     const file = path.join(examplesDir, 'buggy-backward.ts');
     const { buggyMlp } = require(file) as { buggyMlp: Model };
     const report = checkAndLocalize(buggyMlp);
@@ -133,7 +133,9 @@ describe('localizing a mistake in a hand-written backward', function () {
     assert.equal(site.line, lineOf(file, '// BUG:'));
     assert.match(w1.blame.message, /first goes wrong at this mul call/);
     assert.match(w1.blame.message, /∂L\/∂\(sigmoid output\)/);
-    assert.match(w1.blame.message, /σ\(z\)\(1 − σ\(z\)\)/);
+    // The hint quotes the sigmoid's rule as the registry (and the hovers) write it: x̄ = ȳ ⊙ σ(x) ⊙ (1-σ(x)).
+    assert.match(w1.blame.message, /Hint: .*was the sigmoid's derivative applied in full\?/);
+    assert.match(w1.blame.message, /x\u0304 = \u0233 ⊙ σ\(x\) ⊙ \(1-σ\(x\)\), with \u0233 = ∂L\/∂\(sigmoid output\)/u);
     // W2's manual gradient is right: nothing to blame.
     assert.equal(blameOf(report, 'W2').passed, true);
     assert.equal(blameOf(report, 'W2').blame, undefined);
@@ -170,6 +172,7 @@ describe('localizing a mistake in a hand-written backward', function () {
     assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('alias')));
     assert.match(blame.message, /∂L\/∂\(sigmoid output\), rearranged/, 'the transposed adjoint is recognised');
     assert.match(blame.message, /plain alias/);
+    assert.match(blame.message, /without the sigmoid's derivative \(for y = σ\(x\).*σ\(x\) ⊙ \(1-σ\(x\)\)/u);
   });
 
   it('an adjoint wrong from its start (a mean without /batch): blames its first unverified step, for both parameters', () => {
