@@ -148,7 +148,7 @@ export interface CheckSlice {
   primary: boolean;
 }
 
-/** Sent once, as workerData. */
+/** One run: the payload of a request to the runner's worker (workers/protocol.ts carries it). */
 export interface WorkerRequest {
   type: 'run';
   task: RunTask;
@@ -188,29 +188,6 @@ export interface WorkerFailed {
 
 export type WorkerReply = WorkerDone | WorkerFailed;
 
-// ---- The warm worker (runner/warm.ts) -------------------------------------------------------
-// A long-lived worker started with workerData `{ type: 'serve' }`: it answers a stream of runs,
-// one at a time, each tagged with an id so a late reply to a cancelled run is never mistaken for
-// the current one.
-
-export interface WarmServe {
-  type: 'serve';
-}
-
-export interface WarmRun {
-  type: 'warm/run';
-  id: number;
-  request: WorkerRequest;
-}
-
-export interface WarmReply {
-  type: 'warm/reply';
-  id: number;
-  reply: WorkerReply;
-  /** What the user's file printed during this run (captured in the worker, so it cannot leak into the next run). */
-  output?: string;
-}
-
 // ---- Guards -------------------------------------------------------------------------------
 
 const TASKS: readonly string[] = ['check', 'grad', 'graph'];
@@ -247,16 +224,4 @@ export function isWorkerFailed(x: unknown): x is WorkerFailed {
 
 export function isWorkerReply(x: unknown): x is WorkerReply {
   return isWorkerDone(x) || isWorkerFailed(x);
-}
-
-export function isWarmServe(x: unknown): x is WarmServe {
-  return isRecord(x) && x.type === 'serve';
-}
-
-export function isWarmRun(x: unknown): x is WarmRun {
-  return isRecord(x) && x.type === 'warm/run' && typeof x.id === 'number' && isWorkerRequest(x.request);
-}
-
-export function isWarmReply(x: unknown): x is WarmReply {
-  return isRecord(x) && x.type === 'warm/reply' && typeof x.id === 'number' && isWorkerReply(x.reply) && (x.output === undefined || typeof x.output === 'string');
 }
