@@ -204,7 +204,11 @@ export class WorkerSupervisor<Req, R> {
         : setInterval(() => {
             if (process.memoryUsage.rss() - startRss > memoryMb * RSS_ALLOWANCE * 2 ** 20) this.fail(job, { kind: 'memory' });
           }, RSS_POLL_MS);
-    this.running = { job, live, stopWatches: () => (clearTimeout(timer), clearInterval(rssWatch)) };
+    const stopWatches = (): void => {
+      clearTimeout(timer);
+      clearInterval(rssWatch);
+    };
+    this.running = { job, live, stopWatches };
     live.worker.ref();
     try {
       live.worker.postMessage({ type: 'request', id: job.id, payload: job.payload } satisfies RequestMessage);
