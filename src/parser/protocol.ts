@@ -1,20 +1,24 @@
-// Messages between the parser worker and its client.
+// What the parser worker is asked and answers, inside the workers' envelope (workers/protocol.ts).
 import type { ParseResult } from './types';
 
 export interface ParseRequest {
-  id: number;
   fileName: string;
   text: string;
 }
 
-export type ParseReply = { id: number; ok: true; result: ParseResult } | { id: number; ok: false; error: string };
-
-export function isParseRequest(x: unknown): x is ParseRequest {
-  const m = x as ParseRequest;
-  return typeof m === 'object' && m !== null && typeof m.id === 'number' && typeof m.fileName === 'string' && typeof m.text === 'string';
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null;
 }
 
-export function isParseReply(x: unknown): x is ParseReply {
-  const m = x as ParseReply;
-  return typeof m === 'object' && m !== null && typeof m.id === 'number' && typeof m.ok === 'boolean' && (m.ok ? typeof m.result === 'object' && m.result !== null : typeof m.error === 'string');
+export function isParseRequest(x: unknown): x is ParseRequest {
+  return isRecord(x) && typeof x.fileName === 'string' && typeof x.text === 'string';
+}
+
+export function isParseResult(x: unknown): x is ParseResult {
+  return (
+    isRecord(x) &&
+    typeof x.fileName === 'string' &&
+    typeof x.importsGradlens === 'boolean' &&
+    ['models', 'ops', 'opCalls', 'layerClasses', 'syntaxErrors'].every((key) => Array.isArray(x[key]))
+  );
 }

@@ -1,11 +1,6 @@
 // worker_threads entry (bundled as dist/rulesWorker.js): verifies the derivative table off the
-// extension host's thread and posts the results once. workerData: { seed?: number }.
-import { parentPort, workerData } from 'node:worker_threads';
+// extension host's thread. Each request is a seed (a number; anything else means 0).
+import { serveRequests } from '../workers/serveRequests';
 import { verifyRules } from './verify';
 
-const seed = typeof workerData?.seed === 'number' ? workerData.seed : 0;
-try {
-  parentPort?.postMessage({ type: 'done', results: verifyRules(seed) });
-} catch (err) {
-  parentPort?.postMessage({ type: 'failed', error: (err as Error).message });
-}
+serveRequests((seed) => verifyRules(typeof seed === 'number' ? seed : 0));

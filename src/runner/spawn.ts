@@ -1,10 +1,10 @@
-// Runs one request in a fresh worker_threads worker and always settles with a reply: a result, or
-// an error as data when the worker hits the time or memory limit, is cancelled, or dies. The
-// calling thread only waits on events, so it never blocks, whatever the user's code does.
+// The runner's side of the worker supervisor (workers/supervisor.ts): its limits become a
+// request's, and every failure becomes a RunError worded for the user. A fresh worker is a warm
+// one used once, so runInWorker is a supervisor that serves one request and is disposed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { type RunError, type WorkerReply, type WorkerRequest, isWorkerReply } from '../shared/workerProtocol';
+import { type Outcome, type RequestOptions, type SupervisorOptions, type WorkerFailure, WorkerSupervisor } from '../workers/supervisor';
 
 export interface WorkerLimits {
   /** Stop the worker after this long (ms). */
@@ -20,9 +20,7 @@ export interface WorkerLimits {
   onOutput?: (text: string) => void;
 }
 
-const RSS_POLL_MS = 200;
-/** Longest wait for a stopped worker's output to drain: a guard, never reached in practice. */
-const DRAIN_LIMIT_MS = 1000;
+export type RunSupervisor = WorkerSupervisor<WorkerRequest, WorkerReply>;
 
 export function defaultWorkerPath(): string {
   const beside = path.join(__dirname, 'worker.js');
@@ -31,87 +29,58 @@ export function defaultWorkerPath(): string {
   return path.resolve(__dirname, '../../dist/worker.js');
 }
 
-export function runInWorker(req: WorkerRequest, limits: WorkerLimits): Promise<WorkerReply> {
-  return new Promise((resolve) => {
-    const fail = (error: RunError): WorkerReply => ({ type: 'failed', error });
-    if (limits.signal?.aborted) return resolve(fail(cancelledError()));
-    const workerPath = limits.workerPath ?? defaultWorkerPath();
-    if (!fs.existsSync(workerPath)) {
-      return resolve(fail({ kind: 'internal', message: `The Gradlens worker is missing at ${workerPath}; run the build (node esbuild.mjs).` }));
-    }
-
-    let worker: Worker;
-    try {
-      worker = new Worker(workerPath, {
-        workerData: req,
-        resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, limits.memoryMb / 8)) },
-        // Captured, so user prints never mix into the caller's stdout (the CLI's --json).
-        stdout: true,
-        stderr: true,
-      });
-    } catch (err) {
-      return resolve(fail({ kind: 'internal', message: `Could not start the Gradlens worker: ${(err as Error).message}`, detail: (err as Error).stack }));
-    }
-
-    const outputEnded = Promise.all([worker.stdout, worker.stderr].map((stream) => {
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => limits.onOutput?.(chunk));
-      return streamEnded(stream);
-    }));
-
-    let settled = false;
-    const startRss = process.memoryUsage.rss();
-    const finish = (reply: WorkerReply): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      clearInterval(rssTimer);
-      limits.signal?.removeEventListener('abort', onAbort);
-      // Also ends any timers the user's file left running. What the file printed may still be on
-      // its way (stdio travels on its own port, apart from the reply): the streams end once the
-      // stopped worker's port is drained, so the reply waits for that.
-      void worker.terminate();
-      void atMostDrainLimit(outputEnded).then(() => resolve(reply));
-    };
-    const onAbort = (): void => finish(fail(cancelledError()));
-    const timer = setTimeout(() => finish(fail(timeoutError(limits.limitMs ?? limits.timeoutMs))), limits.timeoutMs);
-    const rssTimer = setInterval(() => {
-      if (process.memoryUsage.rss() - startRss > limits.memoryMb * 1.25 * 2 ** 20) finish(fail(memoryError(limits.memoryMb)));
-    }, RSS_POLL_MS);
-    limits.signal?.addEventListener('abort', onAbort, { once: true });
-
-    worker.on('message', (msg: unknown) => {
-      finish(isWorkerReply(msg) ? msg : fail({ kind: 'internal', message: 'The Gradlens worker sent a malformed reply.' }));
-    });
-    worker.on('error', (err: Error & { code?: string }) => {
-      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') finish(fail(memoryError(limits.memoryMb)));
-      else finish(fail({ kind: 'internal', message: `The Gradlens worker failed: ${err.message}`, detail: err.stack }));
-    });
-    worker.on('exit', (code) => {
-      finish(fail({ kind: 'exception', message: `The model file stopped the worker before it finished (exit code ${code}); does it call process.exit()?` }));
-    });
-  });
+/** A supervisor of runner workers (dist/worker.js), whose replies are checked as WorkerReply. */
+export function runSupervisor(opts: Omit<SupervisorOptions<WorkerReply>, 'isResult'> = {}): RunSupervisor {
+  return new WorkerSupervisor({ ...opts, isResult: isWorkerReply });
 }
 
-/** Resolves when `stream` has delivered its last chunk. */
-function streamEnded(stream: NodeJS.ReadableStream): Promise<void> {
-  return new Promise((resolve) => {
-    if ((stream as { readableEnded?: boolean }).readableEnded) return resolve();
-    stream.once('end', resolve);
-    stream.once('close', resolve);
-    stream.once('error', resolve);
-  });
+/** Runs `req` on `supervisor`'s worker and answers with a reply, a failure included. */
+export async function runOn(supervisor: RunSupervisor, req: WorkerRequest, limits: WorkerLimits, onOutput = limits.onOutput): Promise<WorkerReply> {
+  const options: RequestOptions = {
+    workerPath: limits.workerPath ?? defaultWorkerPath(),
+    memoryMb: limits.memoryMb,
+    timeoutMs: limits.timeoutMs,
+    signal: limits.signal,
+    onOutput,
+  };
+  return replyOf(await supervisor.request(req, options), limits);
 }
 
-/** `done`, or DRAIN_LIMIT_MS from now, whichever comes first. */
-function atMostDrainLimit(done: Promise<unknown>): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, DRAIN_LIMIT_MS);
-    void done.then(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+export async function runInWorker(req: WorkerRequest, limits: WorkerLimits): Promise<WorkerReply> {
+  const once = runSupervisor();
+  try {
+    return await runOn(once, req, limits);
+  } finally {
+    once.dispose();
+  }
+}
+
+function replyOf(outcome: Outcome<WorkerReply>, limits: WorkerLimits): WorkerReply {
+  return outcome.ok ? outcome.result : { type: 'failed', error: runErrorOf(outcome.failure, limits) };
+}
+
+function runErrorOf(failure: WorkerFailure, limits: WorkerLimits): RunError {
+  switch (failure.kind) {
+    case 'cancelled':
+    case 'disposed':
+      return cancelledError();
+    case 'timeout':
+      return timeoutError(limits.limitMs ?? limits.timeoutMs);
+    case 'memory':
+      return memoryError(limits.memoryMb);
+    case 'exited':
+      return { kind: 'exception', message: `The model file stopped the worker before it finished (exit code ${failure.code}); does it call process.exit()?` };
+    case 'crashed':
+      return { kind: 'internal', message: `The Gradlens worker failed: ${failure.error.message}`, detail: failure.error.stack };
+    case 'malformed':
+      return { kind: 'internal', message: 'The Gradlens worker sent a malformed reply.' };
+    case 'threw':
+      return { kind: 'internal', message: `Gradlens failed while running this file: ${failure.message}`, detail: failure.stack };
+    case 'missing':
+      return { kind: 'internal', message: `The Gradlens worker is missing at ${failure.path}; run the build (node esbuild.mjs).` };
+    case 'unstartable':
+      return { kind: 'internal', message: `Could not start the Gradlens worker: ${failure.error.message}`, detail: failure.error.stack };
+  }
 }
 
 export function cancelledError(): RunError {

@@ -149,7 +149,7 @@ export type CheckPhaseRequest =
   | { kind: 'parameters'; model: string; paramNames: string[] }
   | { kind: 'complete'; model: string; found: ParamPhase };
 
-/** Sent once, as workerData. */
+/** One run: the payload of a request to the runner's worker (workers/protocol.ts carries it). */
 export interface WorkerRequest {
   type: 'run';
   task: RunTask;
@@ -195,29 +195,6 @@ export interface WorkerFailed {
 
 export type WorkerReply = WorkerDone | WorkerFailed | WorkerPhase;
 
-// ---- The warm worker (runner/warm.ts) -------------------------------------------------------
-// A long-lived worker started with workerData `{ type: 'serve' }`: it answers a stream of runs,
-// one at a time, each tagged with an id so a late reply to a cancelled run is never mistaken for
-// the current one.
-
-export interface WarmServe {
-  type: 'serve';
-}
-
-export interface WarmRun {
-  type: 'warm/run';
-  id: number;
-  request: WorkerRequest;
-}
-
-export interface WarmReply {
-  type: 'warm/reply';
-  id: number;
-  reply: WorkerReply;
-  /** What the user's file printed during this run (captured in the worker, so it cannot leak into the next run). */
-  output?: string;
-}
-
 // ---- Guards -------------------------------------------------------------------------------
 
 const TASKS: readonly string[] = ['check', 'grad', 'graph'];
@@ -258,16 +235,4 @@ export function isWorkerPhase(x: unknown): x is WorkerPhase {
 
 export function isWorkerReply(x: unknown): x is WorkerReply {
   return isWorkerDone(x) || isWorkerFailed(x) || isWorkerPhase(x);
-}
-
-export function isWarmServe(x: unknown): x is WarmServe {
-  return isRecord(x) && x.type === 'serve';
-}
-
-export function isWarmRun(x: unknown): x is WarmRun {
-  return isRecord(x) && x.type === 'warm/run' && typeof x.id === 'number' && isWorkerRequest(x.request);
-}
-
-export function isWarmReply(x: unknown): x is WarmReply {
-  return isRecord(x) && x.type === 'warm/reply' && typeof x.id === 'number' && isWorkerReply(x.reply) && (x.output === undefined || typeof x.output === 'string');
 }

@@ -1,17 +1,23 @@
 // Runs the derivative table's verification in a worker thread (dist/rulesWorker.js), once per
-// session: the rules do not change while the extension runs.
-import { Worker } from 'node:worker_threads';
-import * as fs from 'node:fs';
+// session: the rules do not change while the extension runs. The worker is used once and stopped.
 import type { RuleVerification } from '../../shared/protocol';
 import { isRuleVerification } from '../../shared/protocol';
+import { WorkerSupervisor, describeFailure } from '../../workers/supervisor';
 
 const TIMEOUT_MS = 60_000;
 
+type Verifications = WorkerSupervisor<number, RuleVerification[]>;
+
+function isVerifications(x: unknown): x is RuleVerification[] {
+  return Array.isArray(x) && x.every(isRuleVerification);
+}
+
 export class RulesVerifier {
   private result: Promise<RuleVerification[]> | undefined;
-  private worker: Worker | undefined;
+  private running: Verifications | undefined;
 
-  constructor(private readonly workerPath: string) {}
+  /** `seed` picks the random instances the rules are checked at. */
+  constructor(private readonly workerPath: string, private readonly seed = 0) {}
 
   verify(): Promise<RuleVerification[]> {
     // A failed run is not cached: reopening the table tries again.
@@ -22,34 +28,20 @@ export class RulesVerifier {
     return this.result;
   }
 
-  private run(): Promise<RuleVerification[]> {
-    return new Promise((resolve, reject) => {
-      if (!fs.existsSync(this.workerPath)) return reject(new Error(`the rules worker is missing at ${this.workerPath}; run the build`));
-      const worker = new Worker(this.workerPath, { workerData: { seed: 0 } });
-      this.worker = worker;
-      const timer = setTimeout(() => {
-        void worker.terminate();
-        reject(new Error(`verification took longer than ${TIMEOUT_MS / 1000} s`));
-      }, TIMEOUT_MS);
-      const finish = (): void => {
-        clearTimeout(timer);
-        this.worker = undefined;
-        void worker.terminate();
-      };
-      worker.once('message', (m: unknown) => {
-        finish();
-        const msg = m as { type?: string; results?: unknown; error?: unknown };
-        if (msg?.type === 'done' && Array.isArray(msg.results) && msg.results.every(isRuleVerification)) resolve(msg.results);
-        else reject(new Error(typeof msg?.error === 'string' ? msg.error : 'the rules worker sent a malformed reply'));
-      });
-      worker.once('error', (err) => {
-        finish();
-        reject(err);
-      });
-    });
+  private async run(): Promise<RuleVerification[]> {
+    const once: Verifications = new WorkerSupervisor({ isResult: isVerifications });
+    this.running = once;
+    try {
+      const outcome = await once.request(this.seed, { workerPath: this.workerPath, timeoutMs: TIMEOUT_MS });
+      if (outcome.ok) return outcome.result;
+      throw new Error(outcome.failure.kind === 'timeout' ? `verification took longer than ${TIMEOUT_MS / 1000} s` : describeFailure(outcome.failure, 'the rules worker'));
+    } finally {
+      once.dispose();
+      if (this.running === once) this.running = undefined;
+    }
   }
 
   dispose(): void {
-    void this.worker?.terminate();
+    this.running?.dispose();
   }
 }

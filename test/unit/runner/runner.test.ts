@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findModels } from '../../../src/parser/index';
-import { type RunResult, runFile } from '../../../src/runner/index';
+import { type RunResult, WarmRunner, runFile } from '../../../src/runner/index';
 import type { ModelCheckResult, ModelGradResult, ModelGraphResult, RunError } from '../../../src/shared/workerProtocol';
 
 const root = path.resolve(__dirname, '../../..');
@@ -249,6 +249,24 @@ describe('runner (real worker)', function () {
       const err = failed(await runFile({ fileName: fixture('memory-hog.ts'), task: 'check', memoryMb: 64, timeoutMs: 20_000 }));
       assert.equal(err.kind, 'memory');
       assert.match(err.message, /memory limit of 64 MB/);
+    });
+
+    it('says so when the file calls process.exit(), in a fresh worker and a warm one', async () => {
+      const warm = new WarmRunner();
+      try {
+        const text = "console.log('leaving');\nprocess.exit(3);\n";
+        for (const opts of [{ task: 'check' as const }, { task: 'graph' as const, warm }]) {
+          const r = await runFile({ fileName: fixture('exits.ts'), text, ...opts });
+          const err = failed(r);
+          assert.equal(err.kind, 'exception');
+          assert.equal(err.message, 'The model file stopped the worker before it finished (exit code 3); does it call process.exit()?');
+          assert.equal(r.output, 'leaving\n', `${opts.task}: what it printed first is kept`);
+        }
+        ok(await runFile({ fileName: fixture('three-models.ts'), task: 'graph', warm }));
+        assert.equal(warm.started, 2, 'the warm runner replaced the worker that exited');
+      } finally {
+        warm.dispose();
+      }
     });
 
     it('cancels mid-run when the signal aborts, and at once when it already has', async () => {

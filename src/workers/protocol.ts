@@ -1,0 +1,45 @@
+// The envelope every Gradlens worker speaks with its supervisor (supervisor.ts ⇄ serveRequests.ts),
+// whatever it computes: requests carry an id, and what comes back (output, then one reply) carries
+// the id of the request it belongs to, so a late answer is never taken for a later request's.
+// What each request and result holds is the worker's own business, checked by its own guards.
+
+/** Supervisor → worker. */
+export interface RequestMessage {
+  type: 'request';
+  id: number;
+  payload: unknown;
+}
+
+/** Worker → supervisor: text the worker printed while it served request `id`. */
+export interface OutputMessage {
+  type: 'output';
+  id: number;
+  text: string;
+}
+
+/** Worker → supervisor: the answer to request `id`, or what its handler threw. */
+export type ReplyMessage =
+  | { type: 'reply'; id: number; ok: true; result: unknown }
+  | { type: 'reply'; id: number; ok: false; error: string; stack?: string };
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null;
+}
+
+function isId(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x);
+}
+
+export function isRequestMessage(x: unknown): x is RequestMessage {
+  return isRecord(x) && x.type === 'request' && isId(x.id) && 'payload' in x;
+}
+
+export function isOutputMessage(x: unknown): x is OutputMessage {
+  return isRecord(x) && x.type === 'output' && isId(x.id) && typeof x.text === 'string';
+}
+
+export function isReplyMessage(x: unknown): x is ReplyMessage {
+  if (!isRecord(x) || x.type !== 'reply' || !isId(x.id)) return false;
+  if (x.ok === true) return 'result' in x;
+  return x.ok === false && typeof x.error === 'string' && (x.stack === undefined || typeof x.stack === 'string');
+}
