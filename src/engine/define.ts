@@ -47,9 +47,28 @@ export interface CustomOp {
   /** Where defineOp was called: the user's stack line, like Model.site. */
   readonly site: string;
   readonly fn: (...xs: TensorLike[]) => Tensor;
+  /** The user's forward, so the checker can tape it and compare the hand-written backward with autograd's. */
+  readonly forward: (...xs: Tensor[]) => Tensor;
 }
 
 export const definedModels: Model[] = [];
+
+let customForwardsTaped = false;
+
+/**
+ * Runs `fn` with every custom op replaced by its user's forward, recorded op by op like any F
+ * code: autograd then differentiates the forward itself, the reference a hand-written backward
+ * is compared with (gradcheck/model.ts).
+ */
+export function withCustomForwardsTaped<T>(fn: () => T): T {
+  const prev = customForwardsTaped;
+  customForwardsTaped = true;
+  try {
+    return fn();
+  } finally {
+    customForwardsTaped = prev;
+  }
+}
 export const definedOps: CustomOp[] = [];
 
 /** Forgets what a previous run defined (the runner calls it before each file). */
@@ -133,8 +152,8 @@ export function defineOp(spec: CustomOpSpec): (...xs: TensorLike[]) => Tensor {
     latex: { forward: spec.latex ?? `y = \\operatorname{${opName}}(x)`, grads: [] },
     test: { cases: [], reference: () => { throw new Error('custom ops have no reference forward'); } },
   };
-  const fn = (...xs: TensorLike[]): Tensor => apply(def, xs, {});
-  definedOps.push({ name: opName, def, site, fn });
+  const fn = (...xs: TensorLike[]): Tensor => (customForwardsTaped ? spec.forward(...xs.map((x) => asTensor(opName, x))) : apply(def, xs, {}));
+  definedOps.push({ name: opName, def, site, fn, forward: spec.forward });
   return fn;
 }
 

@@ -1,0 +1,133 @@
+// Verdicts at real model sizes, with the models built in code: a slip in one hidden unit of a
+// 203k-parameter MLP's hand-written backward, a 1e-3 slip in one element of a 50k-parameter one,
+// the same slip inside a custom op, and a backward off by 3× on a loss of size 1e-12. Each wrong
+// model fails in the default mode with the right blame; each right one passes. (Timings are the
+// benchmark's business: bench/gradcheck.ts.)
+import * as assert from 'node:assert/strict';
+import { F, type Tensor, defineModel, defineOp, gradcheck, randint, randn, tensor } from '../../../src/index';
+
+interface Mlp {
+  sizes: [number, number, number];
+  batch: number;
+  /** Scales σ'(z) of one hidden unit in the hand-written backward (1: right). */
+  unitSlip?: { unit: number; factor: number };
+  /** Scales one element of dW1 in the hand-written backward (1: right). */
+  elementSlip?: { index: [number, number]; factor: number };
+}
+
+/** X@W1+b1 → sigmoid → @W2+b2 → cross-entropy, with its backward derived by hand. */
+function mlp({ sizes: [d, h, k], batch, unitSlip, elementSlip }: Mlp) {
+  const X = randn([batch, d], { seed: 1 });
+  const y = randint([batch], k, { seed: 2 });
+  const onehot = tensor(Array.from({ length: batch }, (_, i) => Array.from({ length: k }, (_, j) => (j === y.data[i] ? 1 : 0))));
+  const unitScale = tensor(Array.from({ length: h }, (_, j) => (unitSlip && j === unitSlip.unit ? unitSlip.factor : 1)));
+  return defineModel({
+    inputs: { X, y },
+    params: { W1: randn([d, h], { seed: 3, scale: 0.05 }), b1: randn([h], { seed: 4, scale: 0.1 }), W2: randn([h, k], { seed: 5, scale: 0.1 }), b2: randn([k], { seed: 6, scale: 0.1 }) },
+    forward: (i, p) => F.crossEntropy(F.add(F.matmul(F.sigmoid(F.add(F.matmul(i.X, p.W1), p.b1)), p.W2), p.b2), i.y),
+    backward: (i, p) => {
+      const H = F.sigmoid(F.add(F.matmul(i.X, p.W1), p.b1));
+      const dZ2 = F.div(F.sub(F.softmax(F.add(F.matmul(H, p.W2), p.b2)), onehot), batch);
+      const dH = F.matmul(dZ2, F.transpose(p.W2));
+      const dZ1 = F.mul(dH, F.mul(F.mul(H, F.sub(1, H)), unitScale));
+      const dW1 = F.matmul(F.transpose(i.X), dZ1);
+      if (elementSlip) {
+        const [r, c] = elementSlip.index;
+        dW1.data[r * h + c] *= elementSlip.factor;
+      }
+      return { W1: dW1, b1: F.sum(dZ1, 0), W2: F.matmul(F.transpose(H), dZ2), b2: F.sum(dZ2, 0) };
+    },
+  });
+}
+
+describe('the checker at real model sizes', function () {
+  this.timeout(120_000);
+
+  it('a 203k-parameter MLP whose backward slips σ\' of hidden unit 137 by 1.01 fails, blamed on W1 (backward) in column 137', () => {
+    const r = gradcheck(mlp({ sizes: [784, 256, 10], batch: 64, unitSlip: { unit: 137, factor: 1.01 } }));
+    assert.equal(r.mode, 'fast', 'the default (auto) mode is fast above the parameter budget');
+    assert.equal(r.passed, false);
+    assert.ok(r.params.every((c) => c.passed), 'autograd is right');
+    const w1 = r.manual!.find((c) => c.name === 'W1')!;
+    assert.equal(w1.passed, false);
+    assert.equal(w1.method, 'exact');
+    assert.equal(w1.worst!.index[1], 137, `worst element ${w1.worst!.index}`);
+    // Every element of column 137 is wrong, and nothing else is.
+    assert.equal(w1.wrong, 784);
+    const b1 = r.manual!.find((c) => c.name === 'b1')!;
+    assert.equal(b1.passed, false);
+    assert.deepEqual(b1.worst!.index, [137]);
+    assert.ok(r.manual!.filter((c) => c.name.startsWith('W2') || c.name === 'b2').every((c) => c.passed));
+  });
+
+  it('the same 203k-parameter MLP without the slip passes', () => {
+    const r = gradcheck(mlp({ sizes: [784, 256, 10], batch: 64 }));
+    assert.equal(r.passed, true, JSON.stringify(r.manual?.filter((c) => !c.passed)));
+    assert.ok(r.manual!.every((c) => c.method === 'exact' && c.wrong === undefined));
+    assert.ok(Math.abs(r.taylorSlope! - 2) < 0.2 && Math.abs(r.manualTaylorSlope! - 2) < 0.2);
+  });
+
+  it('a 1e-3 relative slip in one element of a 50k-parameter model\'s backward fails in the default mode', () => {
+    const spec = { sizes: [784, 64, 10] as [number, number, number], batch: 32 };
+    const r = gradcheck(mlp({ ...spec, elementSlip: { index: [300, 17], factor: 1 + 1e-3 } }));
+    assert.equal(r.passed, false);
+    const w1 = r.manual!.find((c) => c.name === 'W1')!;
+    assert.deepEqual([w1.passed, w1.wrong, w1.worst!.index], [false, 1, [300, 17]]);
+    // 1e-3 relative is inside rtol 1e-3 (plus atol): the noise floor decides.
+    assert.equal(w1.decidedBy, 'noise');
+    assert.equal(r.decidedBy, 'noise');
+    assert.ok(w1.noiseFloor! > 0 && w1.noiseFloor! < 1e-12);
+    assert.equal(gradcheck(mlp(spec)).passed, true);
+  });
+
+  it('the same slip inside a custom op fails at its call site and in the parameters upstream of it', () => {
+    const batch = 32;
+    const h = 64;
+    // sigmoid as a custom op whose backward is off by 1e-3 in one element of its input gradient.
+    const slippySigmoid = defineOp({
+      name: 'slippySigmoid',
+      forward: (z) => F.sigmoid(z),
+      backward: (dy, [z]) => {
+        const s = F.sigmoid(z);
+        const g = F.mul(dy, F.mul(s, F.sub(1, s)));
+        g.data[5 * h + 17] *= 1 + 1e-3;
+        return [g];
+      },
+    });
+    const X = randn([batch, 784], { seed: 1 });
+    const y = randint([batch], 10, { seed: 2 });
+    const model = defineModel({
+      inputs: { X, y },
+      params: { W1: randn([784, h], { seed: 3, scale: 0.05 }), b1: randn([h], { seed: 4, scale: 0.1 }), W2: randn([h, 10], { seed: 5, scale: 0.1 }), b2: randn([10], { seed: 6, scale: 0.1 }) },
+      forward: (i, p) => F.crossEntropy(F.add(F.matmul(slippySigmoid(F.add(F.matmul(i.X, p.W1), p.b1)), p.W2), p.b2), i.y),
+    });
+    const r = gradcheck(model);
+    assert.equal(r.passed, false);
+    const op = r.ops.find((o) => o.name === 'slippySigmoid')!;
+    assert.equal(op.passed, false);
+    assert.deepEqual(op.worst!.index, [5, 17]);
+    const failing = r.params.filter((c) => !c.passed).map((c) => c.name);
+    assert.deepEqual(failing, ['W1', 'b1'], `failing: ${failing}`);
+    assert.equal(r.params.find((c) => c.name === 'W1')!.worst!.index[1], 17);
+  });
+
+  it('a right backward scaled by 3 on a loss of size 1e-12 fails; the right one passes', () => {
+    const x = randn([6], { seed: 7 });
+    const make = (factor: number) =>
+      defineModel({
+        inputs: { x },
+        params: { w: randn([6], { seed: 8 }) },
+        // L = 1e-12 · Σ (w ⊙ x)², dL/dw = 2e-12 · w ⊙ x².
+        forward: (i, p) => F.mul(1e-12, F.sum(F.pow(F.mul(p.w, i.x), 2))),
+        backward: (i, p) => ({ w: F.mul(factor * 2e-12, F.mul(p.w, F.mul(i.x, i.x))) }) as Record<string, Tensor>,
+      });
+    const wrong = gradcheck(make(3));
+    assert.ok(Math.abs(wrong.loss) < 1e-10);
+    assert.equal(wrong.passed, false);
+    assert.equal(wrong.manual![0].passed, false);
+    assert.equal(wrong.manual![0].decidedBy, 'noise');
+    assert.ok(Math.abs(wrong.manualTaylorSlope! - 1) < 0.1, `slope ${wrong.manualTaylorSlope}`);
+    const right = gradcheck(make(1));
+    assert.equal(right.passed, true, JSON.stringify(right));
+  });
+});
