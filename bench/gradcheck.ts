@@ -40,10 +40,11 @@ const SIZES: Size[] = [
 ];
 
 /** The correctness rows: W1's gradient 1 % too large in one hidden unit's column, or in one weight. */
+const [FACTOR, UNIT] = [1.01, 0];
 const BUGS: { bug: Bug; what: string }[] = [
-  { bug: { kind: 'control', factor: 1.01, unit: 0 }, what: 'hand-written backward, right (control)' },
-  { bug: { kind: 'unit', factor: 1.01, unit: 0 }, what: 'W1[:, 0] grad × 1.01 (one hidden unit)' },
-  { bug: { kind: 'element', factor: 1.01, unit: 0 }, what: 'W1[0, 0] grad × 1.01 (one weight)' },
+  { bug: { kind: 'control', factor: FACTOR, unit: UNIT }, what: 'hand-written backward, right (control)' },
+  { bug: { kind: 'unit', factor: FACTOR, unit: UNIT }, what: `W1[:, ${UNIT}] grad × ${FACTOR} (one hidden unit)` },
+  { bug: { kind: 'element', factor: FACTOR, unit: UNIT }, what: `W1[0, ${UNIT}] grad × ${FACTOR} (one weight)` },
 ];
 
 const label = (s: MlpDims) => `${s.inp}→${s.hidden}→${s.out}, batch ${s.batch}`;
