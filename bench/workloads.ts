@@ -77,9 +77,17 @@ export function matmulContenders(n: number): Contender[] {
 // ---------------------------------------------------------------------------------------------
 // MLP 784→256→10, sigmoid, softmax cross-entropy, batch 64: one forward + backward
 
-const MLP = { batch: 64, inp: 784, hidden: 256, out: 10 };
+/** An MLP's sizes: batch × inp features → hidden → out classes. */
+export interface MlpDims {
+  batch: number;
+  inp: number;
+  hidden: number;
+  out: number;
+}
 
-interface MlpData {
+const MLP: MlpDims = { batch: 64, inp: 784, hidden: 256, out: 10 };
+
+export interface MlpData {
   x: Float64Array;
   y: Float64Array;
   W1: Float64Array;
@@ -88,15 +96,18 @@ interface MlpData {
   b2: Float64Array;
 }
 
-function mlpData(): MlpData {
-  const { batch, inp, hidden, out } = MLP;
+/**
+ * The data and weights of an MLP, each array from its own seed (`seed`, `seed + 1` … `seed + 5`):
+ * a model file gets the very same numbers from `randn(shape, { seed, scale })` and `randint`.
+ */
+export function mlpData({ batch, inp, hidden, out }: MlpDims, seed: number): MlpData {
   return {
-    x: randomData(batch * inp, 11),
-    y: labels(batch, out, 12),
-    W1: randomData(inp * hidden, 13, 1 / Math.sqrt(inp)),
-    b1: randomData(hidden, 14, 0.1),
-    W2: randomData(hidden * out, 15, 1 / Math.sqrt(hidden)),
-    b2: randomData(out, 16, 0.1),
+    x: randomData(batch * inp, seed),
+    y: labels(batch, out, seed + 1),
+    W1: randomData(inp * hidden, seed + 2, 1 / Math.sqrt(inp)),
+    b1: randomData(hidden, seed + 3, 0.1),
+    W2: randomData(hidden * out, seed + 4, 1 / Math.sqrt(hidden)),
+    b2: randomData(out, seed + 5, 0.1),
   };
 }
 
@@ -148,7 +159,7 @@ function tfjsMlp(d: MlpData): { step: () => number; dispose: () => void } {
 }
 
 export function mlpContenders(losses: Record<string, number>): Contender[] {
-  const d = mlpData();
+  const d = mlpData(MLP, 11);
   const tfjs = (backend: TfBackend): Contender => {
     let m: ReturnType<typeof tfjsMlp>;
     return {
@@ -180,19 +191,24 @@ export function mlpContenders(losses: Record<string, number>): Contender[] {
 // ---------------------------------------------------------------------------------------------
 // Gradient checks of an MLP 20→16→5, tanh, batch 8 (cross-entropy loss)
 
-function smallMlp(): ModelSpec {
-  const [batch, inp, hidden, out] = [8, 20, 16, 5];
+/** X@W1+b1 → tanh → @W2+b2 → cross-entropy, as a model spec on the given numbers. */
+export function tanhMlpSpec(name: string, { batch, inp, hidden, out }: MlpDims, d: MlpData): ModelSpec {
   return {
-    name: 'mlp-20-16-5',
-    inputs: { x: new Tensor(randomData(batch * inp, 21), [batch, inp]), y: new Tensor(labels(batch, out, 22), [batch]) },
+    name,
+    inputs: { x: new Tensor(d.x, [batch, inp]), y: new Tensor(d.y, [batch]) },
     params: {
-      W1: new Tensor(randomData(inp * hidden, 23, 1 / Math.sqrt(inp)), [inp, hidden]),
-      b1: new Tensor(randomData(hidden, 24, 0.1), [hidden]),
-      W2: new Tensor(randomData(hidden * out, 25, 1 / Math.sqrt(hidden)), [hidden, out]),
-      b2: new Tensor(randomData(out, 26, 0.1), [out]),
+      W1: new Tensor(d.W1, [inp, hidden]),
+      b1: new Tensor(d.b1, [hidden]),
+      W2: new Tensor(d.W2, [hidden, out]),
+      b2: new Tensor(d.b2, [out]),
     },
     forward: ({ x, y }, { W1, b1, W2, b2 }) => F.crossEntropy(F.add(F.matmul(F.tanh(F.add(F.matmul(x, W1), b1)), W2), b2), y),
   };
+}
+
+function smallMlp(): ModelSpec {
+  const dims = { batch: 8, inp: 20, hidden: 16, out: 5 };
+  return tanhMlpSpec('mlp-20-16-5', dims, mlpData(dims, 21));
 }
 
 export function gradcheckContenders(verdicts: Record<string, boolean>): Contender[] {
