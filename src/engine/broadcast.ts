@@ -23,6 +23,11 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
  */
 export function broadcastIndex(inShape: Shape, outShape: Shape): Int32Array | null {
   if (inShape.length === outShape.length && inShape.every((d, i) => d === outShape[i])) return null;
+  // A model broadcasts the same few shape pairs on every forward (a bias over the batch): the maps
+  // are kept, read-only, instead of being rebuilt each time.
+  const key = `${inShape.join(',')}>${outShape.join(',')}`;
+  const hit = mapCache.get(key);
+  if (hit) return hit;
   const n = outShape.length;
   const inStrides = stridesOf(inShape);
   // stride 0 on broadcast axes, aligned to the right
@@ -31,10 +36,19 @@ export function broadcastIndex(inShape: Shape, outShape: Shape): Int32Array | nu
     const o = n - inShape.length + i;
     strides[o] = inShape[i] === 1 ? 0 : inStrides[i];
   }
-  return stridedOffsets(outShape, strides);
+  const map = stridedOffsets(outShape, strides);
+  if (map.length <= MAP_CACHE_ELEMENTS) {
+    if (mapCache.size >= MAP_CACHE_ENTRIES) mapCache.delete(mapCache.keys().next().value!);
+    mapCache.set(key, map);
+  }
+  return map;
 }
 
-/** Materialises `x` broadcast to `shape` (no tape; used by kernels and by broadcastTo). */
+const mapCache = new Map<string, Int32Array>();
+const MAP_CACHE_ENTRIES = 64;
+/** Larger maps are cheap to rebuild next to the work they index. */
+const MAP_CACHE_ELEMENTS = 1 << 16;
+
 export function expandData(op: string, x: Tensor, shape: Shape): Float64Array {
   broadcastShapes(op, x.shape, shape);
   const map = broadcastIndex(x.shape, shape);
@@ -67,21 +81,46 @@ export function binaryKernel(op: string, a: Tensor, b: Tensor, f: (x: number, y:
   const out = new Float64Array(n);
   const ad = a.data;
   const bd = b.data;
-  if (ad.length === n && bd.length === n) {
-    for (let i = 0; i < n; i++) out[i] = f(ad[i], bd[i]);
-  } else if (bd.length === 1 && ad.length === n) {
-    const y = bd[0];
-    for (let i = 0; i < n; i++) out[i] = f(ad[i], y);
-  } else if (ad.length === 1 && bd.length === n) {
-    const x = ad[0];
-    for (let i = 0; i < n; i++) out[i] = f(x, bd[i]);
-  } else {
-    const ma = broadcastIndex(a.shape, shape);
-    const mb = broadcastIndex(b.shape, shape);
-    for (let i = 0; i < n; i++) out[i] = f(ad[ma ? ma[i] : i], bd[mb ? mb[i] : i]);
-  }
+  const ma = ad.length === n ? null : ad.length === 1 ? ZERO_MAP : broadcastIndex(a.shape, shape);
+  const mb = bd.length === n ? null : bd.length === 1 ? ZERO_MAP : broadcastIndex(b.shape, shape);
+  const kernel = ARITHMETIC[op];
+  if (kernel) kernel(out, ad, ma, bd, mb);
+  else for (let i = 0; i < n; i++) out[i] = f(ad[at(ma, i)], bd[at(mb, i)]);
   return new Tensor(out, shape);
 }
+
+/** A scalar operand's index map: every output element reads element 0 (see `at`). */
+const ZERO_MAP = new Int32Array(0);
+
+function at(map: Int32Array | null, i: number): number {
+  return map === null ? i : map === ZERO_MAP ? 0 : map[i];
+}
+
+type Kernel = (out: Float64Array, a: Float64Array, ma: Int32Array | null, b: Float64Array, mb: Int32Array | null) => void;
+
+/**
+ * The four arithmetic ops get loops of their own: through the shared `f` every elementwise op
+ * would make one megamorphic call per element, the engine's hottest path in a check's sweep.
+ * (Written out: closures from one factory would share their call feedback and lose the point.)
+ */
+const ARITHMETIC: Record<string, Kernel | undefined> = {
+  add: (out, a, ma, b, mb) => {
+    if (ma === null && mb === null) for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
+    else for (let i = 0; i < out.length; i++) out[i] = a[at(ma, i)] + b[at(mb, i)];
+  },
+  sub: (out, a, ma, b, mb) => {
+    if (ma === null && mb === null) for (let i = 0; i < out.length; i++) out[i] = a[i] - b[i];
+    else for (let i = 0; i < out.length; i++) out[i] = a[at(ma, i)] - b[at(mb, i)];
+  },
+  mul: (out, a, ma, b, mb) => {
+    if (ma === null && mb === null) for (let i = 0; i < out.length; i++) out[i] = a[i] * b[i];
+    else for (let i = 0; i < out.length; i++) out[i] = a[at(ma, i)] * b[at(mb, i)];
+  },
+  div: (out, a, ma, b, mb) => {
+    if (ma === null && mb === null) for (let i = 0; i < out.length; i++) out[i] = a[i] / b[i];
+    else for (let i = 0; i < out.length; i++) out[i] = a[at(ma, i)] / b[at(mb, i)];
+  },
+};
 
 export function unaryKernel(x: Tensor, f: (v: number) => number): Tensor {
   const n = x.data.length;

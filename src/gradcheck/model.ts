@@ -166,7 +166,8 @@ function prepare(spec: ModelSpec, opts: CheckOptions, names: string[], params: T
       notes.push(sameLoss ? 'two backward runs gave different gradients' : 'two forward runs gave different losses (randomness in the forward?)');
       return prep;
     }
-    prep.f0 = value();
+    // f at the unmoved point is the loss already computed (the determinism check saw it twice).
+    prep.f0 = report.loss;
     prep.reference = referenceGradient(prep, v);
     if (replay && replayHolds(replay, prep)) {
       prep.replay = replay;

@@ -20,6 +20,10 @@ interface Step {
   attrs: unknown;
   inputs: number[];
   out: number;
+  /** Scratch for patching: a mark per output element (or row/column), and broadcast maps. */
+  marks?: Int32Array;
+  maps?: (Int32Array | null)[];
+  feeds?: ({ start: Int32Array; list: Int32Array } | undefined)[];
 }
 
 /** Per changed tensor: which flat elements moved and their recorded values before the move. */
@@ -47,13 +51,7 @@ export class Replay {
   private readonly change: (Change | undefined)[];
   private generation = 0;
   private readonly undo: { data: Float64Array; idx: Int32Array; old: Float64Array }[] = [];
-  /** Per broadcasting step and input: for each input element, the output elements it feeds (CSR). */
-  private readonly feeds = new Map<string, { start: Int32Array; list: Int32Array }>();
-  /** Per broadcasting step, a mark per output element, for collecting the reached ones without a Set. */
-  private readonly marks = new Map<Step, Int32Array>();
   private markGeneration = 0;
-  /** Per broadcasting step, each input's map from output elements to its own (null: same shape). */
-  private readonly maps = new Map<Step, (Int32Array | null)[]>();
   /** Evaluations so far (for tests of the sweep's economy). */
   evaluations = 0;
 
@@ -184,8 +182,7 @@ export class Replay {
 
   private patchBroadcast(step: Step, changed: (Change | undefined)[], out: Tensor, gen: number): boolean {
     const [a, b] = step.inputs.map((x) => this.tensors[x]);
-    let maps = this.maps.get(step);
-    if (!maps) this.maps.set(step, (maps = [broadcastIndex(a.shape, out.shape), broadcastIndex(b.shape, out.shape)]));
+    const maps = (step.maps ??= [broadcastIndex(a.shape, out.shape), broadcastIndex(b.shape, out.shape)]);
     const limit = PATCH_SHARE * out.size;
     // An upper bound on the output elements reached, before any work: most rejections end here.
     let bound = 0;
@@ -202,7 +199,7 @@ export class Replay {
       const c = changed[i];
       if (!c) continue;
       const map = maps[i];
-      const feeds = map ? this.feedsOf(step, i, map, this.tensors[step.inputs[i]].size) : undefined;
+      const feeds = map ? feedsOf(step, i, map, this.tensors[step.inputs[i]].size) : undefined;
       for (const q of c.idx) {
         const lo = feeds ? feeds.start[q] : 0;
         const hi = feeds ? feeds.start[q + 1] : 1;
@@ -227,25 +224,7 @@ export class Replay {
   }
 
   private marksFor(step: Step, size: number): Int32Array {
-    let m = this.marks.get(step);
-    if (!m) this.marks.set(step, (m = new Int32Array(size)));
-    return m;
-  }
-
-  private feedsOf(step: Step, input: number, map: Int32Array, inSize: number): { start: Int32Array; list: Int32Array } {
-    const key = `${step.out}:${input}`;
-    let f = this.feeds.get(key);
-    if (!f) {
-      const start = new Int32Array(inSize + 1);
-      for (const q of map) start[q + 1]++;
-      for (let q = 0; q < inSize; q++) start[q + 1] += start[q];
-      const fill = start.slice(0, inSize);
-      const list = new Int32Array(map.length);
-      map.forEach((q, o) => (list[fill[q]++] = o));
-      f = { start, list };
-      this.feeds.set(key, f);
-    }
-    return f;
+    return (step.marks ??= new Int32Array(size));
   }
 
   /** A rank-|S| update of the product when one operand moved in a few elements (2-D and 1-D operands). */
@@ -261,11 +240,11 @@ export class Replay {
     // Patching costs |S| rows or columns of the output; a whole product costs M·K·N.
     if (c.idx.length > PATCH_SHARE * (rows ? M * K : K * N)) return false;
     // The rows (A moved) or columns (B moved) of the output that the moved elements reach.
-    const marks = this.marksFor(step, rows ? M : N);
+    const marks = this.marksFor(step, Math.max(M, N));
     const mark = ++this.markGeneration;
     const lines: number[] = [];
     for (const q of c.idx) {
-      const line = rows ? Math.floor(q / K) : q % N;
+      const line = rows ? (q / K) | 0 : q % N;
       if (marks[line] !== mark) {
         marks[line] = mark;
         lines.push(line);
@@ -281,18 +260,21 @@ export class Replay {
     const a = A.data;
     const b = B.data;
     const o = out.data;
-    c.idx.forEach((q, s) => {
-      const delta = (rows ? a : b)[q] - c.old[s];
+    const moved = c.idx;
+    for (let s = 0; s < moved.length; s++) {
+      const q = moved[s];
       if (rows) {
-        const i = Math.floor(q / K);
-        const l = q % K;
-        for (let j = 0; j < N; j++) o[i * N + j] += delta * b[l * N + j];
+        const delta = a[q] - c.old[s];
+        const i = (q / K) | 0;
+        const l = q - i * K;
+        for (let j = 0, oi = i * N, bl = l * N; j < N; j++) o[oi + j] += delta * b[bl + j];
       } else {
-        const l = Math.floor(q / N);
-        const j = q % N;
+        const delta = b[q] - c.old[s];
+        const l = (q / N) | 0;
+        const j = q - l * N;
         for (let i = 0; i < M; i++) o[i * N + j] += a[i * K + l] * delta;
       }
-    });
+    }
     this.mark(step.out, idx, gen);
     return true;
   }
@@ -312,6 +294,22 @@ export class Replay {
     this.fresh[slot] = undefined;
     this.change[slot] = { idx, old: this.undo[this.undo.length - 1].old };
   }
+}
+
+/** For each input element, the output elements it feeds under broadcasting (CSR), built once per step. */
+function feedsOf(step: Step, input: number, map: Int32Array, inSize: number): { start: Int32Array; list: Int32Array } {
+  const feeds = (step.feeds ??= []);
+  let f = feeds[input];
+  if (!f) {
+    const start = new Int32Array(inSize + 1);
+    for (const q of map) start[q + 1]++;
+    for (let q = 0; q < inSize; q++) start[q + 1] += start[q];
+    const fill = start.slice(0, inSize);
+    const list = new Int32Array(map.length);
+    map.forEach((q, o) => (list[fill[q]++] = o));
+    feeds[input] = f = { start, list };
+  }
+  return f;
 }
 
 function gather(data: Float64Array, idx: Int32Array): Float64Array {
