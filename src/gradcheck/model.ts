@@ -18,7 +18,7 @@ import { manualGradients } from './manual';
 import { type Objective, project, withShiftAll } from './objective';
 import { type CapturedCall, autogradOfForward, captureCustomCalls, checkCustomOps } from './ops';
 import { Replay } from './replay';
-import { type Strategy, checkTensor, randomNormal } from './strategies';
+import { type Strategy, checkTensor, randomNormal, randomSigns } from './strategies';
 import { streamFor } from './streams';
 import { taylorTest } from './taylor';
 import { type CheckOptions, type Decider, type ModelReport, type TensorCheck, defaultCheckOptions } from './types';
@@ -150,7 +150,7 @@ function prepare(spec: ModelSpec, opts: CheckOptions, names: string[], params: T
 
     // Backward twice: a nondeterministic forward or backward makes every comparison meaningless.
     // The second forward is recorded, so the full sweep can replay it op by op.
-    const { replay, output: y2 } = mode === 'full' || mode === 'sampled' ? Replay.record(() => forwardOf(spec), params, v) : { replay: undefined, output: forwardOf(spec) };
+    const { replay, output: y2 } = Replay.record(() => forwardOf(spec), params, v);
     const again = grad(y2, params, new Tensor(v, y2.shape.slice())).map((g) => g.data);
     const sameLoss = y2.size === y.size && project(y2, v) === report.loss;
     report.deterministic = sameLoss && analytic.every((g, i) => g.every((x, k) => Object.is(x, again[i][k])));
@@ -171,7 +171,7 @@ function prepare(spec: ModelSpec, opts: CheckOptions, names: string[], params: T
     prep.reference = referenceGradient(prep, v);
     if (replay && replayHolds(replay, prep)) {
       prep.replay = replay;
-      prep.objective = { ...prep.objective, valueAt: (t, k, x) => replay.valueAt(t, k, x) };
+      prep.objective = { ...prep.objective, valueAt: (t, k, x) => replay.valueAt(t, k, x), valueShifted: (dirs, h) => replay.valueShifted(dirs, h) };
     }
     return prep;
   } catch (e) {
@@ -213,7 +213,7 @@ function referenceGradient(prep: Prepared, v: Float64Array): Float64Array[] | un
 function replayHolds(replay: Replay, prep: Prepared): boolean {
   if (!Object.is(replay.value(), prep.f0)) return false;
   const rng = streamFor(prep.opts.seed, 'taylor', '\u0000replay');
-  const d = prep.params.map((p) => randomNormal(p.size, rng));
+  const d = prep.params.map((p) => randomSigns(p.size, rng));
   const [real, replayed] = withShiftAll(prep.params, d, 1e-3, () => [prep.objective.value(), replay.value()]);
   return Math.abs(real - replayed) <= 1e-12 * (Math.abs(real) + Math.abs(prep.f0)) || Object.is(real, replayed);
 }
@@ -267,7 +267,7 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
       phase.notes.push(`autograd's gradient of '${names[t]}' failed its own check, so the hand-written one was compared with central differences instead of autograd`);
     }
   }
-  if (mode !== 'fast' && !prep.replay && selected.length) phase.notes.push('the forward does not replay as a fixed composition of ops (it reads .data or branches on values?), so every difference ran the whole forward');
+  if (!prep.replay && selected.length) phase.notes.push('the forward does not replay as a fixed composition of ops (it reads .data or branches on values?), so every difference ran the whole forward');
   return phase;
 }
 

@@ -15,6 +15,8 @@ export interface Objective {
    * as value() after that assignment, but may recompute only what the element reaches (replay.ts).
    */
   valueAt?(t: number, k: number, value: number): number;
+  /** The scalar with every tensor t moved by h·dirs[t] (undefined: left as is); as value() after that move. */
+  valueShifted?(dirs: readonly (Float64Array | undefined)[], h: number): number;
 }
 
 /** vᵀy over flat data. */

@@ -24,6 +24,16 @@ interface Step {
   marks?: Int32Array;
   maps?: (Int32Array | null)[];
   feeds?: ({ start: Int32Array; list: Int32Array } | undefined)[];
+  /**
+   * Buffers of the output's size for one patch (a step is patched at most once per evaluation, and
+   * everything is restored before the next): allocating small typed arrays per evaluation would
+   * cost more than the arithmetic they hold.
+   */
+  scratch?: { idx: Int32Array; old: Float64Array; a: Float64Array; b: Float64Array };
+}
+
+function scratchOf(step: Step, size: number): NonNullable<Step['scratch']> {
+  return (step.scratch ??= { idx: new Int32Array(size), old: new Float64Array(size), a: new Float64Array(size), b: new Float64Array(size) });
 }
 
 /** Per changed tensor: which flat elements moved and their recorded values before the move. */
@@ -52,6 +62,8 @@ export class Replay {
   private generation = 0;
   private readonly undo: { data: Float64Array; idx: Int32Array; old: Float64Array }[] = [];
   private markGeneration = 0;
+  /** Per parameter, the one-element change record valueAt reuses. */
+  private readonly moved: Change[];
   /** Evaluations so far (for tests of the sweep's economy). */
   evaluations = 0;
 
@@ -72,6 +84,7 @@ export class Replay {
       return s;
     };
     this.paramSlots = params.map(slot);
+    this.moved = params.map(() => ({ idx: new Int32Array(1), old: new Float64Array(1) }));
     for (const r of records) {
       const inputs = r.inputs.map(slot);
       // An op that hands back an existing tensor would alias a slot; such a forward is not replayed.
@@ -122,7 +135,10 @@ export class Replay {
     const ps = this.paramSlots[t];
     this.stamp[ps] = gen;
     this.fresh[ps] = undefined;
-    this.change[ps] = { idx: Int32Array.of(k), old: Float64Array.of(old) };
+    const moved = this.moved[t];
+    moved.idx[0] = k;
+    moved.old[0] = old;
+    this.change[ps] = moved;
     try {
       for (const s of this.cones[t]) this.run(this.steps[s], gen);
       return project(this.current(this.out, gen), this.v);
@@ -135,6 +151,65 @@ export class Replay {
       p.data[k] = old;
     }
   }
+
+  /**
+   * The projected output with parameters moved by h·dirs[t] (undefined: not moved), recomputing only
+   * the ops downstream of them. A matrix product of a moved parameter with a fixed operand is linear
+   * in the move: A(W + hU) = AW + h·AU, so AU is formed once per direction and each step size costs
+   * only a scaled addition there (the probes' ±h and 2h, and every step of the Taylor test).
+   */
+  valueShifted(dirs: readonly (Float64Array | undefined)[], h: number): number {
+    this.evaluations++;
+    const gen = ++this.generation;
+    const moved = new Map<number, Float64Array>();
+    const reached = new Uint8Array(this.tensors.length);
+    dirs.forEach((d, t) => {
+      if (!d) return;
+      moved.set(this.paramSlots[t], d);
+      reached[this.paramSlots[t]] = 1;
+    });
+    const saved = [...moved.keys()].map((slot) => this.tensors[slot].data.slice());
+    try {
+      for (const [slot, d] of moved) {
+        const x = this.tensors[slot].data;
+        for (let i = 0; i < x.length; i++) x[i] += h * d[i];
+      }
+      for (const step of this.steps) {
+        if (!step.inputs.some((x) => reached[x])) continue;
+        reached[step.out] = 1;
+        if (!this.shiftProduct(step, moved, reached, h, gen)) this.recompute(step, gen);
+      }
+      return project(this.current(this.out, gen), this.v);
+    } finally {
+      [...moved.keys()].forEach((slot, i) => this.tensors[slot].data.set(saved[i]));
+    }
+  }
+
+  /** A(W + hU) as AW + h·(AU) when exactly one operand is a moved parameter and the other is fixed. */
+  private shiftProduct(step: Step, moved: Map<number, Float64Array>, reached: Uint8Array, h: number, gen: number): boolean {
+    if (step.op.incremental !== 'matmul') return false;
+    const [ia, ib] = step.inputs;
+    const side = moved.has(ib) && !reached[ia] ? 1 : moved.has(ia) && !reached[ib] ? 0 : -1;
+    if (side < 0) return false;
+    const dir = moved.get(step.inputs[side])!;
+    let cache = this.products.get(step);
+    if (!cache || cache.dir !== dir) {
+      const operands = step.inputs.map((x) => this.tensors[x]);
+      const u = new Tensor(dir, operands[side].shape.slice());
+      const product = step.op.forward(side === 1 ? [operands[0], u] : [u, operands[1]], step.attrs, noop);
+      this.products.set(step, (cache = { dir, product: product.data }));
+    }
+    const base = this.tensors[step.out];
+    const out = new Float64Array(base.size);
+    for (let i = 0; i < out.length; i++) out[i] = base.data[i] + h * cache.product[i];
+    this.stamp[step.out] = gen;
+    this.fresh[step.out] = new Tensor(out, base.shape.slice());
+    this.change[step.out] = undefined;
+    return true;
+  }
+
+  /** Per matrix-product step, the product of its fixed operand with the last direction it was moved along. */
+  private readonly products = new Map<Step, { dir: Float64Array; product: Float64Array }>();
 
   /** The projected output recomputed op by op from the tensors' current values (no user code runs). */
   value(): number {
@@ -175,8 +250,11 @@ export class Replay {
   private patchPointwise(step: Step, c: Change | undefined, out: Tensor, gen: number): boolean {
     if (!c || c.idx.length > PATCH_SHARE * out.size) return false;
     const x = this.tensors[step.inputs[0]];
-    const vals = step.op.forward([new Tensor(gather(x.data, c.idx), [c.idx.length])], step.attrs, noop).data;
-    this.write(step.out, out, c.idx, vals, gen);
+    const sc = scratchOf(step, out.size);
+    const xs = sc.a.subarray(0, c.idx.length);
+    for (let j = 0; j < xs.length; j++) xs[j] = x.data[c.idx[j]];
+    const vals = step.op.forward([new Tensor(xs, [xs.length])], step.attrs, noop).data;
+    this.write(step, out, c.idx, vals, gen);
     return true;
   }
 
@@ -193,7 +271,8 @@ export class Replay {
     if (bound > limit) return false;
     const marks = this.marksFor(step, out.size);
     const mark = ++this.markGeneration;
-    const reached = new Int32Array(Math.ceil(bound));
+    const sc = scratchOf(step, out.size);
+    const reached = sc.idx;
     let count = 0;
     for (let i = 0; i < 2; i++) {
       const c = changed[i];
@@ -213,13 +292,13 @@ export class Replay {
       }
     }
     const idx = reached.subarray(0, count);
-    const at = (x: Tensor, map: Int32Array | null): Tensor => {
-      const vals = new Float64Array(count);
+    const at = (x: Tensor, map: Int32Array | null, buf: Float64Array): Tensor => {
+      const vals = buf.subarray(0, count);
       for (let j = 0; j < count; j++) vals[j] = x.data[map ? map[idx[j]] : idx[j]];
       return new Tensor(vals, [count]);
     };
-    const vals = step.op.forward([at(a, maps[0]), at(b, maps[1])], step.attrs, noop).data;
-    this.write(step.out, out, idx, vals, gen);
+    const vals = step.op.forward([at(a, maps[0], sc.a), at(b, maps[1], sc.b)], step.attrs, noop).data;
+    this.write(step, out, idx, vals, gen);
     return true;
   }
 
@@ -250,13 +329,13 @@ export class Replay {
         lines.push(line);
       }
     }
-    const idx = new Int32Array(lines.length * (rows ? N : M));
+    const idx = scratchOf(step, out.size).idx.subarray(0, lines.length * (rows ? N : M));
     let w = 0;
     for (const line of lines) {
       if (rows) for (let j = 0; j < N; j++) idx[w++] = line * N + j;
       else for (let i = 0; i < M; i++) idx[w++] = i * N + line;
     }
-    this.saveUndo(out, idx);
+    this.saveUndo(step, out, idx);
     const a = A.data;
     const b = B.data;
     const o = out.data;
@@ -279,14 +358,16 @@ export class Replay {
     return true;
   }
 
-  private write(slot: number, out: Tensor, idx: Int32Array, vals: ArrayLike<number>, gen: number): void {
-    this.saveUndo(out, idx);
+  private write(step: Step, out: Tensor, idx: Int32Array, vals: ArrayLike<number>, gen: number): void {
+    this.saveUndo(step, out, idx);
     for (let j = 0; j < idx.length; j++) out.data[idx[j]] = vals[j];
-    this.mark(slot, idx, gen);
+    this.mark(step.out, idx, gen);
   }
 
-  private saveUndo(out: Tensor, idx: Int32Array): void {
-    this.undo.push({ data: out.data, idx, old: gather(out.data, idx) });
+  private saveUndo(step: Step, out: Tensor, idx: Int32Array): void {
+    const old = scratchOf(step, out.size).old.subarray(0, idx.length);
+    for (let j = 0; j < idx.length; j++) old[j] = out.data[idx[j]];
+    this.undo.push({ data: out.data, idx, old });
   }
 
   private mark(slot: number, idx: Int32Array, gen: number): void {
@@ -310,10 +391,4 @@ function feedsOf(step: Step, input: number, map: Int32Array, inSize: number): { 
     feeds[input] = f = { start, list };
   }
   return f;
-}
-
-function gather(data: Float64Array, idx: Int32Array): Float64Array {
-  const out = new Float64Array(idx.length);
-  for (let j = 0; j < idx.length; j++) out[j] = data[idx[j]];
-  return out;
 }

@@ -184,13 +184,28 @@ export function sampleIndices(n: number, k: number, rng: Rng): number[] {
 }
 
 export function randomNormal(n: number, rng: Rng): Float64Array {
-  return Float64Array.from({ length: n }, () => rng.normal());
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.normal();
+  return out;
 }
 
-/** A random direction of length 1. */
+/**
+ * n random signs ±1, 32 from each draw: as good as normal draws for a probe direction (an error
+ * vector e shows as e·u with the same variance) and far cheaper than Box–Muller at 10⁵ elements.
+ */
+export function randomSigns(n: number, rng: Rng): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i += 32) {
+    const bits = (rng.next() * 4294967296) >>> 0;
+    for (let b = 0; b < 32 && i + b < n; b++) out[i + b] = (bits >>> b) & 1 ? 1 : -1;
+  }
+  return out;
+}
+
+/** A random direction of length 1: random signs over √n. */
 export function unitDirection(n: number, rng: Rng): Float64Array {
-  const u = randomNormal(n, rng);
-  const norm = Math.sqrt(dot(u, u)) || 1;
-  for (let i = 0; i < n; i++) u[i] /= norm;
+  const u = randomSigns(n, rng);
+  const scale = 1 / Math.sqrt(n || 1);
+  for (let i = 0; i < n; i++) u[i] *= scale;
   return u;
 }

@@ -5,7 +5,7 @@
 // over the smallest steps that are still clear of it (the asymptotic regime).
 import { Rng } from '../engine/random';
 import { type Objective, dot, withShiftAll } from './objective';
-import { randomNormal } from './strategies';
+import { randomSigns } from './strategies';
 
 export interface TaylorResult {
   slope?: number;
@@ -28,7 +28,7 @@ const ROUNDOFF_MARGIN = 1e6 * Number.EPSILON;
  *   makes the remainder O(h) even for a right gradient).
  */
 export function taylorTest(obj: Objective, f0: number, grads: readonly Float64Array[], rng: Rng, avoid: readonly number[][] = []): TaylorResult {
-  const d = obj.tensors.map((t) => randomNormal(t.size, rng));
+  const d = obj.tensors.map((t) => randomSigns(t.size, rng));
   avoid.forEach((ks, t) => ks.forEach((k) => (d[t][k] = 0)));
   const norm = Math.sqrt(d.reduce((s, x) => s + dot(x, x), 0));
   if (norm === 0) return { note: 'Taylor test skipped: there is nothing to move' };
@@ -40,7 +40,7 @@ export function taylorTest(obj: Objective, f0: number, grads: readonly Float64Ar
   let misses = 0;
   for (let i = 0; i <= MAX_STEPS; i++) {
     const h = FIRST_STEP * SHRINK ** -i;
-    const f = withShiftAll(obj.tensors, d, h, () => obj.value());
+    const f = obj.valueShifted ? obj.valueShifted(d, h) : withShiftAll(obj.tensors, d, h, () => obj.value());
     const r = Math.abs(f - f0 - h * slope);
     const floor = ROUNDOFF_MARGIN * (Math.abs(f) + Math.abs(f0) + Math.abs(h * slope)) + 1e-300;
     if (Number.isFinite(r) && r > floor) {
