@@ -19,12 +19,12 @@ const graph = {
   ],
   groups: [{ id: 'layer', label: 'layer' }],
 };
-const check = { name: 'W', shape: [4, 5], passed: false, maxAbsError: 0.3, maxRelError: 0.99, worst: { index: [0, 1], analytic: 0.4, numeric: 0.07 }, checked: 20 };
+const check = { name: 'W', shape: [4, 5], passed: false, method: 'full', maxAbsError: 0.3, maxRelError: 0.99, worst: { index: [0, 1], analytic: 0.4, numeric: 0.07 }, checked: 20 };
 
 const valid: Record<string, { msg: unknown; guard: (x: unknown) => boolean }> = {
   graph: { msg: { type: 'graph/didChange', file: 'mlp.ts', models: [{ name: 'mlp', loc, graph }] }, guard: P.isGraphDidChange },
   graphBroken: { msg: { type: 'graph/didChange', file: 'mlp.ts', models: [], error: { kind: 'syntax', message: "';' expected.", line: 3, column: 1 } }, guard: P.isGraphDidChange },
-  results: { msg: { type: 'results/didChange', file: 'mlp.ts', models: [{ name: 'mlp', passed: false, params: [check], manual: [{ ...check, elements: { analytic: [1, 2], numeric: [1, 2.5] } }], ops: [], taylorSlope: 2 }] }, guard: P.isResultsDidChange },
+  results: { msg: { type: 'results/didChange', file: 'mlp.ts', models: [{ name: 'mlp', passed: false, mode: 'full', loss: 0.5, deterministic: true, params: [check], manual: [{ ...check, elements: { analytic: [1, 2], numeric: [1, 2.5] } }], ops: [], taylorSlope: 2 }] }, guard: P.isResultsDidChange },
   state: { msg: { type: 'check/didChangeState', running: true, mode: 'fast' }, guard: P.isCheckDidChangeState },
   table: { msg: { type: 'table/didChange', rules: tableRules(), usedOps: ['matmul'] }, guard: P.isTableDidChange },
   verify: { msg: { type: 'table/didVerify', results: [{ id: 'sv.linear', maxAbsError: 1e-11, passed: true }, { id: 'x', maxAbsError: NaN, passed: false, error: 'threw' }] }, guard: P.isTableDidVerify },
