@@ -26,7 +26,7 @@ type Same<A, B> = (<X>() => X extends Plain<A> ? 1 : 2) extends <X>() => X exten
  * Types a schema's output as `T` (its docs then show wherever the result is used). A schema whose
  * output is not exactly `T` does not compile: the call then wants a second argument.
  */
-function pinned<T>() {
+export function pinned<T>() {
   return <S extends v.GenericSchema<unknown, unknown>>(schema: S, ..._mismatch: Same<v.InferOutput<S>, T> extends true ? [] : [schemaDiffersFromType: never]): v.GenericSchema<v.InferInput<S>, T> =>
     schema as v.GenericSchema<v.InferInput<S>, T>;
 }

@@ -214,16 +214,9 @@ function isStr(x: unknown, max = MAX_STRING): x is string {
 function isOptStr(x: unknown): boolean {
   return x === undefined || isStr(x);
 }
-/** Finite numbers only: a NaN reaching the view is reported by the sender as an error, not drawn. */
-function isNum(x: unknown): x is number {
-  return typeof x === 'number' && Number.isFinite(x);
-}
 /** Error figures may be Infinity or NaN (a NaN gradient): numbers, but not necessarily finite. */
 function isAnyNum(x: unknown): x is number {
   return typeof x === 'number';
-}
-function isOptNum(x: unknown): boolean {
-  return x === undefined || isAnyNum(x);
 }
 function isBool(x: unknown): x is boolean {
   return typeof x === 'boolean';
@@ -235,9 +228,6 @@ function isArrayOf<T>(x: unknown, item: (v: unknown) => v is T, max = MAX_ITEMS)
   return Array.isArray(x) && x.length <= max && x.every(item);
 }
 function isShape(x: unknown): x is number[] {
-  return isArrayOf(x, (v): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0, 16);
-}
-function isIndex(x: unknown): x is number[] {
   return isArrayOf(x, (v): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0, 16);
 }
 function oneOf<T extends string>(x: unknown, options: readonly T[]): x is T {

@@ -91,6 +91,8 @@ describe('webview protocol', () => {
     ['settings without a mode', { type: 'settings/didChange' }],
     ['a failed reply without an error', { type: 'reply', id: 1, ok: false }],
     ['a results model without params', { type: 'results/didChange', file: 'f', models: [{ name: 'm', passed: true, ops: [] }] }],
+    ['a NaN loss as plain JSON gives it (null): non-finite figures travel by name', { ...(valid.results.msg as object), models: [{ ...(valid.results.msg as { models: object[] }).models[0], loss: null }] }],
+    ['a results row without its method', { ...(valid.results.msg as object), models: [{ ...(valid.results.msg as { models: object[] }).models[0], params: [{ ...check, method: undefined }] }] }],
     ['heatmap values of different lengths', { ...(valid.results.msg as object), models: [{ name: 'm', passed: true, ops: [], params: [{ ...check, elements: { analytic: [1], numeric: [1, 2] } }] }] }],
     ['a rule with an unknown group', { type: 'table/didChange', rules: [{ ...tableRules()[0], group: 'magic' }], usedOps: [] }],
     ['a rule whose latex is not a string', { type: 'table/didChange', rules: [{ ...tableRules()[0], grads: [{ toString: 1 }] }], usedOps: [] }],

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as v from 'valibot';
 import { checkModel } from '../../../src/gradcheck';
 import { resultsMessage } from '../../../src/extension/panel/messages';
-import { type ModelCheckResult, ModelCheckResultSchema, ModelReportSchema, TensorCheckSchema, isRunError, isSourceLocation, read, toWire, unrunResult } from '../../../src/shared/checkResult';
+import { type ModelCheckResult, ModelCheckResultSchema, ModelReportSchema, TensorCheckSchema, isRunError, isSourceLocation, pinned, read, toWire, unrunResult } from '../../../src/shared/checkResult';
 import { isResultsDidChange, isToWebview, readResults, readableModels } from '../../../src/shared/protocol';
 import { logisticModel, squareModel, squareOp } from '../gradcheck/fixtures';
 
@@ -113,8 +113,20 @@ describe('check result schema', () => {
     assert.equal(isRunError({ kind: 'nan', message: 7 }), false);
   });
 
-  it('is one declaration: the schema is pinned to the checker\'s types (a compile-time check) and strips what it does not know', () => {
-    // The extra field the pool passes through (`kinks`) never reaches a view.
+  it('pins a schema to a type at compile time: a field missing, extra, or optional on one side only does not compile', () => {
+    type Entry = { a: number; b?: string };
+    const exact = pinned<Entry>()(v.object({ a: v.number(), b: v.optional(v.string()) }));
+    // @ts-expect-error: the optional field is missing from the schema
+    pinned<Entry>()(v.object({ a: v.number() }));
+    // @ts-expect-error: a field the type does not have
+    pinned<Entry>()(v.object({ a: v.number(), b: v.optional(v.string()), c: v.boolean() }));
+    // @ts-expect-error: required in the schema, optional in the type
+    pinned<Entry>()(v.object({ a: v.number(), b: v.string() }));
+    // At run time a pinned schema is the schema itself.
+    assert.deepEqual(v.parse(exact, { a: 1, z: 2 }), { a: 1 });
+  });
+
+  it('strips what it does not declare: the pool\'s pass-through `kinks` never reaches a view', () => {
     const c = { ...wrong.params[0], kinks: [1, 2] };
     const parsed = v.parse(TensorCheckSchema, c);
     assert.equal('kinks' in parsed, false);
