@@ -1,5 +1,7 @@
 // The checker's report: plain serialisable data, shared by the runner, the CLI (its --json output),
 // the extension and the webview. Indices are multi-indices into the parameter's shape.
+// Their schemas (src/shared/checkResult.ts, the guards' source) are pinned to these interfaces: a
+// field added here and not there, or there and not here, does not compile.
 
 export type CheckMode = 'auto' | 'full' | 'fast' | 'sampled';
 
