@@ -19,10 +19,11 @@ export function icon(name: string, label?: string): HTMLElement {
   return h('span', { class: `codicon codicon-${name}`, 'aria-hidden': label ? undefined : 'true', 'aria-label': label, role: label ? 'img' : undefined });
 }
 
-/** 3 significant digits; exponent form for the tiny and huge numbers gradient errors are. */
+/** 3 significant digits; exponent form for the tiny and huge numbers gradient errors are; NaN and ±∞ by name. */
 export function fmt(x: number | undefined): string {
   if (x === undefined) return '—';
-  if (!Number.isFinite(x)) return String(x);
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '-∞';
   if (x === 0) return '0';
   const a = Math.abs(x);
   if (a < 1e-3 || a >= 1e5) return x.toExponential(2).replace('e+', 'e');

@@ -9,7 +9,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
-import { type FromWebview, type PanelState, type ToWebview, VIEWS, type ViewName, isPanelState, isRuleVerification, isToWebview } from '../src/shared/protocol';
+import { type FromWebview, type PanelState, type ResultsShown, type ToWebview, VIEWS, type ViewName, isPanelState, isRuleVerification, isToWebview, readResults } from '../src/shared/protocol';
 import { ce, h, icon } from './dom';
 import { GraphView } from './graph/view';
 import { ResultsView } from './results/view';
@@ -99,6 +99,15 @@ if (standalone) results.root.querySelector('.toolbar')?.setAttribute('hidden', '
 
 // ---- Incoming messages -------------------------------------------------------------------------
 
+/** Results are read model by model (see `receive`); a model that cannot be read costs only itself. */
+function showResults(msg: ResultsShown): void {
+  for (const e of msg.entries) {
+    if (!e.ok) console.warn(`gradlens: ignored a malformed message entry: the results of ${e.name ? `'${e.name}'` : 'a model'}, at ${e.invalid.path || 'its root'}: ${e.invalid.message}`);
+  }
+  results.setResults(msg);
+  graph.setResults(results.shownModels);
+}
+
 function dispatch(msg: ToWebview): void {
   switch (msg.type) {
     case 'graph/didChange':
@@ -107,8 +116,7 @@ function dispatch(msg: ToWebview): void {
       graph.setGraph(msg);
       break;
     case 'results/didChange':
-      graph.setResults(msg.models);
-      results.setResults(msg);
+      // Read by `receive` before it gets here.
       break;
     case 'check/didChangeState':
       results.setRunning(msg.running, msg.mode);
@@ -140,14 +148,24 @@ function dispatch(msg: ToWebview): void {
   }
 }
 
-window.addEventListener('message', (e: MessageEvent) => {
-  // Only the extension host (same window parent) talks to us; anything malformed is dropped.
-  if (!isToWebview(e.data)) {
-    console.warn('gradlens: ignored a malformed message', e.data);
+/** A message from the extension (or the report's data block): validated before anything uses it. */
+function receive(data: unknown): void {
+  if (typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'results/didChange') {
+    const read = readResults(data);
+    if (read.ok) showResults(read.value);
+    else console.warn(`gradlens: ignored a malformed message: results/didChange, at ${read.invalid.path || 'its root'}: ${read.invalid.message}`);
     return;
   }
-  dispatch(e.data);
-});
+  // Anything else malformed is dropped whole.
+  if (!isToWebview(data)) {
+    console.warn('gradlens: ignored a malformed message', data);
+    return;
+  }
+  dispatch(data);
+}
+
+// Only the extension host (same window parent) talks to us.
+window.addEventListener('message', (e: MessageEvent) => receive(e.data));
 
 /** Report mode: the embedded messages, validated one by one like live ones. */
 function replayEmbedded(): void {
@@ -156,7 +174,7 @@ function replayEmbedded(): void {
   try {
     const data: unknown = JSON.parse(block.textContent);
     const messages = Array.isArray(data) ? data : [];
-    for (const m of messages) if (isToWebview(m)) dispatch(m);
+    for (const m of messages) receive(m);
   } catch (err) {
     document.body.prepend(h('div', { class: 'banner banner-error' }, `The report's data could not be read: ${(err as Error).message}`));
   }

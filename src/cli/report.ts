@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { TensorCheck } from '../gradcheck/types';
 import type { RunResult } from '../runner/index';
 import type { ManualCheckResult, ModelCheckResult, OpCheckResult, RunError, SourceLocation, TracedGraph } from '../shared/workerProtocol';
+import { DECIDER_WORDS } from '../shared/verdict';
 
 export function displayPath(file: string, cwd = process.cwd()): string {
   const rel = path.relative(cwd, file);
@@ -92,7 +93,8 @@ export function exitCodeOf(results: readonly RunResult[]): 0 | 1 | 2 {
 
 // ---- Table --------------------------------------------------------------------------------
 
-const HEADER = ['model', 'name', 'shape', 'max abs error', 'max rel error', 'worst index', 'analytic vs numeric', 'verdict'];
+/** `method` is how a row was judged (exact, full, fast, sampled); a failure's verdict names what decided it. */
+const HEADER = ['model', 'name', 'shape', 'method', 'max abs error', 'max rel error', 'noise floor', 'worst index', 'analytic vs numeric', 'verdict'];
 
 function num(x: number | null | undefined): string {
   if (x === null || x === undefined || Number.isNaN(x)) return '-';
@@ -107,11 +109,13 @@ function tensorRow(model: string, label: string, c: TensorCheck): string[] {
     model,
     label,
     `[${c.shape.join(',')}]`,
+    c.method,
     num(c.maxAbsError),
     num(c.maxRelError),
+    num(c.noiseFloor),
     w ? `[${w.index.join(',')}]` : '-',
     w ? `${num(w.analytic)} vs ${num(w.numeric)}` : '-',
-    c.passed ? (c.nonDifferentiable ? 'pass (kink)' : 'pass') : 'FAIL',
+    c.passed ? (c.nonDifferentiable ? 'pass (kink)' : 'pass') : c.decidedBy ? `FAIL (${c.decidedBy})` : 'FAIL',
   ];
 }
 
@@ -124,8 +128,10 @@ function opRow(model: string, op: OpCheckResult): string[] {
     model,
     `op ${op.name}${op.loc ? ` (line ${op.loc.line})` : ''}${input !== undefined ? `, input ${input}` : ''}`,
     shape ? `[${shape.join(',')}]` : '-',
+    '-',
     num(op.maxAbsError),
     num(op.maxRelError),
+    '-',
     w ? `[${w.index.join(',')}]` : '-',
     w ? `${num(w.analytic)} vs ${num(w.numeric)}` : '-',
     op.passed ? 'pass' : 'FAIL',
@@ -190,7 +196,8 @@ export function modelLine(m: ModelCheckResult): string | undefined {
   const split = m.slices ? `, split across ${m.slices} workers` : '';
   const elements = m.params.reduce((s, c) => s + c.checked, 0);
   const what = m.mode === 'fast' ? 'fast check (random directions, drill-down on mismatch)' : `${m.mode} check of ${elements} parameter element${elements === 1 ? '' : 's'}`;
-  return `${m.name}: ${what}${split}; ${taylorText(m)}.`;
+  const decided = !m.passed && m.decidedBy ? `; fails, decided by ${DECIDER_WORDS[m.decidedBy]}` : '';
+  return `${m.name}: ${what}${split}; ${taylorText(m)}${decided}.`;
 }
 
 /** The Taylor slope(s), or the note that says why there is none (it is then not repeated among the notes). */

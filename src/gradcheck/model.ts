@@ -21,22 +21,12 @@ import { Replay } from './replay';
 import { type Strategy, checkTensor, randomNormal, randomSigns } from './strategies';
 import { streamFor } from './streams';
 import { taylorTest } from './taylor';
-import { type CheckOptions, type Decider, type ModelReport, type TensorCheck, defaultCheckOptions } from './types';
+import { type CheckOptions, type Decider, type ModelReport, type ParamPhase, type TensorCheck, defaultCheckOptions } from './types';
+
+export type { ParamPhase } from './types';
 
 /** A Taylor slope below this says the gradient is wrong (a right one gives about 2, a wrong one 1). */
 export const TAYLOR_WRONG_BELOW = 1.5;
-
-/** What phase one found for the parameters it checked; plain data, so it travels between workers. */
-export interface ParamPhase {
-  /** One row per checked parameter, in the model's order. */
-  params: TensorCheck[];
-  /** The hand-written backward's rows for the same parameters, when the model has one. */
-  manual?: TensorCheck[];
-  /** Kinks found, flat indices by parameter name: the Taylor direction must not move them. */
-  kinks: Record<string, number[]>;
-  /** Remarks on how the rows were judged (a fallback to real forwards…). */
-  notes: string[];
-}
 
 export function resolveOptions(options: Partial<CheckOptions> = {}): CheckOptions {
   const opts = { ...defaultCheckOptions, ...options };

@@ -1,5 +1,7 @@
 // The checker's report: plain serialisable data, shared by the runner, the CLI (its --json output),
 // the extension and the webview. Indices are multi-indices into the parameter's shape.
+// Their schemas (src/shared/checkResult.ts, the guards' source) are pinned to these interfaces: a
+// field added here and not there, or there and not here, does not compile.
 
 export type CheckMode = 'auto' | 'full' | 'fast' | 'sampled';
 
@@ -132,4 +134,16 @@ export interface ModelReport {
   error?: string;
   /** Remarks that qualify the verdict (a Taylor test skipped at round-off, nondeterminism…). */
   notes?: string[];
+}
+
+/** What phase one found for the parameters it checked; plain data, so it travels between workers. */
+export interface ParamPhase {
+  /** One row per checked parameter, in the model's order. */
+  params: TensorCheck[];
+  /** The hand-written backward's rows for the same parameters, when the model has one. */
+  manual?: TensorCheck[];
+  /** Kinks found, flat indices by parameter name: the Taylor direction must not move them. */
+  kinks: Record<string, number[]>;
+  /** Remarks on how the rows were judged (a fallback to real forwards…). */
+  notes: string[];
 }

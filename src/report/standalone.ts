@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { graphMessage, resultsMessage, tableMessage } from '../extension/panel/messages';
 import type { ModelGraph, RuleVerification, ToWebview, ViewName } from '../shared/protocol';
 import type { ModelCheckResult, ModelGraphResult, RunError } from '../shared/workerProtocol';
+import { toWire, unrunResult } from '../shared/checkResult';
 
 export interface ReportInput {
   /** Traced graphs per file (runFile task 'graph'). */
@@ -57,7 +58,7 @@ export function reportMessages(input: ReportInput): ToWebview[] {
   if (input.results?.length) {
     const models = input.results.flatMap((r) => [
       ...resultsMessage(r.file, r.models).models.map((m) => ({ ...m, name: prefix(r.file, m.name) })),
-      ...(r.error ? [{ name: prefix(r.file, '(file)'), passed: false, params: [], ops: [], error: r.error }] : []),
+      ...(r.error ? [toWire(unrunResult(prefix(r.file, '(file)'), r.error))] : []),
     ]);
     messages.push({ type: 'results/didChange', file, models });
   }

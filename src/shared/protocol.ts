@@ -3,8 +3,14 @@
 // untrusted, so the guards check every field the receiver reads, not only `type`.
 // The webview sends `ready` first; the extension sends nothing before it.
 // Requests carry an `id`; the answer is a `reply` with `{ id, ok: true, result }` or `{ id, ok: false, error }`.
-import type { CheckMode, OpCheck, TensorCheck } from '../gradcheck/types';
-import type { GraphEdge, GraphGroup, GraphNode, RunError, SourceLocation, ValueStats } from './workerProtocol';
+// The check results travel as the schemas of checkResult.ts declare them (their guards come from
+// the same declarations); a results message is read model by model, so a bad entry costs only itself.
+import * as v from 'valibot';
+import type { CheckMode } from '../gradcheck/types';
+import { type Invalid, type ManualCheckResult, type ModelCheckResult, ModelCheckResultSchema, type OpCheckResult, type Read, type RunError, RunErrorSchema, type SourceLocation, isRunError, isSourceLocation, read } from './checkResult';
+import type { GraphEdge, GraphGroup, GraphNode, ValueStats } from './workerProtocol';
+
+export { isSourceLocation };
 
 export type ViewName = 'graph' | 'table' | 'results';
 export const VIEWS: readonly ViewName[] = ['graph', 'table', 'results'];
@@ -35,31 +41,10 @@ export interface ModelGraph {
   error?: RunError;
 }
 
-/** A parameter's (or op input's) full analytic and numeric gradient, for the heatmaps of small tensors. */
-export interface ElementValues {
-  analytic: number[];
-  numeric: number[];
-}
-
-/** A parameter's check; a hand-written backward's row may carry its located mistake. */
-export type TensorCheckView = TensorCheck & { elements?: ElementValues; blameLoc?: SourceLocation };
-export type OpCheckView = OpCheck & { loc?: SourceLocation; definedAt?: SourceLocation };
-
-/** One model's check, as the results view shows it (a subset of ModelCheckResult). */
-export interface ModelResultView {
-  name: string;
-  loc?: SourceLocation;
-  passed: boolean;
-  mode?: string;
-  loss?: number;
-  params: TensorCheckView[];
-  manual?: TensorCheckView[];
-  ops: OpCheckView[];
-  taylorSlope?: number;
-  notes?: string[];
-  error?: RunError | string;
-  backwardLoc?: SourceLocation;
-}
+/** The names the views use for the check result's parts: the runner's types, as they are. */
+export type ModelResultView = ModelCheckResult;
+export type TensorCheckView = ManualCheckResult;
+export type OpCheckView = OpCheckResult;
 
 export type RuleGroup = 'scalar-by-vector' | 'vector-by-vector' | 'scalar-by-matrix' | 'losses' | 'layers' | 'ops';
 
@@ -98,12 +83,31 @@ export interface GraphDidChange {
   notice?: string;
 }
 
-export interface ResultsDidChange {
-  type: 'results/didChange';
-  file: string;
-  models: ModelResultView[];
-  error?: RunError;
+const ResultsDidChangeSchema = v.object({
+  type: v.literal('results/didChange'),
+  file: v.pipe(v.string(), v.maxLength(4096)),
+  /** As `toWire` makes them: non-finite figures by name, since postMessage is JSON. */
+  models: v.pipe(v.array(ModelCheckResultSchema), v.maxLength(1000)),
+  /** The file did not run. */
+  error: v.optional(RunErrorSchema),
   /** Why there are no results when that is not an error (Restricted Mode): shown as information. */
+  notice: v.optional(v.pipe(v.string(), v.maxLength(2000))),
+});
+/** A file's check results, as sent (JSON). The webview reads them with `readResults`. */
+export type ResultsDidChange = v.InferInput<typeof ResultsDidChangeSchema>;
+
+/** The same message with its models left unread, so that each can be read (and rejected) alone. */
+const ResultsEnvelopeSchema = v.object({ ...ResultsDidChangeSchema.entries, models: v.pipe(v.array(v.unknown()), v.maxLength(1000)) });
+
+/** One entry of a results message: its model, decoded, or why it could not be read. */
+export type ResultEntry = { ok: true; model: ModelCheckResult } | { ok: false; name?: string; invalid: Invalid };
+
+/** A results message as the webview shows it. */
+export interface ResultsShown {
+  file: string;
+  /** In the order sent. */
+  entries: ResultEntry[];
+  error?: RunError;
   notice?: string;
 }
 
@@ -210,16 +214,9 @@ function isStr(x: unknown, max = MAX_STRING): x is string {
 function isOptStr(x: unknown): boolean {
   return x === undefined || isStr(x);
 }
-/** Finite numbers only: a NaN reaching the view is reported by the sender as an error, not drawn. */
-function isNum(x: unknown): x is number {
-  return typeof x === 'number' && Number.isFinite(x);
-}
 /** Error figures may be Infinity or NaN (a NaN gradient): numbers, but not necessarily finite. */
 function isAnyNum(x: unknown): x is number {
   return typeof x === 'number';
-}
-function isOptNum(x: unknown): boolean {
-  return x === undefined || isAnyNum(x);
 }
 function isBool(x: unknown): x is boolean {
   return typeof x === 'boolean';
@@ -233,22 +230,12 @@ function isArrayOf<T>(x: unknown, item: (v: unknown) => v is T, max = MAX_ITEMS)
 function isShape(x: unknown): x is number[] {
   return isArrayOf(x, (v): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0, 16);
 }
-function isIndex(x: unknown): x is number[] {
-  return isArrayOf(x, (v): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0, 16);
-}
 function oneOf<T extends string>(x: unknown, options: readonly T[]): x is T {
   return typeof x === 'string' && (options as readonly string[]).includes(x);
 }
 
-export function isSourceLocation(x: unknown): x is SourceLocation {
-  return isRecord(x) && isStr(x.file, 4096) && isId(x.line) && x.line >= 1 && isId(x.column) && x.column >= 1;
-}
 function isOptLoc(x: unknown): boolean {
   return x === undefined || isSourceLocation(x);
-}
-
-export function isRunErrorPayload(x: unknown): x is RunError {
-  return isRecord(x) && isStr(x.kind, 40) && isStr(x.message) && isOptStr(x.detail) && isOptStr(x.file) && (x.line === undefined || isId(x.line)) && (x.column === undefined || isId(x.column));
 }
 
 const NODE_KINDS = ['input', 'param', 'intermediate', 'output'] as const;
@@ -290,54 +277,7 @@ export function isGraphView(x: unknown): x is GraphView {
 }
 
 function isModelGraph(x: unknown): x is ModelGraph {
-  return isRecord(x) && isStr(x.name, 500) && isOptLoc(x.loc) && (x.graph === undefined || isGraphView(x.graph)) && (x.error === undefined || isRunErrorPayload(x.error));
-}
-
-function isWorst(x: unknown): boolean {
-  return x === null || (isRecord(x) && isIndex(x.index) && isAnyNum(x.analytic) && isAnyNum(x.numeric) && (x.input === undefined || isId(x.input)));
-}
-
-function isElementValues(x: unknown): x is ElementValues {
-  return isRecord(x) && isArrayOf(x.analytic, isAnyNum) && isArrayOf(x.numeric, isAnyNum) && x.analytic.length === x.numeric.length;
-}
-
-export function isTensorCheck(x: unknown): x is TensorCheckView {
-  return (
-    isRecord(x) &&
-    isStr(x.name, 500) &&
-    isShape(x.shape) &&
-    isBool(x.passed) &&
-    isAnyNum(x.maxAbsError) &&
-    isAnyNum(x.maxRelError) &&
-    isWorst(x.worst) &&
-    isOptNum(x.checked) &&
-    isOptStr(x.error) &&
-    (x.elements === undefined || isElementValues(x.elements)) &&
-    (x.blame === undefined || (isRecord(x.blame) && isStr(x.blame.message, 2000))) &&
-    isOptLoc(x.blameLoc)
-  );
-}
-
-function isOpCheck(x: unknown): x is OpCheckView {
-  return isRecord(x) && isStr(x.name, 500) && isBool(x.passed) && isAnyNum(x.maxAbsError) && isAnyNum(x.maxRelError) && isWorst(x.worst) && isOptStr(x.error) && isOptLoc(x.loc) && isOptLoc(x.definedAt);
-}
-
-export function isModelResult(x: unknown): x is ModelResultView {
-  return (
-    isRecord(x) &&
-    isStr(x.name, 500) &&
-    isOptLoc(x.loc) &&
-    isBool(x.passed) &&
-    isOptStr(x.mode) &&
-    isOptNum(x.loss) &&
-    isArrayOf(x.params, isTensorCheck, 10_000) &&
-    (x.manual === undefined || isArrayOf(x.manual, isTensorCheck, 10_000)) &&
-    isArrayOf(x.ops, isOpCheck, 10_000) &&
-    isOptNum(x.taylorSlope) &&
-    (x.notes === undefined || isArrayOf(x.notes, (v): v is string => isStr(v))) &&
-    (x.error === undefined || isStr(x.error) || isRunErrorPayload(x.error)) &&
-    isOptLoc(x.backwardLoc)
-  );
+  return isRecord(x) && isStr(x.name, 500) && isOptLoc(x.loc) && (x.graph === undefined || isGraphView(x.graph)) && (x.error === undefined || isRunError(x.error));
 }
 
 const RULE_GROUPS: readonly RuleGroup[] = ['scalar-by-vector', 'vector-by-vector', 'scalar-by-matrix', 'losses', 'layers', 'ops'];
@@ -364,11 +304,34 @@ export function isRuleVerification(x: unknown): x is RuleVerification {
 // ---- Message guards: extension → webview -----------------------------------------------------
 
 export function isGraphDidChange(x: unknown): x is GraphDidChange {
-  return isRecord(x) && x.type === 'graph/didChange' && isStr(x.file, 4096) && isArrayOf(x.models, isModelGraph, 1000) && (x.error === undefined || isRunErrorPayload(x.error)) && (x.notice === undefined || isStr(x.notice, 2000));
+  return isRecord(x) && x.type === 'graph/didChange' && isStr(x.file, 4096) && isArrayOf(x.models, isModelGraph, 1000) && (x.error === undefined || isRunError(x.error)) && (x.notice === undefined || isStr(x.notice, 2000));
 }
 
+/** Every model well formed (what a sender must send). The webview reads with `readResults` instead. */
 export function isResultsDidChange(x: unknown): x is ResultsDidChange {
-  return isRecord(x) && x.type === 'results/didChange' && isStr(x.file, 4096) && isArrayOf(x.models, isModelResult, 1000) && (x.error === undefined || isRunErrorPayload(x.error)) && (x.notice === undefined || isStr(x.notice, 2000));
+  return v.is(ResultsDidChangeSchema, x);
+}
+
+/**
+ * A results message, read model by model: a malformed model becomes an unreadable entry (with the
+ * path of its bad field) and the others are shown. Fails only when the envelope itself is bad.
+ */
+export function readResults(x: unknown): Read<ResultsShown> {
+  const envelope = read(ResultsEnvelopeSchema, x);
+  if (!envelope.ok) return envelope;
+  const { file, models, error, notice } = envelope.value;
+  const entries = models.map((raw): ResultEntry => {
+    const r = read(ModelCheckResultSchema, raw);
+    if (r.ok) return { ok: true, model: r.value };
+    const name = (raw as { name?: unknown } | null)?.name;
+    return { ok: false, ...(typeof name === 'string' ? { name: name.slice(0, 500) } : {}), invalid: r.invalid };
+  });
+  return { ok: true, value: { file, entries, ...(error ? { error } : {}), ...(notice !== undefined ? { notice } : {}) } };
+}
+
+/** The models of a results message that could be read. */
+export function readableModels(r: ResultsShown): ModelCheckResult[] {
+  return r.entries.flatMap((e) => (e.ok ? [e.model] : []));
 }
 
 export function isCheckDidChangeState(x: unknown): x is CheckDidChangeState {

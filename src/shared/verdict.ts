@@ -1,6 +1,6 @@
 // One-glance verdicts for a model report, shared by the CodeLens, the status bar, diagnostics and
 // the CLI, so every surface words a result the same way.
-import type { OpCheck, TensorCheck } from '../gradcheck/types';
+import type { CheckMethod, Decider, OpCheck, TensorCheck } from '../gradcheck/types';
 
 /** What a verdict needs of a report: the checker's ModelReport and the runner's ModelCheckResult both fit. */
 export interface CheckedModel {
@@ -72,4 +72,32 @@ export function verdictText(r: CheckedModel): string {
   if (r.error) return `✗ ${typeof r.error === 'string' ? r.error : r.error.message}`;
   const b = blames(r)[0];
   return b ? `✗ ${describeBlame(b)}` : '✗ check failed';
+}
+
+// ---- How an entry was judged ----------------------------------------------------------------
+
+/** Each method in a few words: the tables show the method's key, sentences and tooltips these. */
+export const METHOD_WORDS: Record<CheckMethod, string> = {
+  exact: 'exact comparison with autograd',
+  full: 'full numeric check',
+  fast: 'fast check (vᵀJu) with drill-down',
+  sampled: 'sampled numeric check',
+};
+
+/** The signal that decided a verdict, as a sentence names it ("decided by the noise floor"). */
+export const DECIDER_WORDS: Record<Decider, string> = {
+  tolerance: 'the tolerance',
+  noise: 'the noise floor',
+  taylor: 'the Taylor slope',
+  error: 'an error',
+};
+
+/**
+ * "full numeric check, noise floor 3e-10, decided by the tolerance": the method, the noise floor
+ * when the checker measured one, and the decider of a failure (a pass needs no decider).
+ */
+export function judgedText(c: Pick<TensorCheck, 'method' | 'noiseFloor' | 'decidedBy' | 'passed'>, num: (x: number) => string = fmtNum): string {
+  return [METHOD_WORDS[c.method] ?? c.method, c.noiseFloor !== undefined ? `noise floor ${num(c.noiseFloor)}` : '', !c.passed && c.decidedBy ? `decided by ${DECIDER_WORDS[c.decidedBy] ?? c.decidedBy}` : '']
+    .filter(Boolean)
+    .join(', ');
 }

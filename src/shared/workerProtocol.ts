@@ -1,37 +1,14 @@
 // Messages between the thread that calls the runner and the worker that runs a user's file.
 // Everything here is plain serialisable data (structured clone), and each side checks what it
 // receives with the `is…()` guards: a worker that died half-way must never crash the caller.
-import type { ParamPhase } from '../gradcheck/model';
-import type { CheckOptions, ModelReport, OpCheck, TensorCheck } from '../gradcheck/types';
+// The check result, its places and errors are declared once, as schemas, in checkResult.ts.
+import type { CheckOptions, ParamPhase } from '../gradcheck/types';
+import { type ModelCheckResult, type RunError, type SourceLocation, isRunError } from './checkResult';
+
+export type { ManualCheckResult, ModelCheckResult, OpCheckResult, RunError, RunErrorKind, SourceLocation } from './checkResult';
+export { isRunError } from './checkResult';
 
 export type RunTask = 'check' | 'grad' | 'graph';
-
-/** A place in the user's source. Line and column are 1-based, like `file:line:col` in compilers. */
-export interface SourceLocation {
-  file: string;
-  line: number;
-  column: number;
-}
-
-export type RunErrorKind =
-  | 'syntax' // the file does not parse
-  | 'import' // an import other than `gradlens` or a relative file
-  | 'exception' // user code threw
-  | 'shape' // an engine op rejected its inputs (GradlensError)
-  | 'nan' // NaN or Infinity in the loss or a gradient
-  | 'no-output' // forward returned nothing (or not a tensor)
-  | 'no-model' // the file defines no model, or --model names none
-  | 'timeout' // stopped at the time limit
-  | 'memory' // stopped at the memory limit
-  | 'cancelled' // the caller aborted
-  | 'internal'; // a bug in Gradlens itself
-
-/** An error the user can act on: a sentence and a place. `detail` (a stack) is for logs only. */
-export interface RunError extends Partial<SourceLocation> {
-  kind: RunErrorKind;
-  message: string;
-  detail?: string;
-}
 
 // ---- Traced graph -------------------------------------------------------------------------
 
@@ -94,26 +71,6 @@ interface ModelBase {
   loc?: SourceLocation;
   /** Set when this model could not be run; the other fields are then empty. */
   error?: RunError;
-}
-
-export type OpCheckResult = OpCheck & {
-  /** The worst call of the op, in the user's file. */
-  loc?: SourceLocation;
-  /** The defineOp call, where its hand-written backward lives. */
-  definedAt?: SourceLocation;
-};
-
-/** A hand-written backward's check; `blameLoc` is where its mistake was located (see gradcheck/localize.ts). */
-export type ManualCheckResult = TensorCheck & { blameLoc?: SourceLocation };
-
-/** The checker's report, named and located; its `error` string becomes a RunError. */
-export interface ModelCheckResult extends ModelBase, Omit<ModelReport, 'name' | 'ops' | 'error' | 'manual'> {
-  ops: OpCheckResult[];
-  manual?: ManualCheckResult[];
-  /** Set when the pool split this check: how many workers shared it. */
-  slices?: number;
-  /** The hand-written backward, when the model has one (found in the text after defineModel). */
-  backwardLoc?: SourceLocation;
 }
 
 export interface GradParam {
@@ -201,10 +158,6 @@ const TASKS: readonly string[] = ['check', 'grad', 'graph'];
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null;
-}
-
-export function isRunError(x: unknown): x is RunError {
-  return isRecord(x) && typeof x.kind === 'string' && typeof x.message === 'string';
 }
 
 export function isWorkerRequest(x: unknown): x is WorkerRequest {

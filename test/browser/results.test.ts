@@ -7,6 +7,18 @@ import type { Browser } from 'playwright-core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fixture, openPanel, ROOT, screenshotPath, sendAll, useBrowser } from './harness';
+import { resultsMessage } from '../../src/extension/panel/messages';
+import { type ModelCheckResult, ModelCheckResultSchema, read } from '../../src/shared/checkResult';
+
+/** A fixture's model as the extension holds it (the fixtures are the JSON the panel receives). */
+function decoded(wire: unknown): ModelCheckResult {
+  const r = read(ModelCheckResultSchema, wire);
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.invalid));
+  return r.value;
+}
+
+/** What VS Code's postMessage does to a message: JSON (NaN and Infinity would become null). */
+const asJson = (msg: unknown): unknown => JSON.parse(JSON.stringify(msg));
 
 interface Check { name: string; passed: boolean; maxAbsError: number; worst: { index: number[]; analytic: number; numeric: number } }
 
@@ -66,7 +78,7 @@ describe('results view', function () {
     await p.page.screenshot({ path: screenshotPath('webview-results-blame-500.png') });
   });
 
-  it('drops a results message whose blame location is malformed, keeping what it showed', async () => {
+  it('a results update whose blame location is malformed keeps that model\'s last readable results, marked', async () => {
     const p = await openPanel(browser, { state: { view: 'results' } });
     const warnings: string[] = [];
     p.page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
@@ -77,8 +89,72 @@ describe('results view', function () {
     await p.send(tampered);
     await new Promise((r) => setTimeout(r, 300));
     assert.ok(warnings.some((w) => w.includes('ignored a malformed message')), `console: ${warnings.join(' | ')}`);
-    // The valid results are still there, link and all.
+    // The valid results are still there, link and all, marked as the previous ones.
     assert.equal(await p.page.locator('.blame-row .link-button').count(), 1);
+    assert.equal(await p.page.locator('.model-result[data-stale]').count(), 1);
+    assert.match((await p.page.locator('.model-result[data-stale] .banner.stale').textContent()) ?? '', /previous results.*manual\.\d\.blameLoc\.line/);
+  });
+
+  it('shows a NaN loss and an infinite error by name, and the other models when one model entry is malformed', async () => {
+    const p = await openPanel(browser, { state: { view: 'results' } });
+    const warnings: string[] = [];
+    p.page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+    const buggy = decoded((fixture('buggy.json')[1] as { models: unknown[] }).models[0]);
+    const swish = decoded((fixture('custom-op.json')[1] as { models: unknown[] }).models[0]);
+    // A model whose loss is NaN and whose first parameter's error is infinite, as a broken forward gives.
+    const broken: ModelCheckResult = { ...buggy, name: 'nanLoss', loss: NaN, params: buggy.params.map((c, i) => (i === 0 ? { ...c, passed: false, maxAbsError: Infinity } : c)) };
+    const msg = asJson(resultsMessage('examples/mixed.ts', [broken, swish])) as { models: unknown[] };
+    // …and between them an entry the panel cannot read.
+    msg.models.splice(1, 0, { ...(msg.models[1] as object), name: 'garbled', params: 'lots' });
+    await p.send(msg);
+    await p.page.waitForSelector('.model-result[data-model="swishNet"]');
+    const nan = p.page.locator('.model-result[data-model="nanLoss"]');
+    assert.match((await nan.locator('.facts').textContent()) ?? '', /loss NaN/);
+    const w = broken.params[0];
+    const cells = await nan.locator('.result-table', { hasText: 'Autograd vs numeric' }).locator(`tr[data-name="${w.name}"] td`).allTextContents();
+    assert.equal(cells[3], '∞');
+    // The other models are all there, in their order, the unreadable one marked in its place.
+    assert.deepEqual(await p.page.locator('.model-result').evaluateAll((els) => els.map((e) => [(e as HTMLElement).dataset.model, e.hasAttribute('data-unreadable')])), [
+      ['nanLoss', false],
+      ['garbled', true],
+      ['swishNet', false],
+    ]);
+    assert.match((await p.page.locator('.model-result[data-unreadable]').textContent()) ?? '', /could not be read.*at params: /);
+    assert.equal(await p.page.locator('.model-result[data-model="swishNet"] .result-table', { hasText: 'Custom ops' }).locator('tr[data-name="swish"]').count(), 1);
+    assert.ok(warnings.some((t) => t.includes('ignored a malformed message entry') && t.includes("'garbled'") && t.includes('params')), warnings.join(' | '));
+    assert.deepEqual(p.problems, []);
+    await p.page.screenshot({ path: screenshotPath('webview-results-unreadable.png'), fullPage: true });
+  });
+
+  it('each row says how it was judged (method, noise floor, the decider of a failure); the verdict line its decider; both Taylor slopes', async () => {
+    const p = await openPanel(browser, { width: 1300, state: { view: 'results' } });
+    const [graph, results] = fixture('buggy.json') as [unknown, { models: unknown[] }];
+    const plain = decoded(results.models[0]);
+    await sendAll(p, [graph, asJson(resultsMessage('examples/buggy-backward.ts', [plain]))]);
+    await p.page.waitForSelector('.model-result');
+    // Without the optional fields (today's checker): the method alone, no decider.
+    const methods = await p.page.locator('.result-table td.col-method').allTextContents();
+    assert.deepEqual(methods, [...plain.params, ...plain.manual!].map((c) => c.method));
+    assert.equal(await p.page.locator('.decided-by').count(), 0);
+    const taylor = `${await p.page.locator('.taylor').textContent()}${await p.page.locator('.taylor-manual').textContent()}`;
+    assert.equal(taylor, ` · Taylor slope ${Number(plain.taylorSlope!.toPrecision(4))} for autograd (≈ 2: gradient consistent) · ${Number(plain.manualTaylorSlope!.toPrecision(4))} for the hand-written backward (≉ 2: gradient suspect)`);
+
+    // With them, as the checker gives them when it measures its noise floor and names the decider.
+    const mark = <T extends ModelCheckResult['params'][number]>(c: T): T => ({ ...c, noiseFloor: 2.5e-10, decidedBy: c.passed ? 'tolerance' : 'noise' });
+    const judged: ModelCheckResult = { ...plain, decidedBy: 'noise', params: plain.params.map(mark), manual: plain.manual!.map(mark) };
+    await p.send(asJson(resultsMessage('examples/buggy-backward.ts', [judged])));
+    await p.page.waitForSelector('.noise-floor');
+    const bad = judged.manual!.find((c) => !c.passed)!;
+    const good = judged.params[0];
+    const cellOf = (table: string, name: string) => p.page.locator('.result-table', { hasText: table }).locator(`tr[data-name="${name}"] td.col-method`).textContent();
+    assert.equal(await cellOf('Hand-written backward', bad.name), `${bad.method} · noise 2.50e-10 · decided by the noise floor`);
+    assert.equal(await cellOf('Autograd vs numeric', good.name), `${good.method} · noise 2.50e-10`);
+    assert.equal(await p.page.locator('.model-result h2 .decided-by').textContent(), 'decided by the noise floor');
+    assert.equal(await p.page.locator('.model-result .verdict').textContent(), 'FAILS');
+    // The tooltip spells the method out, as the Problems panel does.
+    assert.match((await p.page.locator('.result-table td.col-method').first().getAttribute('title')) ?? '', /numeric|autograd/);
+    assert.deepEqual(p.problems, []);
+    await p.page.screenshot({ path: screenshotPath('webview-results-judged.png') });
   });
 
   it('lists custom ops and sends re-run (with the chosen mode) and cancel requests', async () => {

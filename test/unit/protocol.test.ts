@@ -19,12 +19,12 @@ const graph = {
   ],
   groups: [{ id: 'layer', label: 'layer' }],
 };
-const check = { name: 'W', shape: [4, 5], passed: false, maxAbsError: 0.3, maxRelError: 0.99, worst: { index: [0, 1], analytic: 0.4, numeric: 0.07 }, checked: 20 };
+const check = { name: 'W', shape: [4, 5], passed: false, method: 'full', maxAbsError: 0.3, maxRelError: 0.99, worst: { index: [0, 1], analytic: 0.4, numeric: 0.07 }, checked: 20 };
 
 const valid: Record<string, { msg: unknown; guard: (x: unknown) => boolean }> = {
   graph: { msg: { type: 'graph/didChange', file: 'mlp.ts', models: [{ name: 'mlp', loc, graph }] }, guard: P.isGraphDidChange },
   graphBroken: { msg: { type: 'graph/didChange', file: 'mlp.ts', models: [], error: { kind: 'syntax', message: "';' expected.", line: 3, column: 1 } }, guard: P.isGraphDidChange },
-  results: { msg: { type: 'results/didChange', file: 'mlp.ts', models: [{ name: 'mlp', passed: false, params: [check], manual: [{ ...check, elements: { analytic: [1, 2], numeric: [1, 2.5] } }], ops: [], taylorSlope: 2 }] }, guard: P.isResultsDidChange },
+  results: { msg: { type: 'results/didChange', file: 'mlp.ts', models: [{ name: 'mlp', passed: false, mode: 'full', loss: 0.5, deterministic: true, params: [check], manual: [{ ...check, elements: { analytic: [1, 2], numeric: [1, 2.5] } }], ops: [], taylorSlope: 2 }] }, guard: P.isResultsDidChange },
   state: { msg: { type: 'check/didChangeState', running: true, mode: 'fast' }, guard: P.isCheckDidChangeState },
   table: { msg: { type: 'table/didChange', rules: tableRules(), usedOps: ['matmul'] }, guard: P.isTableDidChange },
   verify: { msg: { type: 'table/didVerify', results: [{ id: 'sv.linear', maxAbsError: 1e-11, passed: true }, { id: 'x', maxAbsError: NaN, passed: false, error: 'threw' }] }, guard: P.isTableDidVerify },
@@ -91,6 +91,8 @@ describe('webview protocol', () => {
     ['settings without a mode', { type: 'settings/didChange' }],
     ['a failed reply without an error', { type: 'reply', id: 1, ok: false }],
     ['a results model without params', { type: 'results/didChange', file: 'f', models: [{ name: 'm', passed: true, ops: [] }] }],
+    ['a NaN loss as plain JSON gives it (null): non-finite figures travel by name', { ...(valid.results.msg as object), models: [{ ...(valid.results.msg as { models: object[] }).models[0], loss: null }] }],
+    ['a results row without its method', { ...(valid.results.msg as object), models: [{ ...(valid.results.msg as { models: object[] }).models[0], params: [{ ...check, method: undefined }] }] }],
     ['heatmap values of different lengths', { ...(valid.results.msg as object), models: [{ name: 'm', passed: true, ops: [], params: [{ ...check, elements: { analytic: [1], numeric: [1, 2] } }] }] }],
     ['a rule with an unknown group', { type: 'table/didChange', rules: [{ ...tableRules()[0], group: 'magic' }], usedOps: [] }],
     ['a rule whose latex is not a string', { type: 'table/didChange', rules: [{ ...tableRules()[0], grads: [{ toString: 1 }] }], usedOps: [] }],

@@ -1,8 +1,11 @@
 // The check results: per model, per parameter (autograd and the hand-written backward) and per
 // custom op: verdict, errors, worst element, analytic vs numeric, the Taylor slope; heatmaps for
 // small parameters when the extension sends their values; controls to re-run, pick the mode, cancel.
-import type { CheckMode, ModelResultView, OpCheckView, ResultsDidChange, SourceLocation, TensorCheckView } from '../types';
-import { isSourceLocation } from '../../src/shared/protocol';
+// Each row says how it was judged (method, noise floor, and on a failure the deciding signal). A
+// model whose results could not be read is marked in its place; the others are shown as usual.
+import type { CheckMode, ModelResultView, OpCheckView, ResultsShown, SourceLocation, TensorCheckView } from '../types';
+import type { Invalid } from '../../src/shared/checkResult';
+import { DECIDER_WORDS, METHOD_WORDS } from '../../src/shared/verdict';
 import { afterLayout, ce, fmt, fmtIndex, h, icon, infoBanner } from '../dom';
 import { heatmaps } from './heatmap';
 
@@ -15,14 +18,16 @@ export interface ResultsHost {
   canReveal: boolean;
 }
 
-/** A located mistake in a hand-written backward. The fields ride outside TensorCheckView's type
- *  (ManualCheckResult adds `blameLoc`), so they are validated here before use. */
-function blameOf(c: TensorCheckView): { message: string; loc?: SourceLocation } | undefined {
-  const raw = c as { blame?: unknown; blameLoc?: unknown };
-  const blame = raw.blame as { message?: unknown } | undefined;
-  if (typeof blame !== 'object' || blame === null || typeof blame.message !== 'string' || !blame.message) return undefined;
-  return { message: blame.message.slice(0, 4000), ...(isSourceLocation(raw.blameLoc) ? { loc: raw.blameLoc } : {}) };
+/** "params.0.maxAbsError: Invalid type…": where a model's results went wrong, for its banner. */
+const invalidText = (invalid: Invalid): string => `${invalid.path ? `at ${invalid.path}: ` : ''}${invalid.message}`;
+
+/** What a Taylor slope says: about 2 when the gradient is right, about 1 when it is wrong. */
+function slopeMeaning(slope: number): string {
+  if (!Number.isFinite(slope)) return '';
+  return Math.abs(slope - 2) < 0.25 ? ' (≈ 2: gradient consistent)' : ' (≉ 2: gradient suspect)';
 }
+
+const TAYLOR_TITLE = 'Slope of log|f(x+hv) − f(x) − h∇f·v| against log h: about 2 when the gradient is right, about 1 when it is wrong';
 
 /** Short labels (the box sits in a narrow toolbar); the dropdown shows the descriptions. */
 const MODES: { value: CheckMode; label: string; description: string }[] = [
@@ -42,6 +47,7 @@ const COLUMNS: [string, string | undefined][] = [
   ['worst element', undefined],
   ['analytic', 'num'],
   ['numeric', 'num'],
+  ['method', 'col-method'],
   ['', 'col-note'],
 ];
 
@@ -60,6 +66,8 @@ export class ResultsView {
   private file: string | undefined;
   /** The model a "show results" asked for, until its results arrive. */
   private pendingFocus: { name: string; file?: string } | undefined;
+  /** What is on screen, per model: an unreadable update keeps the model's last readable results. */
+  private shown: ModelResultView[] = [];
 
   constructor(private readonly host: ResultsHost) {
     this.modeSelect = ce('vscode-single-select', { 'aria-label': 'Check mode', class: 'mode-select' }, ...MODES.map((m) => ce('vscode-option', { value: m.value, description: m.description }, m.label))) as HTMLElement & { value: string };
@@ -107,37 +115,72 @@ export class ResultsView {
     this.root.dataset.running = String(running);
   }
 
-  setResults(msg: ResultsDidChange): void {
+  /** The models on screen, as the graph should colour them. */
+  get shownModels(): ModelResultView[] {
+    return this.shown;
+  }
+
+  setResults(msg: ResultsShown): void {
     if (msg.file !== this.file && this.pendingFocus?.file !== msg.file) this.pendingFocus = undefined;
+    const previous = msg.file === this.file ? this.shown : [];
     this.file = msg.file;
     const parts: HTMLElement[] = [];
     // A file without models is a state, not a failure.
     if (msg.error?.kind === 'no-model') parts.push(infoBanner(msg.error.message));
     else if (msg.error) parts.push(h('div', { class: 'banner banner-error', role: 'alert' }, icon('error'), ` ${msg.error.message}${msg.error.line ? ` (line ${msg.error.line})` : ''}`));
     if (msg.notice) parts.push(infoBanner(msg.notice));
-    for (const m of msg.models) parts.push(this.model(m));
+    this.shown = [];
+    for (const e of msg.entries) {
+      if (e.ok) {
+        this.shown.push(e.model);
+        parts.push(this.model(e.model));
+        continue;
+      }
+      // The model's last readable results, marked as such; else a placeholder in its place.
+      const last = e.name !== undefined ? previous.find((m) => m.name === e.name) : undefined;
+      if (last) this.shown.push(last);
+      parts.push(last ? this.model(last, e.invalid) : this.unreadable(e.name, e.invalid));
+    }
     if (!parts.length) parts.push(infoBanner('No check has run on this file yet. Re-run check, or use Gradlens: Check Gradients.'));
     this.body.replaceChildren(...parts);
     this.applyFocus();
   }
 
-  private model(m: ModelResultView): HTMLElement {
-    const err = typeof m.error === 'string' ? m.error : m.error?.message;
-    const verdict = err ? 'error' : m.passed ? 'pass' : 'fail';
-    const slope = m.taylorSlope;
-    const facts = [
-      m.mode ? `mode ${m.mode}` : '',
-      m.loss !== undefined ? `loss ${fmt(m.loss)}` : '',
-    ].filter(Boolean);
+  /** A model whose results could not be read, and no earlier ones to show instead. */
+  private unreadable(name: string | undefined, invalid: Invalid): HTMLElement {
     return h(
       'section',
-      { class: `model-result verdict-${verdict}`, 'data-model': m.name, tabindex: -1 },
-      h('h2', {}, icon(verdict === 'pass' ? 'pass-filled' : 'error'), ` ${m.name} `, h('span', { class: `verdict verdict-${verdict}` }, verdict === 'pass' ? 'passes' : verdict === 'fail' ? 'FAILS' : 'did not run')),
+      { class: 'model-result verdict-unreadable', 'data-model': name, 'data-unreadable': '', tabindex: -1 },
+      h('h2', {}, icon('warning'), ` ${name ?? 'A model'} `, h('span', { class: 'verdict verdict-unreadable' }, 'could not be read')),
+      h('div', { class: 'banner banner-error' }, icon('warning'), h('span', { class: 'banner-text' }, `The extension sent results for this model that the panel cannot read (${invalidText(invalid)}). The other models are shown; re-run the check to try again.`)),
+    );
+  }
+
+  /** One model's results; `stale` says why these are the previous ones (the update was unreadable). */
+  private model(m: ModelResultView, stale?: Invalid): HTMLElement {
+    const err = m.error?.message;
+    const verdict = err ? 'error' : m.passed ? 'pass' : 'fail';
+    const facts = [m.mode ? `mode ${m.mode}` : '', `loss ${fmt(m.loss)}`].filter(Boolean);
+    const own = m.manualTaylorSlope;
+    return h(
+      'section',
+      { class: `model-result verdict-${verdict}`, 'data-model': m.name, tabindex: -1, ...(stale ? { 'data-stale': '' } : {}) },
+      h(
+        'h2',
+        {},
+        icon(verdict === 'pass' ? 'pass-filled' : 'error'),
+        ` ${m.name} `,
+        h('span', { class: `verdict verdict-${verdict}` }, verdict === 'pass' ? 'passes' : verdict === 'fail' ? 'FAILS' : 'did not run'),
+        !m.passed && m.decidedBy ? h('span', { class: 'decided-by muted' }, `decided by ${DECIDER_WORDS[m.decidedBy]}`) : null,
+      ),
+      stale ? h('div', { class: 'banner banner-error stale' }, icon('warning'), h('span', { class: 'banner-text' }, `These are this model's previous results: the latest could not be read (${invalidText(stale)}).`)) : null,
       h(
         'p',
         { class: 'facts' },
         facts.join(' · '),
-        slope !== undefined ? h('span', { class: 'taylor', title: 'Slope of log|f(x+hv) − f(x) − h∇f·v| against log h: about 2 when the gradient is right, about 1 when it is wrong' }, ` · Taylor slope ${fmt(slope)} ${Math.abs(slope - 2) < 0.25 ? '(≈ 2: gradient consistent)' : '(≉ 2: gradient suspect)'}`) : null,
+        // Both slopes when there is a hand-written backward, as the CLI gives them.
+        m.taylorSlope !== undefined ? h('span', { class: 'taylor', title: TAYLOR_TITLE }, ` · Taylor slope ${fmt(m.taylorSlope)}${own !== undefined ? ' for autograd' : ''}${slopeMeaning(m.taylorSlope)}`) : null,
+        own !== undefined ? h('span', { class: 'taylor-manual', title: TAYLOR_TITLE }, ` · ${m.taylorSlope !== undefined ? '' : 'Taylor slope '}${fmt(own)} for the hand-written backward${slopeMeaning(own)}`) : null,
       ),
       err ? h('div', { class: 'banner banner-error' }, err) : null,
       ...(m.notes ?? []).map((n) => h('p', { class: 'note muted' }, icon('info'), ` ${n}`)),
@@ -172,12 +215,24 @@ export class ResultsView {
         h('td', { class: 'nowrap' }, c.worst ? fmtIndex(c.worst.index) : c.directional ? h('span', { class: 'directional', title: DIRECTIONAL_TITLE }, 'vᵀJu') : '—'),
         h('td', { class: 'num' }, c.worst ? fmt(c.worst.analytic) : c.directional ? fmt(c.directional.analytic) : '—'),
         h('td', { class: 'num' }, c.worst ? fmt(c.worst.numeric) : c.directional ? fmt(c.directional.numeric) : '—'),
+        this.methodCell(c),
         h('td', { class: `muted col-note${c.error || c.nonDifferentiable ? '' : ' nowrap'}` }, c.error ?? c.nonDifferentiable?.note ?? (c.directional ? this.directional(c.directional) : `${c.checked} checked`)),
       ),
       ...this.blameRow(c, columns),
     ]);
     const heading = h('h3', {}, title, backwardLoc ? h('span', { class: 'muted' }, ' · backward at ', this.lineLink(backwardLoc, 'backward')) : null);
     return h('div', { class: 'result-table' }, heading, h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...COLUMNS.map(([t, cls]) => h('th', { scope: 'col', class: cls }, t)))), h('tbody', {}, ...rows))));
+  }
+
+  /** How the row was judged: the method, its noise floor when measured, and what decided a failure. */
+  private methodCell(c: TensorCheckView): HTMLElement {
+    return h(
+      'td',
+      { class: 'col-method nowrap', title: METHOD_WORDS[c.method] },
+      h('span', { class: 'method' }, c.method),
+      c.noiseFloor !== undefined ? h('span', { class: 'noise-floor muted', title: "The comparison's own error, estimated: differences smaller than this are noise" }, ` · noise ${fmt(c.noiseFloor)}`) : null,
+      !c.passed && c.decidedBy ? h('span', { class: 'decided-by' }, ` · decided by ${DECIDER_WORDS[c.decidedBy]}`) : null,
+    );
   }
 
   /** The randomized check's two numbers, on one line (a number broken at its "e-" reads wrong). */
@@ -187,7 +242,7 @@ export class ResultsView {
 
   /** Under a failing hand-written row: the checker's sentence on where the backward goes wrong. */
   private blameRow(c: TensorCheckView, columns: number): HTMLElement[] {
-    const blame = c.passed ? undefined : blameOf(c);
+    const blame = c.passed || !c.blame?.message ? undefined : { message: c.blame.message, loc: c.blameLoc };
     if (!blame) return [];
     return [
       h(

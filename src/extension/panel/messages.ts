@@ -1,7 +1,8 @@
 // Turns runner results into the webview's messages. Pure (no `vscode`): the panel, the standalone
 // report and the fixture generator for the browser tests all build messages here.
 import type { ModelCheckResult, ModelGraphResult, RunError } from '../../shared/workerProtocol';
-import type { GraphDidChange, ModelGraph, ModelResultView, ResultsDidChange, TableDidChange } from '../../shared/protocol';
+import type { GraphDidChange, ModelGraph, ResultsDidChange, TableDidChange } from '../../shared/protocol';
+import { toWire } from '../../shared/checkResult';
 import { tableRules } from '../../rules/catalog';
 
 export function toModelGraph(m: ModelGraphResult): ModelGraph {
@@ -12,26 +13,9 @@ export function graphMessage(file: string, models: ModelGraphResult[], error?: R
   return { type: 'graph/didChange', file, models: models.map(toModelGraph), ...(error ? { error } : {}) };
 }
 
-/** Drops what the view does not show and turns non-finite numbers into what JSON keeps. */
-export function toResultView(m: ModelCheckResult): ModelResultView {
-  return {
-    name: m.name,
-    ...(m.loc ? { loc: m.loc } : {}),
-    passed: m.passed,
-    mode: m.mode,
-    loss: m.loss,
-    params: m.params ?? [],
-    ...(m.manual ? { manual: m.manual } : {}),
-    ops: m.ops ?? [],
-    ...(m.taylorSlope !== undefined ? { taylorSlope: m.taylorSlope } : {}),
-    ...(m.notes ? { notes: m.notes } : {}),
-    ...(m.error ? { error: m.error } : {}),
-    ...(m.backwardLoc ? { backwardLoc: m.backwardLoc } : {}),
-  };
-}
-
+/** A file's results for the panel: whole, with non-finite figures named (postMessage is JSON). */
 export function resultsMessage(file: string, models: ModelCheckResult[], error?: RunError): ResultsDidChange {
-  return { type: 'results/didChange', file, models: models.map(toResultView), ...(error ? { error } : {}) };
+  return { type: 'results/didChange', file, models: models.map(toWire), ...(error ? { error } : {}) };
 }
 
 /** The ops a file's graphs use, so the table can highlight their rules. */

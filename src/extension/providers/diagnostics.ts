@@ -1,10 +1,12 @@
 // Check results → Problems panel. Each diagnostic sits on the exact range of what is wrong:
 // a failing parameter on its entry in `params`, a failing custom op on its `backward`, a failing
-// hand-written model backward on it, a runtime error on its line.
+// hand-written model backward on it, a runtime error on its line. A parameter's message ends with
+// how it was judged (method, noise floor, the deciding signal), as the CLI and the panel show it.
 import * as vscode from 'vscode';
 import type { ModelInfo, ParseResult } from '../../parser';
+import type { TensorCheck } from '../../gradcheck/types';
 import type { ModelCheckResult, RunError } from '../../shared/workerProtocol';
-import { describeBlame, fmtIndex, fmtNum } from '../../shared/verdict';
+import { describeBlame, fmtIndex, fmtNum, judgedText } from '../../shared/verdict';
 import { containsLoc, lineRangeAt, toRange } from '../ranges';
 
 const SOURCE = 'gradlens';
@@ -22,7 +24,7 @@ export function diagnosticsFor(doc: vscode.TextDocument, parse: ParseResult, rep
       if (p.passed || !p.worst) continue;
       const d = new vscode.Diagnostic(
         paramRange(doc, model, p.name),
-        `${r.name}: gradient of ${p.name} is wrong at ${p.name}${fmtIndex(p.worst.index)}: autograd ${fmtNum(p.worst.analytic)} vs numeric ${fmtNum(p.worst.numeric)} (max abs err ${fmtNum(p.maxAbsError)}, max rel err ${fmtNum(p.maxRelError)}).`,
+        `${r.name}: gradient of ${p.name} is wrong at ${p.name}${fmtIndex(p.worst.index)}: autograd ${fmtNum(p.worst.analytic)} vs numeric ${fmtNum(p.worst.numeric)} (max abs err ${fmtNum(p.maxAbsError)}, max rel err ${fmtNum(p.maxRelError)}). ${judged(p)}.`,
         vscode.DiagnosticSeverity.Error,
       );
       out.push(tag(d, 'param'));
@@ -34,7 +36,7 @@ export function diagnosticsFor(doc: vscode.TextDocument, parse: ParseResult, rep
       const range = blamed ?? (model?.backward ? toRange(model.backward.nameRange) : r.backwardLoc ? lineRangeAt(doc, r.backwardLoc) : modelRange(doc, model));
       const d = new vscode.Diagnostic(
         range,
-        `${r.name}: hand-written backward is wrong for ${m.name}${fmtIndex(m.worst.index)}: backward gives ${fmtNum(m.worst.analytic)}, numeric ${fmtNum(m.worst.numeric)} (max abs err ${fmtNum(m.maxAbsError)}).${blamed && m.blame ? ` ${m.blame.message}` : ''}`,
+        `${r.name}: hand-written backward is wrong for ${m.name}${fmtIndex(m.worst.index)}: backward gives ${fmtNum(m.worst.analytic)}, numeric ${fmtNum(m.worst.numeric)} (max abs err ${fmtNum(m.maxAbsError)}). ${judged(m)}.${blamed && m.blame ? ` ${m.blame.message}` : ''}`,
         vscode.DiagnosticSeverity.Error,
       );
       if (blamed && model?.backward) d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, toRange(model.backward.nameRange)), 'the hand-written backward')];
@@ -54,6 +56,12 @@ export function diagnosticsFor(doc: vscode.TextDocument, parse: ParseResult, rep
     }
   }
   return out;
+}
+
+/** "Full numeric check, noise floor 3e-10, decided by the tolerance". */
+function judged(c: TensorCheck): string {
+  const text = judgedText(c);
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function tag(d: vscode.Diagnostic, code: string): vscode.Diagnostic {

@@ -11,6 +11,8 @@ import { defineModel } from '../../../src/engine/define';
 import { checkModel } from '../../../src/gradcheck';
 import type { ModelCheckResult } from '../../../src/shared/workerProtocol';
 import { checkRows, failureLines, modelLine, noteLines } from '../../../src/cli/report';
+import type { Decider } from '../../../src/gradcheck/types';
+import { DECIDER_WORDS } from '../../../src/shared/verdict';
 import { logisticModel, squareModel, squareOp } from '../gradcheck/fixtures';
 
 const root = path.resolve(__dirname, '../../..');
@@ -48,7 +50,8 @@ describe('check output lines (from real reports)', () => {
     assert.equal(lines.length, 1, lines.join('\n'));
     assert.match(lines[0], /model 'noisy': the loss changes between runs with the same parameters \(nondeterministic\), so gradients cannot be compared/);
     assert.equal(modelLine(m), 'noisy: no element compared and no Taylor test, since the model is nondeterministic.');
-    assert.deepEqual(checkRows(m).map((r) => r.at(-1)), ['FAIL']);
+    // Nothing was compared: the verdict says an error decided it.
+    assert.deepEqual(checkRows(m).map((r) => r.at(-1)), ['FAIL (error)']);
   });
 });
 
@@ -70,7 +73,10 @@ describe('gradlens check (spawned) on the reviewed cases', function () {
     const m = JSON.parse(r.stdout).files[0].models[0];
     assert.ok(Math.abs(m.taylorSlope - 2) < 0.1 && Math.abs(m.manualTaylorSlope - 1) < 0.1, `${m.taylorSlope} ${m.manualTaylorSlope}`);
     const text = await run('check', 'examples/buggy-backward.ts');
-    assert.match(text.stdout, /^buggyMlp: full check of 32 parameter elements; Taylor slope (?:1\.9\d|2\.0\d) for autograd, (?:0\.9\d|1\.0\d) for the hand-written backward \(≈2 right, ≈1 wrong\)\.$/m);
+    // A failing model's line ends with what decided it, when the checker says.
+    const decided = m.decidedBy ? `; fails, decided by ${DECIDER_WORDS[m.decidedBy as Decider]}` : '';
+    const slopes = `Taylor slope ${m.taylorSlope.toFixed(2)} for autograd, ${m.manualTaylorSlope.toFixed(2)} for the hand-written backward`;
+    assert.ok(text.stdout.split('\n').includes(`buggyMlp: full check of 32 parameter elements; ${slopes} (≈2 right, ≈1 wrong)${decided}.`), text.stdout);
   });
 
   it('notes, op rows, nondeterminism and a misshapen op gradient', async () => {
@@ -84,7 +90,7 @@ describe('gradlens check (spawned) on the reviewed cases', function () {
 
     const noisy = await run('check', 'test/fixtures/runner/nondeterministic.ts');
     assert.equal(noisy.code, 1);
-    assert.match(noisy.stdout, /^noisy\s+w\s+\[3\]\s+-\s+-\s+-\s+-\s+FAIL$/m);
+    assert.match(noisy.stdout, /^noisy\s+w\s+\[3\]\s+full\s+-\s+-\s+\S+\s+-\s+-\s+FAIL \(error\)$/m);
     assert.match(noisy.stdout, /model 'noisy': the loss changes between runs with the same parameters \(nondeterministic\), so gradients cannot be compared/);
     assert.doesNotMatch(noisy.stdout, /kink|disagrees/);
 
