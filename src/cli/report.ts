@@ -1,10 +1,10 @@
 // Turns runner results into what the CLI prints: the --json documents (docs/cli-json.md) and
 // the readable check table. Paths are shown relative to the working directory when inside it.
 import * as path from 'node:path';
-import type { TensorCheck } from '../gradcheck/types';
+import type { CheckMethod, TensorCheck } from '../gradcheck/types';
 import type { RunResult } from '../runner/index';
 import type { ManualCheckResult, ModelCheckResult, OpCheckResult, RunError, SourceLocation, TracedGraph } from '../shared/workerProtocol';
-import { DECIDER_WORDS } from '../shared/verdict';
+import { DECIDER_WORDS, referenceWord } from '../shared/verdict';
 
 export function displayPath(file: string, cwd = process.cwd()): string {
   const rel = path.relative(cwd, file);
@@ -159,22 +159,23 @@ export function failureLines(m: ModelCheckResult, file: string): string[] {
     const prefix = m.error.message.includes(`'${m.name}'`) ? '' : `model '${m.name}': `;
     return [`${where(m.error.line ? m.error : m.loc, file)}: ${prefix}${m.error.message}`];
   }
-  const worst = (c: { worst: { index: number[]; analytic: number; numeric: number } | null; maxAbsError: number }): string =>
-    c.worst ? `worst element [${c.worst.index.join(', ')}]: analytic ${num(c.worst.analytic)} vs numeric ${num(c.worst.numeric)} (max abs error ${num(c.maxAbsError)})` : 'no element could be compared';
+  const worst = (c: { worst: { index: number[]; analytic: number; numeric: number } | null; maxAbsError: number; method?: CheckMethod }, kind: 'param' | 'manual' | 'op'): string =>
+    c.worst ? `worst element [${c.worst.index.join(', ')}]: analytic ${num(c.worst.analytic)} vs ${referenceWord(kind, c.method)} ${num(c.worst.numeric)} (max abs error ${num(c.maxAbsError)})` : 'no element could be compared';
   if (!m.deterministic) {
     // No element was judged, so there is nothing to say per parameter: the randomness is the finding.
     const why = m.params.find((c) => c.error)?.error ?? 'two runs gave different numbers, so the comparison is not meaningful';
     out.push(`${where(m.loc, file)}: model '${m.name}': ${why}; make forward and backward deterministic (fixed seeds, no Math.random).`);
-    return [...out, ...opFailureLines(m, file, worst)];
+    return [...out, ...opFailureLines(m, file, (c) => worst(c, 'op'))];
   }
   for (const c of m.params.filter((p) => !p.passed)) {
-    out.push(`${where(m.loc, file)}: model '${m.name}': the autograd gradient of '${c.name}' disagrees with the numeric one; ${c.error ?? worst(c)}.`);
+    const other = c.method === 'exact' ? `autograd through the custom ops' forwards (their hand-written backward is wrong)` : 'the numeric one';
+    out.push(`${where(m.loc, file)}: model '${m.name}': the autograd gradient of '${c.name}' disagrees with ${other}; ${c.error ?? worst(c, 'param')}.`);
   }
   for (const c of (m.manual ?? []).filter((p) => !p.passed)) {
-    out.push(`${where(c.blameLoc ?? m.backwardLoc ?? m.loc, file)}: model '${m.name}': the hand-written backward gives a wrong gradient for '${c.name}'; ${c.error ?? worst(c)}.`);
+    out.push(`${where(c.blameLoc ?? m.backwardLoc ?? m.loc, file)}: model '${m.name}': the hand-written backward gives a wrong gradient for '${c.name}'; ${c.error ?? worst(c, 'manual')}.`);
     if (c.blame && c.blameLoc) out.push(`  ${c.blame.message}`);
   }
-  return [...out, ...opFailureLines(m, file, worst)];
+  return [...out, ...opFailureLines(m, file, (c) => worst(c, 'op'))];
 }
 
 function opFailureLines(m: ModelCheckResult, file: string, worst: (c: OpCheckResult) => string): string[] {
@@ -182,7 +183,8 @@ function opFailureLines(m: ModelCheckResult, file: string, worst: (c: OpCheckRes
     .filter((o) => !o.passed)
     .map((op) => {
       const called = op.loc ? ` (called at line ${op.loc.line})` : '';
-      const what = op.worst || !op.error ? `its backward disagrees with the numeric gradient${op.worst ? ` for input ${op.worst.input}` : ''}` : 'its backward could not be checked';
+      const against = op.method === 'exact' ? "autograd through the op's own forward" : 'the numeric gradient';
+      const what = op.worst || !op.error ? `its backward disagrees with ${against}${op.worst ? ` for input ${op.worst.input}` : ''}` : 'its backward could not be checked';
       return `${where(op.definedAt ?? op.loc, file)}: custom op '${op.name}'${called}: ${what}; ${op.error ?? worst(op)}.`;
     });
 }

@@ -162,6 +162,7 @@ export function checkCustomOps(calls: readonly CapturedCall[], opts: CheckOption
     const rng = new Rng(opts.seed + 1000 + g++);
     const settings: OpCheckSettings = { tol, eps: opts.eps, mode, samples: opts.samples, paramBudget: opts.paramBudget, rng };
     const check: OpCheck = { name: list[0].def.name, callIndex: list[0].callIndex, site: list[0].site, passed: true, maxAbsError: 0, maxRelError: 0, worst: null };
+    const methods = new Set<string>();
     const shapesOf = (call: CapturedCall) => call.inputs.map((x) => x.shape.slice());
     check.inputShapes = shapesOf(list[0]);
     let worstScore = -1;
@@ -178,6 +179,7 @@ export function checkCustomOps(calls: readonly CapturedCall[], opts: CheckOption
         continue;
       }
       for (const t of r.inputs) {
+        methods.add(t.method);
         check.passed &&= t.passed;
         check.maxAbsError = Math.max(check.maxAbsError, t.maxAbsError);
         check.maxRelError = Math.max(check.maxRelError, t.maxRelError);
@@ -192,6 +194,7 @@ export function checkCustomOps(calls: readonly CapturedCall[], opts: CheckOption
         }
       }
     }
+    if (methods.size === 1) check.method = [...methods][0] as OpCheck['method'];
     out.push(check);
   }
   return out;

@@ -103,6 +103,11 @@ export interface OpCheck {
   maxAbsError: number;
   maxRelError: number;
   worst: (WorstElement & { input: number }) | null;
+  /**
+   * How the op's backward was judged: `exact` against autograd through the op's own forward (when
+   * that forward is built from F ops), otherwise by central differences in the check's mode.
+   */
+  method?: CheckMethod;
   /** The shapes of the inputs at the reported call (`callIndex`), in argument order. */
   inputShapes?: number[][];
   /** Why the op's check failed outright (its backward threw, returned NaN…). */

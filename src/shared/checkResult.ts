@@ -132,6 +132,7 @@ export const OpCheckSchema = pinned<OpCheck>()(
     maxAbsError: real,
     maxRelError: real,
     worst: v.nullable(v.intersect([WorstElementSchema, v.object({ input: count })])),
+    method: v.optional(v.picklist(['exact', 'full', 'fast', 'sampled'])),
     inputShapes: v.optional(list(dims, 1000)),
     error: v.optional(text(SENTENCE)),
   }),

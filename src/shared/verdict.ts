@@ -30,19 +30,32 @@ export interface Blame {
   name: string;
   index: number[];
   analytic: number;
+  /** The reference value: numeric, or autograd's in an exact comparison (see `reference`). */
   numeric: number;
   maxAbsError: number;
   maxRelError: number;
+  /** What `numeric` is, in words (referenceWord). */
+  reference?: string;
+}
+
+/**
+ * What the analytic value was compared with: central differences, or in an exact comparison
+ * autograd (of the model's forward for a hand-written backward, of a custom op's own forward for
+ * its backward and for the parameters upstream of it).
+ */
+export function referenceWord(kind: 'param' | 'manual' | 'op', method: CheckMethod | undefined): string {
+  if (method !== 'exact') return 'numeric';
+  return kind === 'param' ? "autograd through the custom ops' forwards" : 'autograd';
 }
 
 function fromTensor(kind: 'param' | 'manual', c: TensorCheck): Blame | null {
   if (c.passed || !c.worst) return null;
-  return { kind, name: c.name, index: c.worst.index, analytic: c.worst.analytic, numeric: c.worst.numeric, maxAbsError: c.maxAbsError, maxRelError: c.maxRelError };
+  return { kind, name: c.name, index: c.worst.index, analytic: c.worst.analytic, numeric: c.worst.numeric, maxAbsError: c.maxAbsError, maxRelError: c.maxRelError, reference: referenceWord(kind, c.method) };
 }
 
 function fromOp(c: OpCheck): Blame | null {
   if (c.passed || !c.worst) return null;
-  return { kind: 'op', name: c.name, index: c.worst.index, analytic: c.worst.analytic, numeric: c.worst.numeric, maxAbsError: c.maxAbsError, maxRelError: c.maxRelError };
+  return { kind: 'op', name: c.name, index: c.worst.index, analytic: c.worst.analytic, numeric: c.worst.numeric, maxAbsError: c.maxAbsError, maxRelError: c.maxRelError, reference: referenceWord('op', c.method) };
 }
 
 /** Every failing item of a report, worst (largest absolute error) first. */
@@ -57,7 +70,7 @@ export function blames(r: CheckedModel): Blame[] {
 
 export function describeBlame(b: Blame): string {
   const what = b.kind === 'op' ? `op ${b.name}` : b.kind === 'manual' ? `backward ${b.name}` : b.name;
-  return `${what}${fmtIndex(b.index)}: analytic ${fmtNum(b.analytic)} vs numeric ${fmtNum(b.numeric)}`;
+  return `${what}${fmtIndex(b.index)}: analytic ${fmtNum(b.analytic)} vs ${b.reference ?? 'numeric'} ${fmtNum(b.numeric)}`;
 }
 
 /** The largest relative error over every check in the report. */

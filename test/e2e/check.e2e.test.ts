@@ -44,7 +44,7 @@ describe('UI: checking gradients from the CodeLens', function () {
     await workbench.waitForCodeLens('Check gradients');
     await workbench.clickCodeLens('Check gradients');
     const verdict = await workbench.waitForCodeLens(/✗/);
-    assert.match(await verdict.innerText(), /✗ backward W1\[\d+,\d+\]: analytic -?[\d.e-]+ vs numeric -?[\d.e-]+/);
+    assert.match(await verdict.innerText(), /✗ backward W1\[\d+,\d+\]: analytic -?[\d.e-]+ vs autograd -?[\d.e-]+/);
     await workbench.statusBarItem(/Gradlens: 1 of 1 failed/).waitFor();
     const bugLine = fs.readFileSync(path.join(workspace, 'buggy-backward.ts'), 'utf8').split('\n').findIndex((l) => l.includes('// BUG')) + 1;
     const problems = await workbench.problems();

@@ -35,7 +35,7 @@ const passedOf = (c: { passed: boolean; error?: string }): boolean => c.passed &
 function failure(c: TensorCheckView): string {
   if (c.error) return c.error;
   if (!c.worst) return `max rel. error ${fmt(c.maxRelError)}`;
-  return `wrong at ${c.name}[${c.worst.index.join(', ')}]: ${fmt(c.worst.analytic)} vs ${fmt(c.worst.numeric)} (numeric)`;
+  return `wrong at ${c.name}[${c.worst.index.join(', ')}]: ${fmt(c.worst.analytic)} vs ${fmt(c.worst.numeric)} (${c.method === 'exact' ? 'autograd' : 'numeric'})`;
 }
 
 function line(c: TensorCheckView, who: string): string {
@@ -81,7 +81,7 @@ export function nodeErrors(g: GraphView, r: ModelResultView | undefined): Map<st
   }
   for (const op of r.ops) {
     const ok = passedOf(op);
-    const what = `custom op ${op.name}: backward ${ok ? 'passes' : op.error ?? (op.worst ? `wrong at input ${op.worst.input ?? 0} [${op.worst.index.join(', ')}]: ${fmt(op.worst.analytic)} vs ${fmt(op.worst.numeric)} (numeric)` : 'fails')}`;
+    const what = `custom op ${op.name}: backward ${ok ? 'passes' : op.error ?? (op.worst ? `wrong at input ${op.worst.input ?? 0} [${op.worst.index.join(', ')}]: ${fmt(op.worst.analytic)} vs ${fmt(op.worst.numeric)} (${op.method === 'exact' ? 'autograd' : 'numeric'})` : 'fails')}`;
     const e: NodeError = { relError: relOf(op), passed: ok, source: 'op', lines: [what] };
     const calls = g.nodes.filter((n) => n.op === op.name);
     // The worst call when its line is known; otherwise every call of the op.

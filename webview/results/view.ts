@@ -185,7 +185,7 @@ export class ResultsView {
       err ? h('div', { class: 'banner banner-error' }, err) : null,
       ...(m.notes ?? []).map((n) => h('p', { class: 'note muted' }, icon('info'), ` ${n}`)),
       m.params.length ? this.tensorTable('Autograd vs numeric, per parameter', m.params) : null,
-      m.manual?.length ? this.tensorTable('Hand-written backward vs numeric', m.manual, m.backwardLoc) : null,
+      m.manual?.length ? this.tensorTable(m.manual.every((c) => c.method === 'exact') ? 'Hand-written backward vs autograd (exact, every element)' : 'Hand-written backward vs autograd or numeric (see method)', m.manual, m.backwardLoc) : null,
       m.ops.length ? this.opTable(m.ops) : null,
       ...this.heatmapsFor(m.manual ?? [], 'hand-written gradient'),
       ...this.heatmapsFor(m.params, 'autograd gradient', new Set((m.manual ?? []).filter((c) => c.elements).map((c) => c.name))),

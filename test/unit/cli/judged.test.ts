@@ -24,9 +24,12 @@ function judged(m: ModelCheckResult): ModelCheckResult {
 
 describe('check output: how each entry was judged', () => {
   it('without the optional fields: the method, "-" for the noise floor, a plain FAIL', () => {
-    const m = wrongBackward();
+    const strip = <T extends ModelCheckResult['params'][number]>({ noiseFloor: _n, decidedBy: _d, wrong: _w, ...c }: T): T => c as T;
+    const { decidedBy: _decided, ...whole } = wrongBackward();
+    const m: ModelCheckResult = { ...whole, params: whole.params.map(strip), manual: whole.manual?.map(strip) };
     const rows = checkRows(m);
-    for (const r of rows) assert.equal(r[HEADER_METHOD], 'full', r.join(' | '));
+    // autograd by central differences; the hand-written backward exactly against autograd.
+    for (const r of rows) assert.equal(r[HEADER_METHOD], r[1]!.includes('(backward)') ? 'exact' : 'full', r.join(' | '));
     for (const r of rows) assert.equal(r[HEADER_NOISE], '-', r.join(' | '));
     assert.deepEqual(rows.map((r) => r.at(-1)), [...m.params.map(() => 'pass'), ...m.manual!.map((c) => (c.passed ? 'pass' : 'FAIL'))]);
     assert.doesNotMatch(modelLine(m)!, /decided/);
@@ -48,8 +51,9 @@ describe('check output: how each entry was judged', () => {
     const doc = fileJson({ ok: true, file: '/w/m.ts', task: 'check', models: [m] }, 'm.ts') as { models: Record<string, unknown>[] };
     const [model] = doc.models as { decidedBy: string; params: Record<string, unknown>[]; manual: Record<string, unknown>[] }[];
     assert.equal(model.decidedBy, 'noise');
+    for (const c of model.params) assert.equal(c.method, 'full');
+    for (const c of model.manual) assert.equal(c.method, 'exact');
     for (const c of [...model.params, ...model.manual]) {
-      assert.equal(c.method, 'full');
       assert.equal(c.noiseFloor, 2.5e-10);
     }
     const bad = model.manual.find((c) => c.passed === false)!;
