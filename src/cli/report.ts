@@ -94,7 +94,7 @@ export function exitCodeOf(results: readonly RunResult[]): 0 | 1 | 2 {
 // ---- Table --------------------------------------------------------------------------------
 
 /** `method` is how a row was judged (exact, full, fast, sampled); a failure's verdict names what decided it. */
-const HEADER = ['model', 'name', 'shape', 'method', 'max abs error', 'max rel error', 'noise floor', 'worst index', 'analytic vs numeric', 'verdict'];
+const HEADER = ['model', 'name', 'shape', 'method', 'max abs error', 'max rel error', 'noise floor', 'worst index', 'analytic vs reference', 'verdict'];
 
 function num(x: number | null | undefined): string {
   if (x === null || x === undefined || Number.isNaN(x)) return '-';

@@ -47,7 +47,7 @@ describe('gradlens CLI (spawned)', function () {
     const r = await gradlens('check', fx('three-models.ts'));
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');
-    assert.match(lines[1], /^model\s+name\s+shape\s+method\s+max abs error\s+max rel error\s+noise floor\s+worst index\s+analytic vs numeric\s+verdict$/);
+    assert.match(lines[1], /^model\s+name\s+shape\s+method\s+max abs error\s+max rel error\s+noise floor\s+worst index\s+analytic vs reference\s+verdict$/);
     // byVariable: L = u², u = 3 → both gradients are 6. Each row says how it was judged.
     assert.ok(lines.some((l) => /^byVariable\s+u \(backward\)\s+\[1\]\s+(?:exact|full)\s+0\s+0\s+\S+\s+\[0\]\s+6 vs 6\s+pass$/.test(l)), r.stdout);
     assert.ok(lines.some((l) => /^quadratic\s+w\s+\[3\]\s+full\s/.test(l)));
@@ -88,7 +88,7 @@ describe('gradlens CLI (spawned)', function () {
     assert.equal(r.code, 1);
     const line = lineOf(fx('wrong-backward.ts'), 'backward:');
     const mulColumn = fs.readFileSync(fx('wrong-backward.ts'), 'utf8').split('\n')[line - 1].indexOf('F.mul') + 3; // V8 places a method call at its name
-    assert.match(r.stdout, new RegExp(`wrong-backward\\.ts:${line}:${mulColumn}: model 'cubic': the hand-written backward gives a wrong gradient for 'w'; worst element \\[1\\]: analytic 4 vs numeric 12`));
+    assert.match(r.stdout, new RegExp(`wrong-backward\\.ts:${line}:${mulColumn}: model 'cubic': the hand-written backward gives a wrong gradient for 'w'; worst element \\[1\\]: analytic 4 vs autograd 12`));
     assert.match(r.stdout, /cubic\s+w \(backward\)\s+\[3\]\s+(?:exact|full)\s+8\s+0\.6667\s+\S+\s+\[1\]\s+4 vs 12\s+FAIL/);
   });
 
@@ -229,7 +229,7 @@ describe('gradlens CLI (spawned)', function () {
     if (examples.some((f) => f.endsWith('buggy-backward.ts'))) {
       const buggy = await gradlens('check', 'examples/buggy-backward.ts');
       assert.equal(buggy.code, 1);
-      assert.match(buggy.stdout, /buggy-backward\.ts:\d+:\d+: .*wrong gradient for '\w+'; worst element \[[\d, ]+\]: analytic \S+ vs numeric \S+/);
+      assert.match(buggy.stdout, /buggy-backward\.ts:\d+:\d+: .*wrong gradient for '\w+'; worst element \[[\d, ]+\]: analytic \S+ vs autograd \S+/);
     }
   });
 });
