@@ -175,13 +175,18 @@ function prepare(spec: ModelSpec, opts: CheckOptions, names: string[], params: T
  */
 function referenceGradient(prep: Prepared, v: Float64Array): Float64Array[] | undefined {
   if (!prep.calls.length) return undefined;
+  // Every custom op's forward must tape in full (checked at its first call), or there is no reference.
   const seen = new Set<unknown>();
   for (const c of prep.calls) {
     if (seen.has(c.def)) continue;
     seen.add(c.def);
-    const w = randomNormal(1, streamFor(0, 'op'));
-    const y = (() => { try { return c.def.forward(c.inputs, c.attrs, () => {}); } catch { return undefined; } })();
-    if (!y || !autogradOfForward(c.def, c.inputs, y.size === 1 ? w : randomNormal(y.size, streamFor(0, 'op')))) return undefined;
+    let size: number;
+    try {
+      size = c.def.forward(c.inputs, c.attrs, () => {}).size;
+    } catch {
+      return undefined;
+    }
+    if (!autogradOfForward(c.def, c.inputs, randomNormal(size, streamFor(prep.opts.seed, 'op', c.def.name)))) return undefined;
   }
   try {
     return withCustomForwardsTaped(() => {

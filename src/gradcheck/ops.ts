@@ -127,7 +127,9 @@ export function checkOpCall(def: OpDef<any>, inputs: readonly Tensor[], attrs: u
 
 /**
  * wᵀ∂forward/∂x by autograd through the user's own forward, or undefined where that forward does
- * not tape (it computes on `.data`, or returns something not derived from its inputs).
+ * not tape: it computes on `.data` (in whole or in part), or returns something not derived from
+ * its inputs. A part computed on `.data` would leave a path out of the gradient, so the result is
+ * trusted only when it also agrees with a central difference along one random direction.
  */
 export function autogradOfForward(def: OpDef<any>, xs: readonly Tensor[], w: Float64Array): Float64Array[] | undefined {
   const custom = definedOps.find((o) => o.def === def);
@@ -136,10 +138,23 @@ export function autogradOfForward(def: OpDef<any>, xs: readonly Tensor[], w: Flo
     const leaves = xs.map((x) => new Tensor(x.data.slice(), x.shape.slice(), true));
     const y = custom.forward(...leaves);
     if (!(y instanceof Tensor) || !y.node || y.size !== w.length) return undefined;
-    return grad(y, leaves, new Tensor(w, y.shape.slice())).map((g) => g.data);
+    const grads = grad(y, leaves, new Tensor(w, y.shape.slice())).map((g) => g.data);
+    return agreesAlongDirection(custom.forward, xs, w, grads) ? grads : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Σ grads·u against (wᵀf(x + hu) − wᵀf(x − hu)) / 2h for a random u: the taped gradient is the whole gradient. */
+function agreesAlongDirection(forward: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[], w: Float64Array, grads: readonly Float64Array[]): boolean {
+  const rng = new Rng(0x5eed);
+  const dirs = xs.map((x) => randomNormal(x.size, rng));
+  const h = 1e-6;
+  const at = (sign: number): number =>
+    noGrad(() => project(forward(...xs.map((x, i) => new Tensor(x.data.map((v, k) => v + sign * h * dirs[i][k]), x.shape.slice()))), w));
+  const numeric = (at(1) - at(-1)) / (2 * h);
+  const analytic = grads.reduce((s, g, i) => s + g.reduce((a, gk, k) => a + gk * dirs[i][k], 0), 0);
+  return Math.abs(analytic - numeric) <= 1e-5 * (Math.abs(analytic) + Math.abs(numeric)) + 1e-8;
 }
 
 function isWhole(x: Tensor): boolean {
