@@ -28,7 +28,11 @@ export interface RunFileOptions<T extends RunTask = RunTask> {
   signal?: AbortSignal;
   /** Pool size for splitting large full checks. Default: one per core. 1 disables splitting. */
   workers?: number;
-  /** A full check of more parameter elements than this is split across the pool. Default 2000. */
+  /**
+   * A full check of more parameter elements than this is split across the pool. Default 20 000:
+   * the sweep replays a few microseconds an element, so below that a worker's start and the
+   * file's evaluation cost more than a second core saves.
+   */
   splitAbove?: number;
   workerPath?: string;
   /**
@@ -45,6 +49,7 @@ export type RunResult<T extends RunTask = RunTask> =
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MEMORY_MB = 1024;
+export const DEFAULT_SPLIT_ABOVE = 20_000;
 const MAX_OUTPUT = 64 * 1024;
 
 export async function runFile<T extends RunTask>(opts: RunFileOptions<T>): Promise<RunResult<T>> {
@@ -88,7 +93,7 @@ export async function runFile<T extends RunTask>(opts: RunFileOptions<T>): Promi
     ...base,
     task,
     ...(opts.model !== undefined ? { model: opts.model } : {}),
-    ...(task === 'check' && workers > 1 ? { splitAbove: opts.splitAbove ?? 2000 } : {}),
+    ...(task === 'check' && workers > 1 ? { splitAbove: opts.splitAbove ?? DEFAULT_SPLIT_ABOVE } : {}),
   };
   const warm = task !== 'check' && opts.warm ? (opts.warm === true ? sharedWarmRunner() : opts.warm) : undefined;
   let reply;
