@@ -71,15 +71,22 @@ describe('Gradlens in VS Code', function () {
 
   it('cancels a long check', async () => {
     const slow = [
-      "import { defineModel, F, randn } from 'gradlens';",
+      "import { defineModel, defineOp, F, randn } from 'gradlens';",
+      // Slow inside a custom op, whose forward every difference of the sweep runs (a slow line in
+      // forward itself would run only a few times: the sweep replays the recorded ops).
+      'const slowSquare = defineOp({',
+      "  name: 'slowSquare',",
+      '  forward: (w) => {',
+      '    let spin = 0;',
+      '    for (let i = 0; i < 3e7; i++) spin += i % 3;  // slow on purpose',
+      '    return F.add(F.mul(w, w), spin * 0);',
+      '  },',
+      '  backward: (dy, [w]) => [F.mul(dy, F.mul(w, 2))],',
+      '});',
       'export const slow = defineModel({',
       '  inputs: { x: randn([4, 4], { seed: 1 }) },',
       '  params: { w: randn([40, 40], { seed: 2 }) },',
-      '  forward({ x }, { w }) {',
-      '    let spin = 0;',
-      '    for (let i = 0; i < 3e7; i++) spin += i % 3;  // slow on purpose',
-      '    return F.add(F.sum(F.mul(w, w)), spin * 0);',
-      '  },',
+      '  forward: (_i, { w }) => F.sum(slowSquare(w)),',
       '});',
     ].join('\n');
     const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: slow });
