@@ -125,6 +125,20 @@ describe('the checker at real model sizes', function () {
     assert.notEqual(r.ops[0].method, 'exact');
   });
 
+  for (const mode of ['full', 'fast', 'sampled'] as const) {
+    it(`no false alarm in ${mode} mode on large magnitudes, a tiny loss, max ties and relu at 0`, () => {
+      const big = randn([6], { seed: 21, scale: 0.1 });
+      const exp20 = defineModel({ inputs: {}, params: { w: big }, forward: (_i, p) => F.sum(F.exp(F.add(p.w, 20))) });
+      const tiny = defineModel({ inputs: { x: randn([6], { seed: 22 }) }, params: { w: randn([6], { seed: 23 }) }, forward: (i, p) => F.mul(1e-12, F.sum(F.pow(F.mul(p.w, i.x), 2))) });
+      const ties = defineModel({ inputs: {}, params: { w: tensor([1, 3, 3, -2]) }, forward: (_i, p) => F.add(F.max(p.w), F.mul(0.1, F.sum(F.mul(p.w, p.w)))) });
+      const relu0 = defineModel({ inputs: {}, params: { w: tensor([0, 1.5, -0.7, 0.3]) }, forward: (_i, p) => F.sum(F.mul(F.relu(p.w), 2)) });
+      for (const [name, model] of Object.entries({ exp20, tiny, ties, relu0 })) {
+        const r = gradcheck(model, { mode });
+        assert.equal(r.passed, true, `${name}: ${JSON.stringify({ params: r.params, notes: r.notes, taylor: r.taylorSlope })}`);
+      }
+    });
+  }
+
   it('a right backward scaled by 3 on a loss of size 1e-12 fails; the right one passes', () => {
     const x = randn([6], { seed: 7 });
     const make = (factor: number) =>
