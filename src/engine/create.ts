@@ -47,7 +47,8 @@ export function tensor(values: NestedArray | ArrayLike<number>, shape?: Shape): 
     if (flat.length !== sizeOf(shape)) throw new GradlensError('tensor', `${flat.length} values do not fill shape ${fmtShape(shape)} (needs ${sizeOf(shape)})`);
     return new Tensor(Float64Array.from(flat), shape.slice());
   }
-  if (values instanceof Float64Array) return new Tensor(Float64Array.from(values), [values.length]);
+  // Any typed array, of this realm or of the model file's (userRealm.ts), where `instanceof` fails.
+  if (ArrayBuffer.isView(values) && typeof (values as ArrayLike<number>).length === 'number') return new Tensor(Float64Array.from(values as ArrayLike<number>), [(values as ArrayLike<number>).length]);
   const s = inferShape(values as NestedArray);
   const flat: number[] = [];
   flatten(values as NestedArray, s, flat);

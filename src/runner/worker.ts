@@ -8,6 +8,8 @@ import { type WorkerReply, isWorkerRequest } from '../shared/workerProtocol';
 import { serveRequests } from '../workers/serveRequests';
 import { execute } from './execute';
 import { clearUserTimers } from './userTimers';
+import { disarmWorkerProcess } from './userProcess';
+import { hardenRunnerRealm } from './userRealm';
 
 // User stacks can be deep inside the engine; keep enough frames to reach the user's own code.
 Error.stackTraceLimit = 64;
@@ -17,6 +19,11 @@ process.on('unhandledRejection', () => undefined);
 
 // Warm up the parser once, so the first real run does not pay for TypeScript's lazy set-up.
 findModels('/__gradlens__/warmup.ts', "import { defineModel } from 'gradlens';\nexport const m = defineModel({ inputs: {}, params: {}, forward: () => null as never });\n");
+
+// Last, once everything of ours is loaded: model files run in realms of their own (userRealm.ts),
+// and what they could still reach of this one is frozen or disarmed.
+hardenRunnerRealm();
+disarmWorkerProcess();
 
 serveRequests((req): WorkerReply => {
   if (!isWorkerRequest(req)) {

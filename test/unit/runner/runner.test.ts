@@ -251,10 +251,30 @@ describe('runner (real worker)', function () {
       assert.match(err.message, /memory limit of 64 MB/);
     });
 
-    it('says so when the file calls process.exit(), in a fresh worker and a warm one', async () => {
+    it('refuses process.exit() at its line, in a fresh worker and a warm one, which stays', async () => {
       const warm = new WarmRunner();
       try {
         const text = "console.log('leaving');\nprocess.exit(3);\n";
+        for (const opts of [{ task: 'check' as const }, { task: 'graph' as const, warm }]) {
+          const r = await runFile({ fileName: fixture('exits.ts'), text, ...opts });
+          const err = failed(r);
+          assert.equal(err.kind, 'exception');
+          assert.match(err.message, /^process\.exit\(\) is not available to a model file/);
+          assert.deepEqual([err.file, err.line, err.column], [fixture('exits.ts'), 2, 9]);
+          assert.equal(r.output, 'leaving\n', `${opts.task}: what it printed first is kept`);
+        }
+        ok(await runFile({ fileName: fixture('three-models.ts'), task: 'graph', warm }));
+        assert.equal(warm.started, 1, 'the refusal is an error like any other: the warm worker goes on');
+      } finally {
+        warm.dispose();
+      }
+    });
+
+    it('says so when the file exits the worker through the real process, in a fresh worker and a warm one', async () => {
+      const warm = new WarmRunner();
+      try {
+        // Our engine's functions are of the worker's realm: their Function constructor reaches its process.
+        const text = "import { F } from 'gradlens';\nconsole.log('leaving');\n(F.add.constructor('return process')() as { exit(c: number): void }).exit(3);\n";
         for (const opts of [{ task: 'check' as const }, { task: 'graph' as const, warm }]) {
           const r = await runFile({ fileName: fixture('exits.ts'), text, ...opts });
           const err = failed(r);
