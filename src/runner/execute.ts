@@ -13,6 +13,7 @@ import { errorFromThrown, located, sentence } from './errors';
 import { type NamedModel, nameModels } from './models';
 import { findNonFinite, noOutputMessage, preflight } from './preflight';
 import { attachNodeValues } from './nodeValues';
+import { deepestNesting, isStackOverflow, tooDeepMessage } from '../parser/nesting';
 import { findThrowSite } from './throwSite';
 import { traceGraph } from './trace';
 import { clearUserTimers } from './userTimers';
@@ -28,6 +29,7 @@ export function execute(req: WorkerRequest): WorkerReply {
   try {
     evaluate(req.code);
   } catch (err) {
+    if (isStackOverflow(err) && !frames.locate((err as Error).stack)) return { type: 'failed', error: tooDeepError(req.code, frames) };
     return { type: 'failed', error: errorFromThrown(err, frames, err instanceof Error ? undefined : throwSiteOf(req.code, frames)) };
   }
   const all = nameModels(definedModels, frames, req.fileName, req.text);
@@ -56,6 +58,12 @@ function evaluate(code: string): void {
     // bundle.ts rejects other imports, so reaching here means a dynamic require in user code.
     throw new Error(`cannot require '${id}': a model file may use only 'gradlens' and its own relative files`);
   });
+}
+
+/** V8 could not compile the bundle: nested too deep for its recursive parser. Where, in the user's file. */
+function tooDeepError(code: string, frames: UserFrames): RunError {
+  const at = deepestNesting(code);
+  return located('syntax', tooDeepMessage(at.depth, 'JavaScript'), frames.mapPosition(at.line + 1, at.character + 1));
 }
 
 /** The place of a top-level throw of a non-Error, found by evaluating the file again from a clean state. */

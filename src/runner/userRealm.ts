@@ -15,6 +15,7 @@
 // and the errors it throws are made `instanceof Error` here (hardenRunnerRealm).
 import { types } from 'node:util';
 import * as vm from 'node:vm';
+import { checkAllocation } from '../engine/memory';
 import { userProcess } from './userProcess';
 import { userTimers } from './userTimers';
 import { BUNDLE_FILENAME } from './userFrames';
@@ -26,6 +27,7 @@ export function evaluateInUserRealm(code: string, require: (id: string) => unkno
   const context = vm.createContext(userGlobals(), { name: 'gradlens model file' });
   // The file's errors are made by its own Error: give them as many frames as ours (worker.ts).
   vm.runInContext(`globalThis.global = globalThis; Error.stackTraceLimit = ${Number(Error.stackTraceLimit) || 10};`, context);
+  guardBuffers(vm.runInContext('globalThis', context) as Record<string, unknown>);
   const wrapper = vm.runInContext(`(function (exports, require, module, __filename, __dirname) {\n${code}\n})`, context, {
     filename: BUNDLE_FILENAME,
     lineOffset: -1, // the wrapper's first line is ours: bundle line 1 stays line 1 in stacks
@@ -49,6 +51,31 @@ function userGlobals(): Record<string, unknown> {
     TextDecoder,
     process: userProcess(),
   };
+}
+
+/** The realm's typed arrays and buffers that allocate their own memory, sized by their first argument. */
+const BUFFERS = ['ArrayBuffer', 'SharedArrayBuffer', 'Float64Array', 'Float32Array', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'BigInt64Array', 'BigUint64Array'];
+
+/**
+ * `new Float64Array(5e8).fill(1)` in the file's own code asks the same allocation guard as the
+ * engine's tensors (engine/memory.ts): a native fill of gigabytes cannot be stopped half-way.
+ * Its constructors become proxies that check the size first (`.constructor` and `Symbol.species`
+ * lead to them too); a file that digs out the originals is left to the supervisor's watch.
+ */
+function guardBuffers(realm: Record<string, unknown>): void {
+  for (const name of BUFFERS) {
+    const original = realm[name] as (new (...args: unknown[]) => object) & { BYTES_PER_ELEMENT?: number; prototype: { constructor: unknown } };
+    if (typeof original !== 'function') continue;
+    const perElement = original.BYTES_PER_ELEMENT ?? 1;
+    const guarded: typeof original = new Proxy(original, {
+      construct(target, args, newTarget): object {
+        if (typeof args[0] === 'number') checkAllocation(`new ${name}`, args[0] * perElement);
+        return Reflect.construct(target, args, newTarget === guarded ? target : newTarget) as object;
+      },
+    });
+    realm[name] = guarded;
+    original.prototype.constructor = guarded;
+  }
 }
 
 let hardened = false;
