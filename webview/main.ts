@@ -141,6 +141,9 @@ function dispatch(msg: ToWebview): void {
 }
 
 window.addEventListener('message', (e: MessageEvent) => {
+  // A report has no extension behind it: a message from another window (a page that opened or
+  // framed the file) is nobody's to obey. Its data is the embedded block alone.
+  if (standalone && e.source !== window) return;
   // Only the extension host (same window parent) talks to us; anything malformed is dropped.
   if (!isToWebview(e.data)) {
     console.warn('gradlens: ignored a malformed message', e.data);
