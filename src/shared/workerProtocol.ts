@@ -24,6 +24,7 @@ export type RunErrorKind =
   | 'timeout' // stopped at the time limit
   | 'memory' // stopped at the memory limit
   | 'cancelled' // the caller aborted
+  | 'untrusted' // the caller's workspace is not trusted, so nothing of it may run
   | 'internal'; // a bug in Gradlens itself
 
 /** An error the user can act on: a sentence and a place. `detail` (a stack) is for logs only. */
