@@ -164,8 +164,13 @@ function receive(data: unknown): void {
   dispatch(data);
 }
 
-// Only the extension host (same window parent) talks to us.
-window.addEventListener('message', (e: MessageEvent) => receive(e.data));
+// Only the extension host (same window parent) talks to us. A report has no extension behind it:
+// a message from another window (a page that opened or framed the file) is nobody's to obey; its
+// data is the embedded block alone.
+window.addEventListener('message', (e: MessageEvent) => {
+  if (standalone && e.source !== window) return;
+  receive(e.data);
+});
 
 /** Report mode: the embedded messages, validated one by one like live ones. */
 function replayEmbedded(): void {

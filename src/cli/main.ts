@@ -9,6 +9,7 @@ import type { ModelCheckResult, ModelGradResult, ModelGraphResult } from '../sha
 import { renderReport } from '../report/standalone';
 import { verifyRules } from '../rules/verify';
 import { type CliArgs, USAGE, UsageError, parseArgs } from './args';
+import { printErr, printOut } from './terminal';
 import { checkRows, closingLine, displayPath, exitCodeOf, failureLines, fileJson, formatError, modelLine, noteLines, renderTable, summarize, where } from './report';
 
 declare const GRADLENS_VERSION: string | undefined;
@@ -19,15 +20,15 @@ async function main(argv: readonly string[]): Promise<number> {
     args = parseArgs(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`gradlens: ${err.message}\n\n${USAGE}\n`);
+    printErr(`gradlens: ${err.message}\n\n${USAGE}\n`);
     return 2;
   }
   if (args.command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    printOut(`${USAGE}\n`);
     return 0;
   }
   if (args.command === 'version') {
-    process.stdout.write(`${typeof GRADLENS_VERSION === 'string' ? GRADLENS_VERSION : versionFromPackage()}\n`);
+    printOut(`${typeof GRADLENS_VERSION === 'string' ? GRADLENS_VERSION : versionFromPackage()}\n`);
     return 0;
   }
 
@@ -48,13 +49,13 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   results.forEach((r, i) => printReadable(r, args.files[i]));
   // One verdict across every file, last, where a long run's reader looks first.
-  if (task === 'check') process.stdout.write(`${closingLine(summarize(results, args.files))}\n`);
+  if (task === 'check') printOut(`${closingLine(summarize(results, args.files))}\n`);
   return code;
 }
 
 function printReadable(r: RunResult, shownAs: string): void {
-  const out = (s: string): boolean => process.stdout.write(`${s}\n`);
-  const err = (s: string): boolean => process.stderr.write(`${s}\n`);
+  const out = (s: string): void => printOut(`${s}\n`);
+  const err = (s: string): void => printErr(`${s}\n`);
   if (r.output) err(r.output.replace(/\n$/, '').split('\n').map((l) => `[${shownAs}] ${l}`).join('\n'));
   if (!r.ok) {
     err(formatError(r.error, r.file));
@@ -114,7 +115,7 @@ async function writeReport(args: CliArgs, signal: AbortSignal): Promise<number> 
   const checks = await runAll(args, 'check', signal);
   const graphs = await runAll(args, 'graph', signal);
   checks.forEach((r, i) => printReadable(r, args.files[i]));
-  process.stdout.write(`${closingLine(summarize(checks, args.files))}\n`);
+  printOut(`${closingLine(summarize(checks, args.files))}\n`);
   const entry = <T extends 'check' | 'graph'>(r: RunResult<T>) => ({ file: displayPath(r.file), models: r.ok ? r.models : [], ...(r.ok ? {} : { error: r.error }) });
   const html = renderReport({
     graphs: graphs.map((r) => entry(r) as { file: string; models: ModelGraphResult[] }),
@@ -124,7 +125,7 @@ async function writeReport(args: CliArgs, signal: AbortSignal): Promise<number> 
   const out = path.resolve(args.out!);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, html);
-  process.stdout.write(`Report written to ${displayPath(out)} (${(html.length / 1024).toFixed(0)} KB): open it in a browser.\n`);
+  printOut(`Report written to ${displayPath(out)} (${(html.length / 1024).toFixed(0)} KB): open it in a browser.\n`);
   return exitCodeOf(checks);
 }
 
@@ -160,8 +161,8 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     // A bug in Gradlens itself: one sentence for the user, the stack only on request.
-    process.stderr.write(`gradlens: internal error: ${(err as Error)?.message ?? String(err)}\n`);
-    if (process.env.GRADLENS_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    printErr(`gradlens: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    if (process.env.GRADLENS_DEBUG) printErr(`${(err as Error)?.stack ?? ''}\n`);
     process.exitCode = 2;
   },
 );

@@ -1,6 +1,7 @@
 // NumPy broadcasting, forwards and backwards. This is the one place that undoes broadcasting:
 // VJPs return gradients in the output's shape and `unbroadcast` sums them back to each input.
 import { stridedOffsets } from './kernels/strided';
+import { allocate, checkAllocation } from './memory';
 import { GradlensError, Shape, Tensor, fmtShape, sizeOf, stridesOf } from './tensor';
 
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
@@ -51,6 +52,7 @@ const MAP_CACHE_ELEMENTS = 1 << 16;
 
 export function expandData(op: string, x: Tensor, shape: Shape): Float64Array {
   broadcastShapes(op, x.shape, shape);
+  checkAllocation(op, sizeOf(shape) * Float64Array.BYTES_PER_ELEMENT);
   const map = broadcastIndex(x.shape, shape);
   if (!map) return x.data;
   const out = new Float64Array(map.length);
@@ -78,7 +80,7 @@ export function unbroadcast(grad: Tensor, shape: Shape): Tensor {
 export function binaryKernel(op: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
   const shape = broadcastShapes(op, a.shape, b.shape);
   const n = sizeOf(shape);
-  const out = new Float64Array(n);
+  const out = allocate(op, n);
   const ad = a.data;
   const bd = b.data;
   const ma = ad.length === n ? null : ad.length === 1 ? ZERO_MAP : broadcastIndex(a.shape, shape);

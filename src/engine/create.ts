@@ -1,5 +1,6 @@
 // Creating tensors: from nested arrays or flat data, constants, and seeded random draws.
 import { rngFor } from './random';
+import { allocate } from './memory';
 import { GradlensError, Shape, Tensor, checkShape, fmtShape, sizeOf } from './tensor';
 
 export type NestedArray = number | readonly NestedArray[];
@@ -47,7 +48,8 @@ export function tensor(values: NestedArray | ArrayLike<number>, shape?: Shape): 
     if (flat.length !== sizeOf(shape)) throw new GradlensError('tensor', `${flat.length} values do not fill shape ${fmtShape(shape)} (needs ${sizeOf(shape)})`);
     return new Tensor(Float64Array.from(flat), shape.slice());
   }
-  if (values instanceof Float64Array) return new Tensor(Float64Array.from(values), [values.length]);
+  // Any typed array, of this realm or of the model file's (userRealm.ts), where `instanceof` fails.
+  if (ArrayBuffer.isView(values) && typeof (values as ArrayLike<number>).length === 'number') return new Tensor(Float64Array.from(values as ArrayLike<number>), [(values as ArrayLike<number>).length]);
   const s = inferShape(values as NestedArray);
   const flat: number[] = [];
   flatten(values as NestedArray, s, flat);
@@ -55,23 +57,27 @@ export function tensor(values: NestedArray | ArrayLike<number>, shape?: Shape): 
 }
 
 export function full(shape: Shape, value: number): Tensor {
-  checkShape('full', shape);
-  return new Tensor(new Float64Array(sizeOf(shape)).fill(value), shape.slice());
+  return filled('full', shape, value);
 }
 
 export function zeros(shape: Shape): Tensor {
-  return full(shape, 0);
+  return filled('zeros', shape, 0);
 }
 
 export function ones(shape: Shape): Tensor {
-  return full(shape, 1);
+  return filled('ones', shape, 1);
+}
+
+function filled(op: string, shape: Shape, value: number): Tensor {
+  checkShape(op, shape);
+  return new Tensor(allocate(op, sizeOf(shape)).fill(value), shape.slice());
 }
 
 function fill(op: string, shape: Shape, opts: RandomOptions, draw: (rng: ReturnType<typeof rngFor>) => number): Tensor {
   checkShape(op, shape);
   const rng = rngFor(opts.seed);
   const scale = opts.scale ?? 1;
-  const data = new Float64Array(sizeOf(shape));
+  const data = allocate(op, sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = scale * draw(rng);
   return new Tensor(data, shape.slice(), opts.requiresGrad ?? false);
 }

@@ -41,11 +41,14 @@ export class Tensor {
   /** A display name (a parameter or input name), for reports and graphs. */
   name: string | undefined;
 
+  readonly shape: Shape;
+
   constructor(
     readonly data: Float64Array,
-    readonly shape: Shape,
+    shape: Shape,
     public requiresGrad = false,
   ) {
+    this.shape = ownArray(shape);
     if (data.length !== sizeOf(shape)) {
       throw new GradlensError('tensor', `${data.length} values do not fill shape ${fmtShape(shape)} (needs ${sizeOf(shape)})`);
     }
@@ -95,6 +98,18 @@ export class Tensor {
   toString(): string {
     return `Tensor${fmtShape(this.shape)}`;
   }
+}
+
+/**
+ * A shape as an array of this realm. One a model file made (`randn([3, 4])`) is an array of the
+ * file's own realm (runner/userRealm.ts), whose methods the file may patch; the checker must not
+ * call them. Copied by index, so nothing of the file's runs.
+ */
+function ownArray(shape: Shape): Shape {
+  if (Object.getPrototypeOf(shape) === Array.prototype) return shape;
+  const own = new Array<number>(shape.length);
+  for (let i = 0; i < own.length; i++) own[i] = shape[i];
+  return own;
 }
 
 /** Row-major strides of a shape. */

@@ -78,6 +78,7 @@ export class CheckController implements vscode.Disposable {
         options: settings.check,
         timeoutMs: settings.timeoutMs,
         signal: abort.signal,
+        workspaceTrusted: vscode.workspace.isTrusted,
       });
     })();
 

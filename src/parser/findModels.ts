@@ -5,6 +5,7 @@ import ts from 'typescript';
 import { addImport, addImportEquals, emptyBindings, isNnBase } from './bindings';
 import { nodeRange, nodeText, rangeOf } from './positions';
 import { membersByKey, readMember, readStringMember, readTensorRecord, resolveObject, unwrap } from './specs';
+import { deepestNesting, isStackOverflow, tooDeepMessage } from './nesting';
 import { syntaxErrorsOf } from './syntaxErrors';
 import { CustomOpInfo, LayerClassInfo, ModelInfo, ParseOptions, ParseResult, SourceRange } from './types';
 import { Binding, PendingCall, PendingClass, Walker } from './walker';
@@ -109,6 +110,19 @@ function toLayerClasses(w: Walker): LayerClassInfo[] {
 }
 
 export function findModels(fileName: string, text: string, options: ParseOptions = {}): ParseResult {
+  try {
+    return parseModels(fileName, text, options);
+  } catch (err) {
+    if (!isStackOverflow(err)) throw err;
+    // Nested too deep for the compiler's recursive parser (or for our walk): no models, and why, where.
+    const at = deepestNesting(text);
+    const position = { offset: at.offset, line: at.line, character: at.character };
+    const syntaxErrors = [{ message: tooDeepMessage(at.depth, 'the TypeScript parser'), code: 0, range: { start: position, end: position }, related: [] }];
+    return { fileName, importsGradlens: false, models: [], ops: [], opCalls: [], layerClasses: [], syntaxErrors };
+  }
+}
+
+function parseModels(fileName: string, text: string, options: ParseOptions): ParseResult {
   const moduleNames = options.moduleNames ?? DEFAULT_MODULES;
   const sf = ts.createSourceFile(fileName, text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, false, scriptKindOf(fileName));
   const bindings = emptyBindings();

@@ -118,7 +118,7 @@ export interface LayerClassInfo {
 
 export interface SyntaxErrorInfo {
   message: string;
-  /** The TypeScript diagnostic code (1005 for "',' expected"). */
+  /** The TypeScript diagnostic code (1005 for "',' expected"); 0 for Gradlens' own (a file nested too deep to parse). */
   code: number;
   range: SourceRange;
   /** Where the compiler points as well, e.g. the `{` that a missing `}` should close. */

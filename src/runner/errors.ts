@@ -1,12 +1,14 @@
 // Turns whatever user code threw into a RunError: a sentence and the user's file:line:col.
 // The stack goes to `detail` only, for logs; the message never carries an internal trace.
 import * as gradlens from '../index';
+import { MemoryLimitError } from '../engine/memory';
 import { GradlensError } from '../engine/tensor';
 import type { RunError, RunErrorKind, SourceLocation } from '../shared/workerProtocol';
 import { nearestName } from './nearestName';
 import type { UserFrames } from './userFrames';
 
 export function errorFromThrown(thrown: unknown, frames: UserFrames, fallback?: SourceLocation): RunError {
+  if (thrown instanceof MemoryLimitError) return located('memory', thrown.message, frames.locate(thrown.stack) ?? fallback, thrown.stack);
   if (thrown instanceof GradlensError) {
     // The engine's message already names the op and the shapes; the place is the user's call.
     return located('shape', thrown.message, frames.locate(thrown.stack) ?? fallback, thrown.stack);
@@ -22,6 +24,12 @@ export function errorFromThrown(thrown: unknown, frames: UserFrames, fallback?: 
   // `throw 'text'` or `throw 42`: no stack at all, so only the fallback place is known.
   if (fallback) return located('exception', sentence(`Threw ${safeString(thrown)}`), fallback);
   return located('exception', `Threw ${safeString(thrown)} (no line: a thrown non-Error carries no stack; throw new Error(...) to get one).`);
+}
+
+/** A promise the file left rejected with no handler (Node would stop a program on it): its reason, at the reason's line. */
+export function unhandledRejectionError(reason: unknown, frames: UserFrames): RunError {
+  const error = errorFromThrown(reason, frames);
+  return { ...error, message: `A promise was rejected and never handled: ${error.message}` };
 }
 
 /**

@@ -1,6 +1,5 @@
 // What the worker does with one request: evaluate the user's bundle against our engine, find its
 // models, and run the task (check, grad or graph) on each. Every failure becomes data.
-import * as vm from 'node:vm';
 import * as gradlens from '../index';
 import { grad } from '../engine/autograd';
 import { definedModels, definedOps, resetDefinitions } from '../engine/define';
@@ -14,10 +13,12 @@ import { errorFromThrown, located, sentence } from './errors';
 import { type NamedModel, nameModels } from './models';
 import { findNonFinite, noOutputMessage, preflight } from './preflight';
 import { attachNodeValues } from './nodeValues';
+import { deepestNesting, isStackOverflow, tooDeepMessage } from '../parser/nesting';
 import { findThrowSite } from './throwSite';
 import { traceGraph } from './trace';
-import { clearUserTimers, userTimers } from './userTimers';
-import { BUNDLE_FILENAME, UserFrames } from './userFrames';
+import { clearUserTimers } from './userTimers';
+import { UserFrames } from './userFrames';
+import { evaluateInUserRealm } from './userRealm';
 
 export function execute(req: WorkerRequest): WorkerReply {
   // A warm worker runs file after file: nothing of the previous run may leak into this one.
@@ -28,6 +29,7 @@ export function execute(req: WorkerRequest): WorkerReply {
   try {
     evaluate(req.code);
   } catch (err) {
+    if (isStackOverflow(err) && !frames.locate((err as Error).stack)) return { type: 'failed', error: tooDeepError(req.code, frames) };
     return { type: 'failed', error: errorFromThrown(err, frames, err instanceof Error ? undefined : throwSiteOf(req.code, frames)) };
   }
   const all = nameModels(definedModels, frames, req.fileName, req.text);
@@ -49,21 +51,19 @@ export function execute(req: WorkerRequest): WorkerReply {
   }
 }
 
-/** Runs the CommonJS bundle with a `require` that hands it our own engine: one engine, one registry. */
+/** Runs the CommonJS bundle in a realm of its own (userRealm.ts), with a `require` that hands it our own engine: one engine, one registry. */
 function evaluate(code: string): void {
-  // The timer functions are shadowed so the runner can clear what a file left scheduled (userTimers.ts).
-  const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname, setTimeout, setInterval, setImmediate) {\n${code}\n})`, {
-    filename: BUNDLE_FILENAME,
-    lineOffset: -1, // the wrapper's first line is ours: bundle line 1 stays line 1 in stacks
-  }) as (e: unknown, r: (id: string) => unknown, m: { exports: unknown }, f: string, d: string, ...timers: unknown[]) => void;
-  const module = { exports: {} as unknown };
-  const requireShim = (id: string): unknown => {
+  evaluateInUserRealm(code, (id: string): unknown => {
     if (id === 'gradlens') return gradlens;
     // bundle.ts rejects other imports, so reaching here means a dynamic require in user code.
     throw new Error(`cannot require '${id}': a model file may use only 'gradlens' and its own relative files`);
-  };
-  const timers = userTimers();
-  wrapper(module.exports, requireShim, module, BUNDLE_FILENAME, '/', timers.setTimeout, timers.setInterval, timers.setImmediate);
+  });
+}
+
+/** V8 could not compile the bundle: nested too deep for its recursive parser. Where, in the user's file. */
+function tooDeepError(code: string, frames: UserFrames): RunError {
+  const at = deepestNesting(code);
+  return located('syntax', tooDeepMessage(at.depth, 'JavaScript'), frames.mapPosition(at.line + 1, at.character + 1));
 }
 
 /** The place of a top-level throw of a non-Error, found by evaluating the file again from a clean state. */

@@ -41,6 +41,12 @@ export interface RunFileOptions<T extends RunTask = RunTask> {
    * worker, so nothing one file did can touch the verdict on another.
    */
   warm?: boolean | WarmRunner;
+  /**
+   * Whether the caller's workspace is trusted (VS Code's Workspace Trust). `false`: the runner
+   * refuses the file before anything of it is read, bundled or run. The extension checks trust
+   * first; this is the second lock. Default true: the CLI runs the files it is given.
+   */
+  workspaceTrusted?: boolean;
 }
 
 export type RunResult<T extends RunTask = RunTask> =
@@ -64,6 +70,7 @@ export async function runFile<T extends RunTask>(opts: RunFileOptions<T>): Promi
   const done = (r: { ok: true; models: TaskResults[T] } | { ok: false; error: RunError }): RunResult<T> =>
     ({ file, task, ...r, ...(output ? { output } : {}) }) as RunResult<T>;
 
+  if (opts.workspaceTrusted === false) return done({ ok: false, error: untrustedError() });
   let text = opts.text;
   if (text === undefined) {
     try {
@@ -123,4 +130,8 @@ export async function runFile<T extends RunTask>(opts: RunFileOptions<T>): Promi
     models = checks as TaskResults[T];
   }
   return done({ ok: true, models });
+}
+
+export function untrustedError(): RunError {
+  return { kind: 'untrusted', message: 'Gradlens runs no code of an untrusted workspace (Restricted Mode). Trust the workspace to check and trace its models.' };
 }

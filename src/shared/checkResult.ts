@@ -74,7 +74,7 @@ export type SourceLocation = v.InferOutput<typeof SourceLocationSchema>;
  * stopped at the time limit; `memory` stopped at the memory limit; `cancelled` the caller aborted;
  * `internal` a bug in Gradlens itself.
  */
-export const RunErrorKindSchema = v.picklist(['syntax', 'import', 'exception', 'shape', 'nan', 'no-output', 'no-model', 'timeout', 'memory', 'cancelled', 'internal']);
+export const RunErrorKindSchema = v.picklist(['syntax', 'import', 'exception', 'shape', 'nan', 'no-output', 'no-model', 'timeout', 'memory', 'cancelled', 'untrusted', 'internal']);
 export type RunErrorKind = v.InferOutput<typeof RunErrorKindSchema>;
 
 export const RunErrorSchema = v.object({

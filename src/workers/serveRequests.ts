@@ -1,38 +1,48 @@
 // The worker's side of supervisor.ts: answer requests one at a time, each reply tagged with its
-// request's id. A handler runs synchronously, so what the worker prints while it runs is exactly
-// that request's output: it is sent back tagged with the request's id on the same port as the
-// reply (so it never arrives after it, and what was printed before a time limit stopped the worker
-// has already arrived), and what is printed between requests (a late promise callback) is dropped.
+// request's id. The supervisor sends a worker its next request only once the last one is answered,
+// so what the worker prints until it replies is exactly that request's output: it is sent back
+// tagged with the request's id on the same port as the reply (so it never arrives after it, and
+// what was printed before a time limit stopped the worker has already arrived), and what is
+// printed between requests (a late promise callback) is dropped.
 import { type MessagePort, parentPort } from 'node:worker_threads';
 import { type OutputMessage, type ReplyMessage, isRequestMessage } from './protocol';
 
 /** The most a request's output may hold (characters, stdout and stderr together); the rest is dropped. */
 export const MAX_OUTPUT_CHARS = 64 * 1024;
 
+/** Answers a request; a promise when the answer must wait a moment (the runner lets a file's promises settle). */
 export type RequestHandler = (payload: unknown) => unknown;
 
 export function serveRequests(handle: RequestHandler, opts: { maxOutputChars?: number } = {}): void {
   const port = parentPort;
   if (!port) throw new Error('serveRequests() runs inside a worker thread');
   const output = captureOutput(port, opts.maxOutputChars ?? MAX_OUTPUT_CHARS);
-  port.on('message', (msg: unknown) => {
-    if (!isRequestMessage(msg)) return;
-    const { id } = msg;
-    let reply: ReplyMessage;
-    output.begin(id);
-    try {
-      reply = { type: 'reply', id, ok: true, result: handle(msg.payload) };
-    } catch (err) {
-      reply = { type: 'reply', id, ok: false, error: messageOf(err), ...(err instanceof Error && err.stack ? { stack: err.stack } : {}) };
-    } finally {
-      output.end();
-    }
+  const send = (reply: ReplyMessage): void => {
+    output.end();
     try {
       port.postMessage(reply);
     } catch (err) {
       // A result that cannot be cloned (a function inside): the request still gets its answer.
-      port.postMessage({ type: 'reply', id, ok: false, error: `the worker could not send its result: ${messageOf(err)}` } satisfies ReplyMessage);
+      port.postMessage({ type: 'reply', id: reply.id, ok: false, error: `the worker could not send its result: ${messageOf(err)}` } satisfies ReplyMessage);
     }
+  };
+  const failure = (id: number, err: unknown): ReplyMessage => ({ type: 'reply', id, ok: false, error: messageOf(err), ...(err instanceof Error && err.stack ? { stack: err.stack } : {}) });
+  port.on('message', (msg: unknown) => {
+    if (!isRequestMessage(msg)) return;
+    const { id } = msg;
+    output.begin(id);
+    let result: unknown;
+    try {
+      result = handle(msg.payload);
+    } catch (err) {
+      return send(failure(id, err));
+    }
+    // The supervisor sends the next request only after this reply, so what is printed meanwhile is still this request's.
+    if (result instanceof Promise) {
+      result.then((r: unknown) => send({ type: 'reply', id, ok: true, result: r }), (err: unknown) => send(failure(id, err)));
+      return;
+    }
+    send({ type: 'reply', id, ok: true, result });
   });
 }
 

@@ -15,7 +15,7 @@ import { type RequestMessage, isOutputMessage, isReplyMessage } from './protocol
 /** How often the process's resident memory is sampled while a request with a memory limit runs. */
 const RSS_POLL_MS = 200;
 /** How far the process's RSS may grow past the heap limit during a request: typed arrays live outside the V8 heap. */
-const RSS_ALLOWANCE = 1.25;
+export const RSS_ALLOWANCE = 1.25;
 
 export interface RequestOptions {
   /** The worker's script (a bundled .js). A live worker of another script or memory limit is replaced. */

@@ -3,6 +3,7 @@
 // recording), and each spec's reference is written independently of the kernel it checks.
 import { NestedArray, ones, tensor, zeros } from '../create';
 import { apply, registerOp } from '../registry';
+import { allocate } from '../memory';
 import { GradlensError, Shape, Tensor, fmtShape, sizeOf } from '../tensor';
 import { add, mul } from './arithmetic';
 import { reshape } from './shape';
@@ -108,7 +109,7 @@ const conv2dOp = registerOp<ConvAttrs>({
   summary: '2-D cross-correlation of x[N,C,H,W] with w[O,C,kh,kw], with stride and zero padding.',
   forward: ([x, w], attrs) => {
     const g = convGeometry(x, w, attrs);
-    const y = new Float64Array(g.N * g.O * g.OH * g.OW);
+    const y = allocate('conv2d', g.N * g.O * g.OH * g.OW);
     const xd = x.data;
     const wd = w.data;
     forEachTap(g, (yi, xi, wi) => {
@@ -319,7 +320,7 @@ const embeddingOp = registerOp<NoAttrs>({
     if (weight.ndim !== 2) throw new GradlensError('embedding', `weight must be 2-D [V,D], got shape ${fmtShape(weight.shape)}`);
     const D = weight.shape[1];
     const ix = checkIndices(weight, indices);
-    const out = new Float64Array(ix.length * D);
+    const out = allocate('embedding', ix.length * D);
     for (let k = 0; k < ix.length; k++) out.set(weight.data.subarray(ix[k] * D, ix[k] * D + D), k * D);
     return new Tensor(out, [...indices.shape, D]);
   },

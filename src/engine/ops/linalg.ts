@@ -5,6 +5,7 @@
 import { apply, registerOp, TensorLike } from '../registry';
 import { GradlensError, Shape, Tensor, fmtShape, sizeOf, stridesOf } from '../tensor';
 import { gemm } from '../kernels/matmul';
+import { allocate } from '../memory';
 import { mul } from './arithmetic';
 import { transpose } from './shape';
 import { plainAt, plainSize, Plain } from './reference';
@@ -85,7 +86,7 @@ function batchedGemm(
   b: { data: Float64Array; batch: readonly number[]; trans: boolean },
 ): Float64Array {
   const nBatch = sizeOf(batch);
-  const out = new Float64Array(nBatch * rows * cols);
+  const out = allocate('matmul', nBatch * rows * cols);
   const ia = batchIndex(a.batch, batch);
   const ib = batchIndex(b.batch, batch);
   for (let t = 0; t < nBatch; t++) {
@@ -194,7 +195,7 @@ const outerOp = registerOp<NoAttrs>({
     requireVector('outer', a, b);
     const m = a.size;
     const n = b.size;
-    const out = new Float64Array(m * n);
+    const out = allocate('outer', m * n);
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] = a.data[i] * b.data[j];
     return new Tensor(out, [m, n]);
   },

@@ -4,6 +4,7 @@
 // Outputs always own fresh data (tensors are immutable values, see tensor.ts).
 import { broadcastIndex } from '../broadcast';
 import { gather, stridedOffsets } from '../kernels/strided';
+import { allocate } from '../memory';
 import { apply, registerOp, TensorLike, asTensor } from '../registry';
 import { GradlensError, Shape, Tensor, fmtShape, normAxis, sizeOf, stridesOf } from '../tensor';
 import { plainAt, plainSize, Plain } from './reference';
@@ -291,7 +292,7 @@ const concatOp = registerOp<ConcatAttrs>({
     const a = checkConcat(xs, axis);
     const shape = xs[0].shape.slice();
     shape[a] = xs.reduce((s, x) => s + x.shape[a], 0);
-    const out = new Float64Array(sizeOf(shape));
+    const out = allocate('concat', sizeOf(shape));
     const at = new Array<number>(shape.length).fill(0);
     for (const x of xs) {
       copyBox(x.data, x.shape, new Array<number>(x.ndim).fill(0), out, shape, at, x.shape);

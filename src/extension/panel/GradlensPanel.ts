@@ -77,10 +77,13 @@ export class GradlensPanel implements vscode.Disposable {
     ctx.own(
       vscode.workspace.onDidChangeTextDocument((e) => {
         const p = GradlensPanel.current;
-        if (p && e.document === p.doc && e.contentChanges.length && readSettings(e.document.uri).livePreview) p.live.update(e.document.fileName, e.document.getText());
+        // Tracing runs the file's code: never in Restricted Mode (refreshGraph says so instead).
+        if (p && e.document === p.doc && e.contentChanges.length && vscode.workspace.isTrusted && readSettings(e.document.uri).livePreview) p.live.update(e.document.fileName, e.document.getText());
       }),
     );
     ctx.own(vscode.workspace.onDidSaveTextDocument((doc) => GradlensPanel.current?.doc === doc && GradlensPanel.current.refreshGraph()));
+    // Trust granted: the notices give way to the live graph.
+    ctx.own(vscode.workspace.onDidGrantWorkspaceTrust(() => GradlensPanel.current?.trustGranted()));
     ctx.own(ctx.onDidChangeResults((r) => GradlensPanel.current?.onResults(r)));
     ctx.own(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('gradlens.mode') && GradlensPanel.current?.sendSettings()));
     ctx.own({ dispose: () => GradlensPanel.current?.dispose() });
@@ -127,6 +130,7 @@ export class GradlensPanel implements vscode.Disposable {
       // Traced on a warm worker (see runner/warm.ts), so the graph follows typing within ~150 ms.
       timeoutMs: () => readSettings(this.doc?.uri).timeoutMs,
       display: (f) => f,
+      trusted: () => vscode.workspace.isTrusted,
       onGraph: (msg) => {
         this.graphModels = msg.models.flatMap((m) => (m.graph ? [{ name: m.name, graph: m.graph, ...(m.loc ? { loc: m.loc } : {}) } as ModelGraphResult] : []));
         this.post(msg);
@@ -297,6 +301,12 @@ export class GradlensPanel implements vscode.Disposable {
       return;
     }
     void this.live.now(doc.fileName, doc.getText());
+  }
+
+  /** The workspace became trusted: trace the file, and take back the notice that checks are off. */
+  trustGranted(): void {
+    this.refreshGraph();
+    if (this.doc && !this.ctx.resultsFor(this.doc.uri)) this.post(this.noResults(this.doc));
   }
 
   /** No check has run on `doc`; in Restricted Mode, say why none can. */

@@ -20,6 +20,8 @@ export interface LiveGraphOptions {
   delayMs?: number;
   /** Shown file name in messages (e.g. relative to the workspace); default the file name. */
   display?: (fileName: string) => string;
+  /** Whether the workspace is trusted, read at each run: the default trace hands it to the runner, which refuses when not. */
+  trusted?: () => boolean;
 }
 
 /**
@@ -99,6 +101,6 @@ export class LiveGraph {
     // Disposed while the runner loaded: the run is stale anyway, and must not start a worker.
     if (this.disposed) return { ok: false, file: fileName, task: 'graph', error: { kind: 'cancelled', message: 'The run was cancelled.' } };
     const warm = (this.warm ??= new runner.WarmRunner());
-    return runner.runFile({ fileName, text, task: 'graph', signal, workers: 1, warm, timeoutMs: this.opts.timeoutMs?.() ?? runner.DEFAULT_TIMEOUT_MS });
+    return runner.runFile({ fileName, text, task: 'graph', signal, workers: 1, warm, timeoutMs: this.opts.timeoutMs?.() ?? runner.DEFAULT_TIMEOUT_MS, workspaceTrusted: this.opts.trusted?.() ?? true });
   };
 }

@@ -251,22 +251,39 @@ describe('runner (real worker)', function () {
       assert.match(err.message, /memory limit of 64 MB/);
     });
 
-    it('says so when the file calls process.exit(), in a fresh worker and a warm one', async () => {
+    /** Runs `text` as a check in a fresh worker and as a graph in a warm one, then a good file in the same warm one; returns the warm workers started. */
+    async function exitingRuns(text: string, expect: (err: RunError) => void): Promise<number> {
       const warm = new WarmRunner();
       try {
-        const text = "console.log('leaving');\nprocess.exit(3);\n";
         for (const opts of [{ task: 'check' as const }, { task: 'graph' as const, warm }]) {
           const r = await runFile({ fileName: fixture('exits.ts'), text, ...opts });
-          const err = failed(r);
-          assert.equal(err.kind, 'exception');
-          assert.equal(err.message, 'The model file stopped the worker before it finished (exit code 3); does it call process.exit()?');
+          expect(failed(r));
           assert.equal(r.output, 'leaving\n', `${opts.task}: what it printed first is kept`);
         }
         ok(await runFile({ fileName: fixture('three-models.ts'), task: 'graph', warm }));
-        assert.equal(warm.started, 2, 'the warm runner replaced the worker that exited');
+        return warm.started;
       } finally {
         warm.dispose();
       }
+    }
+
+    it('refuses process.exit() at its line, in a fresh worker and a warm one, which stays', async () => {
+      const started = await exitingRuns("console.log('leaving');\nprocess.exit(3);\n", (err) => {
+        assert.equal(err.kind, 'exception');
+        assert.match(err.message, /^process\.exit\(\) is not available to a model file/);
+        assert.deepEqual([err.file, err.line, err.column], [fixture('exits.ts'), 2, 9]);
+      });
+      assert.equal(started, 1, 'the refusal is an error like any other: the warm worker goes on');
+    });
+
+    it('says so when the file exits the worker through the real process, in a fresh worker and a warm one', async () => {
+      // Our engine's functions are of the worker's realm: their Function constructor reaches its process.
+      const text = "import { F } from 'gradlens';\nconsole.log('leaving');\n(F.add.constructor('return process')() as { exit(c: number): void }).exit(3);\n";
+      const started = await exitingRuns(text, (err) => {
+        assert.equal(err.kind, 'exception');
+        assert.equal(err.message, 'The model file stopped the worker before it finished (exit code 3); does it call process.exit()?');
+      });
+      assert.equal(started, 2, 'the warm runner replaced the worker that exited');
     });
 
     it('cancels mid-run when the signal aborts, and at once when it already has', async () => {
