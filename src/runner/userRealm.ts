@@ -98,16 +98,36 @@ export function hardenRunnerRealm(): void {
     },
   });
   for (const o of verdictIntrinsics()) Object.freeze(o);
+  for (const o of typedArrayIntrinsics()) lockMethods(o);
+}
+
+/**
+ * The typed arrays' prototypes get their methods locked one by one, not frozen whole: freezing the
+ * constructors or a prototype's `constructor` makes V8 give up its fast paths for `slice` and
+ * `subarray` (their species lookup), which made a full check three times slower. What stays open,
+ * `constructor` and Symbol.species, only decides what class a copy gets, and the checker copies
+ * with `new Float64Array(n)` where it matters.
+ */
+function lockMethods(o: object): void {
+  for (const key of Reflect.ownKeys(o)) {
+    if (key === 'constructor') continue;
+    const d = Object.getOwnPropertyDescriptor(o, key)!;
+    if (!d.configurable) continue;
+    Object.defineProperty(o, key, 'value' in d ? { value: d.value, writable: false, configurable: false, enumerable: d.enumerable } : { get: d.get, set: d.set, configurable: false, enumerable: d.enumerable });
+  }
+  Object.preventExtensions(o);
+}
+
+function typedArrayIntrinsics(): object[] {
+  const typedArray = Object.getPrototypeOf(Float64Array) as object & { prototype: object };
+  return [typedArray.prototype, ...[Float64Array, Float32Array, Int32Array, Uint32Array].map((c) => c.prototype)];
 }
 
 function verdictIntrinsics(): object[] {
-  const typedArray = Object.getPrototypeOf(Float64Array) as object & { prototype: object };
   const arrayIterator = Object.getPrototypeOf([][Symbol.iterator]()) as object;
-  const typed = [Float64Array, Float32Array, Int32Array, Uint32Array].flatMap((c) => [c, c.prototype]);
   return [
     Math, JSON, Reflect, Object, Array, Array.prototype, Number, Number.prototype, Function.prototype,
     arrayIterator, Object.getPrototypeOf(arrayIterator) as object,
-    typedArray, typedArray.prototype, ...typed,
     Map.prototype, Set.prototype, Map, Set,
   ];
 }
