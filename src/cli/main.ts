@@ -9,6 +9,7 @@ import type { ModelCheckResult, ModelGradResult, ModelGraphResult } from '../sha
 import { renderReport } from '../report/standalone';
 import { verifyRules } from '../rules/verify';
 import { type CliArgs, USAGE, UsageError, parseArgs } from './args';
+import { endQuietlyOnClosedPipe } from './closedPipe';
 import { checkRows, closingLine, displayPath, exitCodeOf, failureLines, fileJson, formatError, modelLine, noteLines, renderTable, summarize, where } from './report';
 
 declare const GRADLENS_VERSION: string | undefined;
@@ -154,6 +155,7 @@ function versionFromPackage(): string {
   }
 }
 
+endQuietlyOnClosedPipe();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
