@@ -176,7 +176,7 @@ describe('gradlens CLI (spawned)', function () {
         const { error } = JSON.parse(r.stdout).files[0];
         assert.deepEqual([error.kind, error.line, error.column], ['syntax', 3, 25]);
         const plain = await gradlens('check', file);
-        assert.match(plain.stderr, /broken\.ts:3:25: Syntax error: Expected "\)" but found ";"/);
+        assert.match(plain.stderr, /broken\.ts:3:25: Syntax error: '\)' expected\.$/m);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

@@ -221,7 +221,7 @@ describe('runner (real worker)', function () {
       const text = "import { F } from 'gradlens';\nexport const x = F.sum(1;\n";
       const err = failed(await runFile({ fileName: fixture('broken-buffer.ts'), text, task: 'check' }));
       assert.equal(err.kind, 'syntax');
-      assert.match(err.message, /^Syntax error: Expected "\)" but found ";"/);
+      assert.match(err.message, /^Syntax error: '\)' expected\.$/);
       assert.deepEqual([err.file, err.line, err.column], [fixture('broken-buffer.ts'), 2, 25]);
     });
 
