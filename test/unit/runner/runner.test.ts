@@ -330,7 +330,7 @@ describe('runner (real worker)', function () {
 
 describe('runner temp files', () => {
   it('leaves nothing behind in the model\'s folder', () => {
-    // esbuild's outfile only anchors the source map; it must never be written.
+    // The bundle stays in memory (esbuild's outfile once only anchored its source map): nothing is written.
     assert.ok(!fs.existsSync(path.join(fixtures, '__gradlens_bundle__.js')));
     assert.ok(!fs.existsSync(path.join(fixtures, '__gradlens_bundle__.js.map')));
   });
