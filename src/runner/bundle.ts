@@ -18,6 +18,8 @@ export interface Bundle {
 
 export type BundleResult = { ok: true; bundle: Bundle } | { ok: false; error: RunError };
 
+const TOO_DEEP = 'This file nests brackets deeper than the TypeScript compiler can take (its stack overflowed). Build such data in a loop instead of writing it out nested.';
+
 export async function bundleModelFile(fileName: string, text: string): Promise<BundleResult> {
   const absFile = path.resolve(fileName);
   try {
@@ -30,6 +32,10 @@ export async function bundleModelFile(fileName: string, text: string): Promise<B
     const early = earlyError(bundle);
     return early ? { ok: false, error: early } : { ok: true, bundle };
   } catch (err) {
+    if (err instanceof RangeError && /Maximum call stack size exceeded/.test(err.message)) {
+      // TypeScript's parser is recursive descent: brackets nested some hundreds deep overflow it.
+      return { ok: false, error: { kind: 'syntax', message: TOO_DEEP, file: absFile } };
+    }
     return { ok: false, error: { kind: 'internal', message: `Bundling failed: ${String((err as Error)?.message ?? err)}`, detail: (err as Error)?.stack } };
   }
 }
@@ -41,7 +47,7 @@ export async function bundleModelFile(fileName: string, text: string): Promise<B
  */
 function earlyError(bundle: Bundle): RunError | undefined {
   try {
-    new vm.Script(`(function (exports, require, module, __filename, __dirname, setTimeout, setInterval, setImmediate) {\n${bundle.code}\n})`, {
+    new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${bundle.code}\n})`, {
       filename: 'gradlens-bundle.js',
       lineOffset: -1,
     });

@@ -118,6 +118,14 @@ describe('bundleModelFile (TypeScript transpiler, one script)', function () {
     assert.deepEqual([err.file, err.line], [file, line]);
   });
 
+  it('brackets nested deeper than the compiler can parse are a syntax error, not a crash', async () => {
+    const main = files({ 'main.ts': model(`export const data = ${'['.repeat(5000)}1${']'.repeat(5000)};`) });
+    const err = await bundleError(main);
+    assert.equal(err.kind, 'syntax');
+    assert.match(err.message, /^This file nests brackets deeper than the TypeScript compiler can take/);
+    assert.equal(err.file, main);
+  });
+
   it('a dynamic require of anything but gradlens fails when it runs, at the require', async () => {
     const main = files({ 'main.ts': model("const name = './x';\nexport const m = defineModel({ inputs: {}, params: { w: tensor([1]) }, forward: (_i, { w }) => F.sum(w) });\nrequire(name);") });
     const r = await runFile({ fileName: main, task: 'grad' });
