@@ -31,13 +31,13 @@ const nodeBuild = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // esbuild (it bundles user models) is loaded at run time from node_modules: it runs a native binary.
-  external: ['vscode', 'esbuild'],
+  external: ['vscode'],
   plugins: [typescriptBesideBundles()],
 };
 
-// The TypeScript compiler (the parser), minified once into dist/typescript.js. Both workers load
-// that one copy, so the .vsix ships neither node_modules/typescript (8.8 MB) nor two copies of it.
+// The TypeScript compiler (the parser, and the runner's bundler of model files), minified once into
+// dist/typescript.js. Every bundle loads that one copy, so the .vsix ships neither
+// node_modules/typescript (8.8 MB) nor two copies of it.
 const typescriptBuild = {
   entryPoints: { typescript: 'node_modules/typescript/lib/typescript.js' },
   outdir: 'dist',

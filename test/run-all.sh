@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# Every test, in order: type-check, build, unit tests (engine, checker, parser, runner, CLI).
+# `npm test`: every test, in order: type-check, build, unit tests (engine, checker, parser, runner,
+# CLI), the webview in headless Chromium, the real VS Code suites, the packaged .vsix.
 # Each suite appends "name passed failed" to a counts file; the last line totals them for CI.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+
+# First, what the browser and VS Code suites need from outside npm (Debian's chromium, code-server):
+# installed when missing (Debian packages only as root), or one line says what to install, and
+# nothing runs. A no-op once everything is there.
+echo "== set-up: chromium and code-server"
+bash test/vscode/setup-code-server.sh || exit 1
 mkdir -p test-results
 export GRADLENS_COUNTS="$PWD/test-results/counts.txt"
 : > "$GRADLENS_COUNTS"

@@ -10,6 +10,7 @@ import { renderReport } from '../report/standalone';
 import { verifyRules } from '../rules/verify';
 import { type CliArgs, USAGE, UsageError, parseArgs } from './args';
 import { printErr, printOut } from './terminal';
+import { endQuietlyOnClosedPipe } from './closedPipe';
 import { checkRows, closingLine, displayPath, exitCodeOf, failureLines, fileJson, formatError, modelLine, noteLines, renderTable, summarize, where } from './report';
 
 declare const GRADLENS_VERSION: string | undefined;
@@ -155,6 +156,7 @@ function versionFromPackage(): string {
   }
 }
 
+endQuietlyOnClosedPipe();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -14,7 +14,7 @@ import type { CheckMode } from '../gradcheck/types';
 type RunnerModule = typeof import('../runner');
 let runner: Promise<RunnerModule> | undefined;
 
-/** The runner (and esbuild with it) is loaded on the first check, not at activation. */
+/** The runner (and the TypeScript compiler with it) is loaded on the first check, not at activation. */
 export function loadRunner(): Promise<RunnerModule> {
   runner ??= import('../runner');
   return runner;

@@ -1,5 +1,5 @@
 // Activation only: build the context, wire the parts, measure how long it took. Heavy modules (the
-// TypeScript parser, esbuild, the engine) load on first use, not here.
+// TypeScript compiler that parses and bundles, the engine) load on first use, not here.
 import * as vscode from 'vscode';
 import { CheckController } from './checks';
 import { registerCommands, type PanelOpener } from './commands';

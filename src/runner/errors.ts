@@ -33,17 +33,17 @@ export function unhandledRejectionError(reason: unknown, frames: UserFrames): Ru
 }
 
 /**
- * V8 names the expression it could not call, as esbuild wrote it: `(0 , import_gradlens.foo)` for
- * a call of an imported function, `import_gradlens.F.foo` for a member. The user wrote `foo` and
- * `F.foo`.
+ * V8 names the expression it could not call, as TypeScript's CommonJS output wrote it:
+ * `(0, gradlens_1.foo)` for a call of an imported function, `gradlens_1.F.foo` for a member. The
+ * user wrote `foo` and `F.foo`.
  */
 export function withoutBundlerArtefacts(message: string): string {
-  return message.replace(/\(0 , ([^()]*)\)/g, '$1').replace(/\bimport_gradlens\d*\./g, '');
+  return message.replace(/\(0, ([^()]*)\)/g, '$1').replace(/\bgradlens_\d+\./g, '');
 }
 
 /** `F.softmaxx(x)` or `new nn.Linearr(…)`: a name gradlens does not have, said so, with the nearest one. */
 function unknownMemberMessage(message: string): string | undefined {
-  const m = /^(?:\(0 , )?import_gradlens\d*\.(F|nn)\.([\w$]+)\)? is not a (?:function|constructor)$/.exec(message);
+  const m = /^(?:\(0, )?gradlens_\d+\.(F|nn)\.([\w$]+)\)? is not a (?:function|constructor)$/.exec(message);
   if (!m) return undefined;
   const [, namespace, name] = m;
   const near = nearestName(name, Object.keys(namespace === 'F' ? gradlens.F : gradlens.nn));

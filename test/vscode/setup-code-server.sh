@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Installs a real VS Code for the integration tests: code-server (VS Code built for a browser, with a
-# Node extension host) from the npm registry into the git-ignored .vscode-host/, plus Debian's
-# chromium to open it. Nothing is fetched from outside the npm registry and Debian's archive.
-# Idempotent: a second run only checks the stamp and returns.
+# What the browser and VS Code suites need from outside npm, installed before the first of them:
+# Debian's chromium (the browser tests, and the window on code-server), the Debian packages that
+# code-server's install scripts need, and code-server (VS Code built for a browser, with a Node
+# extension host) from the npm registry into the git-ignored .vscode-host/. Nothing is fetched
+# from outside the npm registry and Debian's archive. Idempotent: once all is there, it only
+# checks and returns.
 #
-# Usage: bash test/vscode/setup-code-server.sh        (root, or a user with sudo)
+# As root, missing Debian packages are installed with apt-get. As anyone else, it installs nothing
+# from Debian: it stops at once with one line saying what to install and how (exit 1).
+#
+# Usage: bash test/vscode/setup-code-server.sh
+#   CHROMIUM=/path/to/chromium   the browser to use (default /usr/bin/chromium, Debian's)
 set -euo pipefail
 
 # 4.100.3 (= VS Code 1.100.3) is the last code-server whose engines accept Node 20; keep it in step
@@ -25,7 +31,8 @@ t0=$(date +%s)
 # download; libkrb5-dev, g++, make and python3 build the `kerberos` native module from source
 # (its prebuilt binary comes from GitHub, which cannot be reached); curl is used by scripts.
 APT_FOR_NPM=(ripgrep libkrb5-dev g++ make python3)
-APT_OTHERS=(chromium curl)
+APT_OTHERS=(curl)
+DEBIAN_CHROMIUM=/usr/bin/chromium
 
 missing_debs() {
   local p
@@ -34,25 +41,36 @@ missing_debs() {
   done
 }
 
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
 apt_install() {
   [ $# -gt 0 ] || return 0
   echo "setup-code-server: apt-get install $*"
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
+
+# A browser named by CHROMIUM must be there: no package would put it at that path.
+if [ -n "${CHROMIUM:-}" ] && [ ! -x "$CHROMIUM" ]; then
+  echo "setup-code-server: there is no browser at CHROMIUM=$CHROMIUM: point CHROMIUM at a Chromium, or unset it to use Debian's ($DEBIAN_CHROMIUM, which npm test installs as root)" >&2
+  exit 1
+fi
 
 mapfile -t need_for_npm < <(missing_debs "${APT_FOR_NPM[@]}")
 mapfile -t need_others < <(missing_debs "${APT_OTHERS[@]}")
+if [ -z "${CHROMIUM:-}" ] && [ ! -x "$DEBIAN_CHROMIUM" ]; then need_others+=(chromium); fi
+missing=("${need_for_npm[@]}" "${need_others[@]}")
 
-if [ -f "$STAMP" ] && [ -x "$CODE_SERVER_BIN" ] && [ ${#need_for_npm[@]} -eq 0 ] && [ ${#need_others[@]} -eq 0 ]; then
+if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" -ne 0 ]; then
+  echo "setup-code-server: the tests need Debian packages that are missing: install them with \`sudo apt-get install -y --no-install-recommends ${missing[*]}\`, then run npm test again (as root, npm test installs them itself)" >&2
+  exit 1
+fi
+
+if [ -f "$STAMP" ] && [ -x "$CODE_SERVER_BIN" ] && [ ${#missing[@]} -eq 0 ]; then
   echo "setup-code-server: code-server $CODE_SERVER_VERSION already installed in .vscode-host/"
   exit 0
 fi
 
-if [ ${#need_for_npm[@]} -gt 0 ] || [ ${#need_others[@]} -gt 0 ]; then
+if [ ${#missing[@]} -gt 0 ]; then
   echo "setup-code-server: apt-get update"
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
 fi
 # The packages npm's install scripts need come first; chromium (the big one) is installed while npm
 # works, since the two do not depend on each other.
@@ -101,11 +119,13 @@ if [ ! -f "$STAMP" ]; then
 fi
 
 if [ -n "$apt_pid" ]; then wait "$apt_pid"; fi
+browser=${CHROMIUM:-$DEBIAN_CHROMIUM}
+[ -x "$browser" ] || { echo "setup-code-server: apt-get installed chromium, yet there is no browser at $browser" >&2; exit 1; }
 
 # Smoke check, with its config kept out of ~/.config.
 version_dir=$(mktemp -d)
 XDG_CONFIG_HOME="$version_dir" XDG_DATA_HOME="$version_dir" "$CODE_SERVER_BIN" --version 2>/dev/null | grep 'with Code' 
 rm -rf "$version_dir"
-chromium --version 2>/dev/null
+"$browser" --version 2>/dev/null
 touch "$STAMP"
 echo "setup-code-server: done in $(( $(date +%s) - t0 ))s"

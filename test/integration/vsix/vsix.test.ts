@@ -1,7 +1,7 @@
 // The packaged extension: installed from gradlens-<version>.vsix with --install-extension (the
-// harness's --vsix), so every file it loads comes from the package. It must activate, parse
-// (the minified TypeScript in dist/typescript.js), bundle and run a check (the shipped esbuild
-// binary) and install typings (dist/types, dist/gradlens.js). The workspace is a copy of examples/.
+// harness's --vsix), so every file it loads comes from the package. It must activate, parse and
+// bundle (the minified TypeScript in dist/typescript.js), run a check and install typings
+// (dist/types, dist/gradlens.js). The workspace is a copy of examples/.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +10,19 @@ import { activateGradlens, codeLensTitles, modelLensTitles, openFile, bugLineOf,
 
 /** This bundle is out/test/integration/vsix/index.js inside the repository. */
 const REPO = path.resolve(__dirname, '../../../..');
+
+/** ELF (Linux), Mach-O (macOS, either byte order, and fat binaries) or PE (Windows): code for one platform. */
+function isNativeBinary(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const n = fs.readSync(fd, head, 0, 4, 0);
+    const magic = head.readUInt32BE(0);
+    return n === 4 && (magic === 0x7f454c46 || [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe].includes(magic) || head.toString('latin1', 0, 2) === 'MZ');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 function installed(): vscode.Extension<unknown> {
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
@@ -28,19 +41,30 @@ describe('Gradlens installed from its .vsix', function () {
     assert.equal((ext.packageJSON as { version: string }).version, version);
     const has = (p: string) => fs.existsSync(path.join(ext.extensionPath, p));
     // What runs must have shipped...
-    for (const p of ['dist/extension.js', 'dist/worker.js', 'dist/parserWorker.js', 'dist/typescript.js', 'dist/types/index.d.ts', 'examples/mlp.ts', 'node_modules/esbuild/lib/main.js']) {
+    for (const p of ['dist/extension.js', 'dist/worker.js', 'dist/parserWorker.js', 'dist/typescript.js', 'dist/types/index.d.ts', 'examples/mlp.ts']) {
       assert.ok(has(p), `${p} is in the package`);
     }
     // ...and the allowlist kept the rest out.
-    for (const p of ['src', 'test', 'node_modules/typescript', 'node_modules/esbuild/bin', 'dist/extension.js.map', 'package-lock.json']) {
+    for (const p of ['src', 'test', 'node_modules', 'dist/extension.js.map', 'package-lock.json']) {
       assert.ok(!has(p), `${p} is not in the package`);
     }
   });
 
-  it("ships this platform's esbuild binary, still executable after installation", () => {
-    const bin = path.join(installed().extensionPath, 'node_modules', '@esbuild', `${process.platform}-${process.arch}`, process.platform === 'win32' ? 'esbuild.exe' : 'bin/esbuild');
-    assert.ok(fs.existsSync(bin), `${bin} exists`);
-    if (process.platform !== 'win32') assert.ok((fs.statSync(bin).mode & 0o111) !== 0, `${bin} keeps its execute bit`);
+  it('is one package for every platform: no native code in it, and under 5 MB', () => {
+    const root = installed().extensionPath;
+    const native: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(p);
+        else if (isNativeBinary(p)) native.push(path.relative(root, p));
+      }
+    };
+    walk(root);
+    assert.deepEqual(native, [], 'executables or native modules built for one platform');
+    const version = (installed().packageJSON as { version: string }).version;
+    const vsix = path.join(REPO, `gradlens-${version}.vsix`);
+    assert.ok(fs.statSync(vsix).size < 5e6, `${vsix} is ${(fs.statSync(vsix).size / 1e6).toFixed(2)} MB`);
   });
 
   it('activates on a TypeScript file', async () => {

@@ -1,7 +1,7 @@
 // The real `gradlens` command (node bin/gradlens.js → dist/cli.js → dist/worker.js), spawned on
 // fixture files, hostile files and the shipped examples: exit codes, the table, the JSON.
 import * as assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -176,7 +176,7 @@ describe('gradlens CLI (spawned)', function () {
         const { error } = JSON.parse(r.stdout).files[0];
         assert.deepEqual([error.kind, error.line, error.column], ['syntax', 3, 25]);
         const plain = await gradlens('check', file);
-        assert.match(plain.stderr, /broken\.ts:3:25: Syntax error: Expected "\)" but found ";"/);
+        assert.match(plain.stderr, /broken\.ts:3:25: Syntax error: '\)' expected\.$/m);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
@@ -213,6 +213,18 @@ describe('gradlens CLI (spawned)', function () {
       assert.equal(help.code, 0);
       assert.match(help.stdout, /gradlens check <file\.\.\.>/);
     });
+  });
+
+  it('a reader that closes the pipe early (`| head -3`) ends the CLI quietly, as SIGPIPE ends a Unix tool', async () => {
+    const examples = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.ts')).map((f) => `examples/${f}`);
+    const child = spawn(process.execPath, [bin, 'check', ...examples], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // The first table is out; the files after it are still running, so the CLI writes again later.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(stderr, '', 'no EPIPE stack trace');
+    assert.equal(code, 141, 'the exit status of a process ended by SIGPIPE');
   });
 
   it('every shipped example passes except buggy-backward.ts, which fails with exit 1 naming its mistake', async () => {

@@ -221,7 +221,7 @@ describe('runner (real worker)', function () {
       const text = "import { F } from 'gradlens';\nexport const x = F.sum(1;\n";
       const err = failed(await runFile({ fileName: fixture('broken-buffer.ts'), text, task: 'check' }));
       assert.equal(err.kind, 'syntax');
-      assert.match(err.message, /^Syntax error: Expected "\)" but found ";"/);
+      assert.match(err.message, /^Syntax error: '\)' expected\.$/);
       assert.deepEqual([err.file, err.line, err.column], [fixture('broken-buffer.ts'), 2, 25]);
     });
 
@@ -347,7 +347,7 @@ describe('runner (real worker)', function () {
 
 describe('runner temp files', () => {
   it('leaves nothing behind in the model\'s folder', () => {
-    // esbuild's outfile only anchors the source map; it must never be written.
+    // The bundle stays in memory (esbuild's outfile once only anchored its source map): nothing is written.
     assert.ok(!fs.existsSync(path.join(fixtures, '__gradlens_bundle__.js')));
     assert.ok(!fs.existsSync(path.join(fixtures, '__gradlens_bundle__.js.map')));
   });
