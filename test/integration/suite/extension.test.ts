@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activateGradlens, codeLensTitles, modelLensTitles, openFile, bugLineOf, w1Diagnostic, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
+import { activateGradlens, gradlensResolvesTo, problemsOf, codeLensTitles, modelLensTitles, openFile, bugLineOf, w1Diagnostic, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
 
 const RESULTS_DIR = process.env.GRADLENS_RESULTS_DIR;
 
@@ -26,6 +26,22 @@ describe('Gradlens in VS Code', function () {
     const declared = manifest.contributes.commands.map((c) => c.command).sort();
     const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('gradlens.')).sort();
     assert.deepEqual(registered, declared);
+  });
+
+  it('every example opens without a single problem: the TS server plugin resolves gradlens to the shipped declarations, writing nothing into the workspace', async () => {
+    await activateGradlens();
+    const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    const examples = fs.readdirSync(workspaceFile('.').fsPath).filter((f) => f.endsWith('.ts'));
+    assert.ok(examples.length >= 8, `examples: ${examples.join(', ')}`);
+    for (const name of examples) {
+      const doc = await openFile(name);
+      const resolved = await gradlensResolvesTo(doc);
+      assert.equal(path.relative(extensionPath, resolved), path.join('dist', 'types', 'index.d.ts'), `${name}: 'gradlens' resolves to ${resolved}`);
+      // TypeScript reports a file's diagnostics shortly after it answers about it: let it settle.
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual(problemsOf(doc.uri).map((d) => `${d.source} ${d.range.start.line + 1}: ${d.message}`), [], `${name} has problems`);
+    }
+    assert.equal(fs.existsSync(workspaceFile('node_modules').fsPath), false, 'nothing was written into the workspace');
   });
 
   it('shows "Check gradients" and "Show graph" CodeLens above the model in mlp.ts', async () => {
@@ -104,14 +120,18 @@ describe('Gradlens in VS Code', function () {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
-  it('Set Up Typings makes imports from gradlens resolve', async () => {
+  it('Set Up Typings (for the CLI and other editors) installs gradlens into the workspace, and the import then resolves there', async () => {
     const doc = await openFile('logreg.ts');
     const unresolved = () => vscode.languages.getDiagnostics(doc.uri).some((d) => d.code === 2307 || (typeof d.code === 'object' && d.code.value === 2307));
-    await waitFor(unresolved, "TypeScript's 'Cannot find module gradlens' before set-up", 60000);
+    // Before: resolved by the extension's TS server plugin, so never "Cannot find module".
+    assert.match(await gradlensResolvesTo(doc), /[\\/]dist[\\/]types[\\/]index\.d\.ts$/);
+    assert.equal(unresolved(), false);
     await vscode.commands.executeCommand('gradlens.setUpTypings');
     assert.ok(fs.existsSync(workspaceFile('node_modules/gradlens/types/index.d.ts').fsPath), 'declarations installed');
     assert.ok(fs.existsSync(workspaceFile('node_modules/gradlens/index.js').fsPath), 'runtime installed');
-    await waitFor(() => !unresolved(), 'the import to resolve', 60000);
+    const installed = workspaceFile('node_modules/gradlens').fsPath;
+    await waitFor(async () => (await gradlensResolvesTo(doc)).startsWith(installed), 'the import to resolve to the installed typings', 60000);
+    assert.equal(unresolved(), false);
     const tsErrors = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'ts' && d.severity === vscode.DiagnosticSeverity.Error);
     assert.deepEqual(tsErrors.map((d) => d.message), [], 'logreg.ts type-checks against the installed typings');
   });
