@@ -10,9 +10,10 @@ import type { GraphDidChange, ModelGraph, ModelResultView, RevealNode, RunErrorL
 import { fmt, h, icon, infoBanner } from '../dom';
 import { type NodeError, nodeErrors } from './errors';
 import { type Direction, directionFor, fitTransform, type Point, type Transform } from './fit';
-import { layout } from './layout';
+import { expandInPlace, groupContents } from './incremental';
+import { type LayoutInfo, layout } from './layout';
 import { Minimap } from './minimap';
-import { autoCollapse, fmtShape, nodeClass, nodeLabel, paramCounts, sizeOf, toElk, visibleGraph } from './model';
+import { autoCollapse, fmtShape, nodeClass, nodeLabel, paramCounts, sizeOf, toElk, type VisibleGraph, visibleGraph } from './model';
 import { renderGraph, svgSkeleton } from './render';
 
 export interface GraphViewHost {
@@ -72,6 +73,8 @@ export class GraphView {
   /** The loss's centre in graph units (the output node, or the collapsed layer holding it). */
   private focus: Point | undefined;
   private readonly minimap: Minimap;
+  /** What is drawn now: the base an expanded layer is laid out into (incremental.ts). */
+  private drawn: { graph: NonNullable<ModelGraph['graph']>; direction: Direction; layout: ElkNode; visible: VisibleGraph } | undefined;
   /** True until the user zooms or pans: until then every render and resize refits the graph. */
   private autoFit = true;
   private narrow = false;
@@ -222,7 +225,8 @@ export class GraphView {
     }
   }
 
-  private async redraw(refit: boolean): Promise<void> {
+  /** `expanded`: the one layer just expanded, laid out into the drawn layout when it can be. */
+  private async redraw(refit: boolean, expanded?: string): Promise<void> {
     const token = ++this.renderToken;
     this.picker.replaceChildren(...this.models.map((m, i) => h('option', { value: i, selected: i === this.selected }, m.name)));
     this.picker.hidden = this.models.length < 2;
@@ -238,8 +242,18 @@ export class GraphView {
       const counts = paramCounts(graph);
       this.status.textContent = 'Laying out…';
       const direction = directionFor(this.canvas.clientWidth, this.canvas.clientHeight);
-      const placed = await layout(toElk(visible, direction), visible.nodes.length);
+      let placed: LayoutInfo | undefined;
+      let incremental = false;
+      const base = this.drawn;
+      if (expanded !== undefined && base && base.graph === graph && base.direction === direction) {
+        const contents = groupContents(visible, expanded);
+        const inner = await layout(toElk(contents, direction), contents.nodes.length);
+        const merged = expandInPlace(base, visible, expanded, inner.graph, direction);
+        if (merged) [placed, incremental] = [{ graph: merged, inWorker: inner.inWorker }, true];
+      }
+      placed ??= await layout(toElk(visible, direction), visible.nodes.length);
       if (token !== this.renderToken) return;
+      this.drawn = { graph, direction, layout: placed.graph, visible };
       const result = this.currentResult();
       this.errors = nodeErrors(graph, result);
       // Collapsed layers show the worst error of what they hide.
@@ -262,7 +276,7 @@ export class GraphView {
       this.renderLegend(result);
       const ms = performance.now() - started;
       const shown = visible.nodes.length < graph.nodes.length ? `${visible.nodes.length} of ${graph.nodes.length} nodes shown (layers collapsed)` : `${graph.nodes.length} nodes`;
-      this.status.textContent = `${shown} · ${Math.round(ms)} ms${placed.inWorker ? ' (worker)' : ''}`;
+      this.status.textContent = `${shown} · ${Math.round(ms)} ms${incremental ? ' (layer laid out in place)' : placed.inWorker ? ' (worker)' : ''}`;
       this.root.dataset.rendered = String(token);
       if (refit) this.autoFit = true;
       if (this.autoFit) this.fit();
@@ -330,7 +344,9 @@ export class GraphView {
     const id = nodeEl.dataset.nodeId;
     if (id.startsWith('group:')) {
       this.collapsed.delete(id.slice('group:'.length));
-      void this.redraw(false);
+      // The layer opens where it was clicked: the view stays put from here on (Fit, 0, fits again).
+      this.autoFit = false;
+      void this.redraw(false, id.slice('group:'.length));
       return;
     }
     const n = this.nodeById(id);
