@@ -64,6 +64,37 @@ describe('Gradlens in VS Code', function () {
     assert.ok(titles.some((t) => t.title.startsWith('✗') && t.title.includes('W1')), `lenses: ${JSON.stringify(titles)}`);
   });
 
+  it("Check Gradients shows the file's TypeScript errors as warnings at their lines: the model ran with its types stripped", async () => {
+    const file = workspaceFile('typed-wrong.ts');
+    fs.writeFileSync(
+      file.fsPath,
+      [
+        "import { defineModel, F, randn } from 'gradlens';",
+        'const steps: number = "three";',
+        'export const m = defineModel({',
+        "  name: 'typed',",
+        '  inputs: { x: randn([3], { seed: 1 }) },',
+        '  params: { w: randn([3], { seed: 2 }) },',
+        '  forward: ({ x }, { w }) => F.sum(F.mul(w, x)),',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const doc = await openFile('typed-wrong.ts');
+      await vscode.commands.executeCommand('gradlens.checkGradients', doc.uri);
+      const warning = await waitFor(() => vscode.languages.getDiagnostics(doc.uri).find((d) => d.source === 'gradlens' && d.code === 'type-error'), 'the type warning', 60000);
+      assert.equal(warning.severity, vscode.DiagnosticSeverity.Warning);
+      assert.equal(warning.range.start.line, 1);
+      assert.match(warning.message, /^TypeScript error TS2322: Type 'string' is not assignable to type 'number'\. The check ran this code as written, with types ignored\.$/);
+      // The model itself passed: no Gradlens error.
+      assert.deepEqual(vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error).map((d) => d.message), []);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    } finally {
+      fs.rmSync(file.fsPath, { force: true });
+    }
+  });
+
   it('clears its diagnostics when the file changes', async () => {
     const doc = await openFile('buggy-backward.ts');
     if (!vscode.languages.getDiagnostics(doc.uri).some((d) => d.source === 'gradlens')) {
