@@ -66,26 +66,14 @@ describe('Gradlens in VS Code', function () {
 
   it("Check Gradients shows the file's TypeScript errors as warnings at their lines: the model ran with its types stripped", async () => {
     const file = workspaceFile('typed-wrong.ts');
-    fs.writeFileSync(
-      file.fsPath,
-      [
-        "import { defineModel, F, randn } from 'gradlens';",
-        'const steps: number = "three";',
-        'export const m = defineModel({',
-        "  name: 'typed',",
-        '  inputs: { x: randn([3], { seed: 1 }) },',
-        '  params: { w: randn([3], { seed: 2 }) },',
-        '  forward: ({ x }, { w }) => F.sum(F.mul(w, x)),',
-        '});',
-        '',
-      ].join('\n'),
-    );
+    // The runner's fixture: a passing model with one type error, on line 4.
+    fs.copyFileSync(path.resolve(__dirname, '../../../../test/fixtures/runner/type-error.ts'), file.fsPath);
     try {
       const doc = await openFile('typed-wrong.ts');
       await vscode.commands.executeCommand('gradlens.checkGradients', doc.uri);
       const warning = await waitFor(() => vscode.languages.getDiagnostics(doc.uri).find((d) => d.source === 'gradlens' && d.code === 'type-error'), 'the type warning', 60000);
       assert.equal(warning.severity, vscode.DiagnosticSeverity.Warning);
-      assert.equal(warning.range.start.line, 1);
+      assert.equal(warning.range.start.line, 3);
       assert.match(warning.message, /^TypeScript error TS2322: Type 'string' is not assignable to type 'number'\. The check ran this code as written, with types ignored\.$/);
       // The model itself passed: no Gradlens error.
       assert.deepEqual(vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error).map((d) => d.message), []);

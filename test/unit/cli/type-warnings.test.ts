@@ -27,28 +27,14 @@ describe('gradlens CLI: TypeScript errors as warnings', function () {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('warns at the line of a type error, and the model still runs as written', async () => {
-    const file = path.join(dir, 'typed.ts');
-    fs.writeFileSync(
-      file,
-      [
-        "import { defineModel, F, randn } from 'gradlens';",
-        'const steps: number = "three";',
-        'export const m = defineModel({',
-        "  name: 'typed',",
-        '  inputs: { x: randn([3], { seed: 1 }) },',
-        '  params: { w: randn([3], { seed: 2 }) },',
-        '  forward: ({ x }, { w }) => F.sum(F.mul(w, x)),',
-        '});',
-        '',
-      ].join('\n'),
-    );
+    const file = path.join('test/fixtures/runner', 'type-error.ts');
     const r = await gradlens('check', file);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:7: warning TS2322: Type 'string' is not assignable to type 'number'\\.$`, 'm'));
+    assert.match(r.stderr, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:7: warning TS2322: Type 'string' is not assignable to type 'number'\\.$`, 'm'));
     assert.match(r.stderr, /1 TypeScript error: the model runs as written, with types ignored/);
     assert.match(r.stdout, /1 of 1 model passed/);
     const json = JSON.parse((await gradlens('check', file, '--json')).stdout) as { files: { typeErrors?: { line: number; column: number; code: number }[] }[] };
-    assert.deepEqual(json.files[0].typeErrors?.map((e) => [e.line, e.column, e.code]), [[2, 7, 2322]]);
+    assert.deepEqual(json.files[0].typeErrors?.map((e) => [e.line, e.column, e.code]), [[4, 7, 2322]]);
   });
 
   it("randn([5], { std: 0.1 }): a warning at the option from the compiler, and an error from the run", async () => {
