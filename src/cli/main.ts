@@ -11,6 +11,7 @@ import { verifyRules } from '../rules/verify';
 import { type CliArgs, USAGE, UsageError, parseArgs } from './args';
 import { printErr, printOut } from './terminal';
 import { endQuietlyOnClosedPipe } from './closedPipe';
+import { typeWarnings, warningLines } from './typeWarnings';
 import { checkRows, closingLine, displayPath, exitCodeOf, failureLines, fileJson, formatError, modelLine, noteLines, renderTable, summarize, where } from './report';
 
 declare const GRADLENS_VERSION: string | undefined;
@@ -39,16 +40,19 @@ async function main(argv: readonly string[]): Promise<number> {
 
   if (args.command === 'report') return writeReport(args, abort.signal);
   const task = args.command;
-  const results = await runAll(args, task, abort.signal);
+  const [results, warnings] = await Promise.all([runAll(args, task, abort.signal), typeWarnings(args.files)]);
   const code = exitCodeOf(results);
 
   if (args.json) {
-    const files = results.map((r, i) => fileJson(r, args.files[i]));
+    const files = results.map((r, i) => ({ ...fileJson(r, args.files[i]), ...(warnings[i].length ? { typeErrors: warnings[i] } : {}) }));
     const doc = task === 'check' ? { files, passed: code === 0, exitCode: code, summary: summarize(results, args.files) } : { ...files[0], exitCode: code };
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     return code;
   }
-  results.forEach((r, i) => printReadable(r, args.files[i]));
+  results.forEach((r, i) => {
+    for (const line of warningLines(args.files[i], warnings[i])) printErr(`${line}\n`);
+    printReadable(r, args.files[i]);
+  });
   // One verdict across every file, last, where a long run's reader looks first.
   if (task === 'check') printOut(`${closingLine(summarize(results, args.files))}\n`);
   return code;

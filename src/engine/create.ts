@@ -1,4 +1,5 @@
 // Creating tensors: from nested arrays or flat data, constants, and seeded random draws.
+import { type OptionNames, checkOptionNames } from './options';
 import { rngFor } from './random';
 import { allocate } from './memory';
 import { GradlensError, Shape, Tensor, checkShape, fmtShape, sizeOf } from './tensor';
@@ -12,6 +13,8 @@ export interface RandomOptions {
   /** Mark the result as a parameter that needs a gradient. */
   requiresGrad?: boolean;
 }
+
+const RANDOM_OPTIONS: OptionNames<RandomOptions> = { seed: 1, scale: 1, requiresGrad: 1 };
 
 function inferShape(values: NestedArray): number[] {
   const shape: number[] = [];
@@ -41,6 +44,10 @@ function flatten(values: NestedArray, shape: number[], out: number[], depth = 0)
  * `tensor(3)` and `tensor([3])` both broadcast like scalars.
  */
 export function tensor(values: NestedArray | ArrayLike<number>, shape?: Shape): Tensor {
+  // tensor has no options: `tensor(xs, { requiresGrad: true })` would otherwise be read as a shape.
+  if (shape !== undefined && !Array.isArray(shape)) {
+    throw new GradlensError('tensor', `the second argument is the shape (an array such as [2, 3]), got ${shape === null ? 'null' : typeof shape}${typeof shape === 'object' && shape ? ` with ${Object.keys(shape).map((k) => `'${k}'`).join(', ') || 'no keys'}: tensor takes no options (for a parameter, use randn(shape, { requiresGrad: true }) or t.requiresGrad = true)` : ''}`);
+  }
   if (shape) {
     checkShape('tensor', shape);
     const flat = typeof values === 'number' ? [values] : Array.from(values as ArrayLike<number>);
@@ -74,6 +81,7 @@ function filled(op: string, shape: Shape, value: number): Tensor {
 }
 
 function fill(op: string, shape: Shape, opts: RandomOptions, draw: (rng: ReturnType<typeof rngFor>) => number): Tensor {
+  checkOptionNames(op, opts, RANDOM_OPTIONS);
   checkShape(op, shape);
   const rng = rngFor(opts.seed);
   const scale = opts.scale ?? 1;
@@ -94,11 +102,13 @@ export function rand(shape: Shape, opts: RandomOptions = {}): Tensor {
 
 /** Whole numbers in [0, high): class labels and embedding indices. */
 export function randint(shape: Shape, high: number, opts: { seed?: number } = {}): Tensor {
+  checkOptionNames('randint', opts, { seed: 1 });
   if (!Number.isInteger(high) || high < 1) throw new GradlensError('randint', `high must be a whole number >= 1, got ${high}`);
   return fill('randint', shape, { seed: opts.seed }, (r) => r.int(high));
 }
 
 /** Random ±1 labels: the lecture's y in {-1, +1}. */
 export function signs(shape: Shape, opts: { seed?: number } = {}): Tensor {
+  checkOptionNames('signs', opts, { seed: 1 });
   return fill('signs', shape, { seed: opts.seed }, (r) => (r.next() < 0.5 ? -1 : 1));
 }

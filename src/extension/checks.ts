@@ -117,7 +117,8 @@ export class CheckController implements vscode.Disposable {
     }
     // The user typed while it ran: its positions may no longer fit, so show nothing stale.
     if (doc.version !== version || doc.isClosed) return;
-    const parse = await this.parsed.get(doc);
+    // Type-checked: the diagnostics say when the code that ran has TypeScript errors.
+    const parse = await this.parsed.typeChecked(doc).catch(() => this.parsed.get(doc));
     const reports = result.ok ? result.models : [];
     const failure = result.ok ? undefined : result.error;
     this.ctx.diagnostics.set(doc.uri, diagnosticsFor(doc, parse, reports, failure));

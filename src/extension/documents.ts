@@ -24,6 +24,11 @@ export class ParsedDocuments implements vscode.Disposable {
     return result;
   }
 
+  /** The parse with the file's TypeScript errors (ParseResult.typeErrors), for a check's diagnostics. Not cached: one per check. */
+  typeChecked(doc: vscode.TextDocument): Promise<ParseResult> {
+    return this.client.parse(doc.fileName, doc.getText(), { typeCheck: true });
+  }
+
   forget(doc: vscode.TextDocument): void {
     this.cache.delete(doc.uri.toString());
   }

@@ -9,6 +9,7 @@
 import { grad, noGrad, withOpObserver } from '../engine/autograd';
 import { type Model, type ModelSpec, withCustomForwardsTaped } from '../engine/define';
 import { notATensorMessage } from '../engine/describeValue';
+import { checkOptionNames } from '../engine/options';
 import { GradlensError, Tensor, fmtShape, unravel } from '../engine/tensor';
 import { Tally, failedCheck } from './compare';
 import { Differences } from './differences';
@@ -29,6 +30,7 @@ export type { ParamPhase } from './types';
 export const TAYLOR_WRONG_BELOW = 1.5;
 
 export function resolveOptions(options: Partial<CheckOptions> = {}): CheckOptions {
+  checkOptionNames('gradcheck', options, defaultCheckOptions);
   const opts = { ...defaultCheckOptions, ...options };
   const positive = (key: 'eps' | 'paramBudget' | 'samples') => {
     if (!(typeof opts[key] === 'number' && opts[key] > 0 && Number.isFinite(opts[key]))) throw new GradlensError('gradcheck', `option ${key} must be a positive number, got ${opts[key]}`);

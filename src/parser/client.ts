@@ -12,9 +12,10 @@ export class ParserClient {
   /** `workerPath`: the bundled dist/parserWorker.js. */
   constructor(private readonly workerPath: string) {}
 
-  async parse(fileName: string, text: string): Promise<ParseResult> {
+  /** `typeCheck`: also the file's TypeScript errors (ParseResult.typeErrors). */
+  async parse(fileName: string, text: string, opts: { typeCheck?: boolean } = {}): Promise<ParseResult> {
     this.supervisor ??= new WorkerSupervisor({ isResult: isParseResult });
-    const outcome = await this.supervisor.request({ fileName, text }, { workerPath: path.resolve(this.workerPath) });
+    const outcome = await this.supervisor.request({ fileName, text, ...(opts.typeCheck ? { typeCheck: true } : {}) }, { workerPath: path.resolve(this.workerPath) });
     if (outcome.ok) return outcome.result;
     throw new Error(outcome.failure.kind === 'disposed' ? 'the parser was shut down' : describeFailure(outcome.failure, 'the parser worker'));
   }

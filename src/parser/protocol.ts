@@ -4,6 +4,8 @@ import type { ParseResult } from './types';
 export interface ParseRequest {
   fileName: string;
   text: string;
+  /** Type-check the text too (ParseResult.typeErrors): slower, so only when a check runs. */
+  typeCheck?: boolean;
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -19,6 +21,7 @@ export function isParseResult(x: unknown): x is ParseResult {
     isRecord(x) &&
     typeof x.fileName === 'string' &&
     typeof x.importsGradlens === 'boolean' &&
-    ['models', 'ops', 'opCalls', 'layerClasses', 'syntaxErrors'].every((key) => Array.isArray(x[key]))
+    ['models', 'ops', 'opCalls', 'layerClasses', 'syntaxErrors'].every((key) => Array.isArray(x[key])) &&
+    (x.typeErrors === undefined || Array.isArray(x.typeErrors))
   );
 }

@@ -125,6 +125,13 @@ export interface SyntaxErrorInfo {
   related: { message: string; range: SourceRange }[];
 }
 
+/** A TypeScript error in the file (syntax or types), reported as a warning by the check. */
+export interface TypeErrorInfo {
+  message: string;
+  code: number;
+  range: SourceRange;
+}
+
 export interface ParseResult {
   fileName: string;
   /** True when the file imports the gradlens module at all; nothing else is found otherwise. */
@@ -134,6 +141,8 @@ export interface ParseResult {
   opCalls: OpCallInfo[];
   layerClasses: LayerClassInfo[];
   syntaxErrors: SyntaxErrorInfo[];
+  /** Only when asked for (`typeCheck`): the file's TypeScript errors against the shipped declarations. */
+  typeErrors?: TypeErrorInfo[];
 }
 
 export interface ParseOptions {

@@ -3,8 +3,10 @@
 import { serveRequests } from '../workers/serveRequests';
 import { findModels } from './findModels';
 import { isParseRequest } from './protocol';
+import { typeErrorsOf } from './typeErrors';
 
 serveRequests((req) => {
   if (!isParseRequest(req)) throw new Error('the parser worker received a malformed request');
-  return findModels(req.fileName, req.text);
+  const result = findModels(req.fileName, req.text);
+  return req.typeCheck ? { ...result, typeErrors: typeErrorsOf(req.fileName, req.text) } : result;
 });

@@ -5,6 +5,8 @@
 // not eat the canvas in a narrow panel, and no view may overflow sideways.
 import * as assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
+import { LEGIBLE_ZOOM } from '../../webview/graph/fit';
+import { assertWholeOrOverview, drawn, settled } from './fitRule';
 import { fixture, graphDrawn, openPanel, type PanelPage, screenshotPath, sendAll, useBrowser } from './harness';
 import { applyTheme, THEMES } from './themes';
 
@@ -43,25 +45,23 @@ async function zoom(p: PanelPage): Promise<number> {
   return Number(/scale\(([\d.]+)\)/.exec(t)?.[1]);
 }
 
-async function waitForFitted(p: PanelPage): Promise<void> {
-  // The fit follows a ResizeObserver callback: two frames.
-  await p.page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
-}
+const waitForFitted = (p: PanelPage): Promise<void> => settled(p.page);
 
 describe('panel layout beside the editor', function () {
   this.timeout(120_000);
   const browser = useBrowser();
 
-  it('fits the whole mlp graph into a 500 px panel on first render, with the legend folded away, and refits on resize', async () => {
+  it('fits the mlp graph into a 500 px panel on first render (whole and legible, or the overview), with the legend folded away, and refits on resize', async () => {
     const p = await openPanel(browser, { width: 500, height: 700 });
     const [graph] = fixture('mlp.json');
     await p.send(graph);
     await graphDrawn(p, 10);
     await waitForFitted(p);
+    // Tall: the graph flows down, and fits whole with labels of 11 px or more.
+    assert.equal(assertWholeOrOverview('500 px', await drawn(p.page)), 'whole');
     assertAllInside('500 px', await nodeBoxes(p));
-    // Shrunk, but not below the legible floor.
     const k = await zoom(p);
-    assert.ok(k >= 0.45 && k < 1, `zoom ${k}`);
+    assert.ok(k >= LEGIBLE_ZOOM, `zoom ${k}`);
     // The legend and parameter counts are folded into the toolbar toggle, which still tells the size.
     const toggle = p.page.locator('.side-toggle');
     assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
@@ -78,21 +78,21 @@ describe('panel layout beside the editor', function () {
     const side = await p.page.locator('.side').boundingBox();
     const wide = await nodeBoxes(p);
     assert.ok(side && side.x >= wide.canvas.right - 1, `side ${JSON.stringify(side)} overlaps the canvas ${JSON.stringify(wide.canvas)}`);
-    assertAllInside('1300 px', wide);
-    assert.ok((await zoom(p)) > k, 'a wider canvas shows the graph larger');
+    // Wide: laid out again, flowing right.
+    assertWholeOrOverview('1300 px', await drawn(p.page));
 
     // Back to 560 px: refitted by the ResizeObserver.
     await p.page.setViewportSize({ width: 560, height: 700 });
     await waitForFitted(p);
     assertAllInside('560 px', await nodeBoxes(p));
-    // Too narrow to fit even at the floor (380 px): it starts at the inputs, at a readable zoom.
-    await p.page.setViewportSize({ width: 380, height: 700 });
+    // Too small to fit at a legible zoom (380×420): the overview is shown, the loss is in view, and
+    // the rest is reached by panning.
+    await p.page.setViewportSize({ width: 380, height: 420 });
     await waitForFitted(p);
-    const narrow = await nodeBoxes(p);
-    const leftmost = narrow.nodes.reduce((a, b) => (b.left < a.left ? b : a));
-    assert.ok(leftmost.left >= narrow.canvas.left && leftmost.right <= narrow.canvas.right, `the first layer is in view: ${JSON.stringify(leftmost)}`);
-    assert.ok(narrow.nodes.some((n) => n.right > narrow.canvas.right), 'the rest is reached by panning');
-    assert.ok((await zoom(p)) >= 0.45);
+    assert.equal(assertWholeOrOverview('380×420', await drawn(p.page)), 'overview');
+    const small = await nodeBoxes(p);
+    assert.ok(small.nodes.some((n) => n.bottom > small.canvas.bottom || n.top < small.canvas.top || n.right > small.canvas.right || n.left < small.canvas.left), 'the rest is reached by panning');
+    assert.ok((await zoom(p)) >= LEGIBLE_ZOOM);
     assert.deepEqual(p.problems, []);
   });
 

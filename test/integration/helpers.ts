@@ -1,5 +1,6 @@
 // Shared helpers for the suites that run inside a real VS Code.
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GradlensApi } from '../../src/extension/extension';
 
@@ -69,4 +70,23 @@ export async function w1Diagnostic(doc: vscode.TextDocument): Promise<vscode.Dia
   const w1 = diags.find((d) => d.message.includes('W1'));
   assert.ok(w1, `a diagnostic names W1: ${diags.map((d) => d.message).join(' | ')}`);
   return w1;
+}
+
+/**
+ * Where TypeScript resolves the file's `'gradlens'` import (the declaration file), once its server
+ * has the file: without typings in the workspace, the extension's TS server plugin resolves it to
+ * the declarations the extension ships.
+ */
+export async function gradlensResolvesTo(doc: vscode.TextDocument, timeoutMs = 90000): Promise<string> {
+  const at = doc.positionAt(doc.getText().indexOf("'gradlens'") + 2);
+  return waitFor(async () => {
+    const found = (await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', doc.uri, at)) ?? [];
+    const file = found.map((l) => ('targetUri' in l ? l.targetUri : l.uri).fsPath).find((f) => f.endsWith('.d.ts'));
+    return file;
+  }, `TypeScript to resolve 'gradlens' in ${path.basename(doc.fileName)}`, timeoutMs);
+}
+
+/** What the Problems panel lists for a document: errors, warnings and infos from every source (hints are not listed). */
+export function problemsOf(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.severity !== vscode.DiagnosticSeverity.Hint);
 }

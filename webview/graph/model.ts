@@ -1,6 +1,7 @@
 // Pure graph logic, no DOM: which group a node belongs to (parameters join the layer that uses
 // them), parameter counts per layer, the visible graph after collapsing groups, and the ELK input.
 import type { GraphNodeView, GraphView } from '../../src/shared/protocol';
+import type { Direction } from './fit';
 
 export type NodeClass = 'input' | 'param' | 'constant' | 'intermediate' | 'output';
 
@@ -216,16 +217,16 @@ export function autoCollapse(g: GraphView): Set<string> {
 }
 
 /** Layout options: thorough for small graphs; past a few hundred nodes, the fast strategies. */
-export function elkOptions(nodeCount: number): Record<string, string> {
+export function elkOptions(nodeCount: number, direction: Direction = 'RIGHT'): Record<string, string> {
   const large = nodeCount > 300;
   return {
     'elk.algorithm': 'layered',
-    'elk.direction': 'RIGHT',
+    'elk.direction': direction,
     'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
     'elk.json.edgeCoords': 'ROOT',
     'elk.json.shapeCoords': 'ROOT',
     // Each shape label takes a layer of its own, so this gap counts twice between two ops: 30
-    // keeps the two-layer MLP within a 500 px panel at the fit floor (FIT_FLOOR in view.ts).
+    // keeps a small graph's layers close together, so more of it fits at a legible zoom.
     'elk.layered.spacing.nodeNodeBetweenLayers': '30',
     'elk.spacing.nodeNode': '20',
     'elk.spacing.edgeLabel': '2',
@@ -241,7 +242,7 @@ export function elkOptions(nodeCount: number): Record<string, string> {
 }
 
 /** Edge shape labels are kept out of ELK for large graphs (they cost layout time); drawn at edge midpoints instead. */
-export function toElk(v: VisibleGraph, withEdgeLabels = v.nodes.length <= 300): ElkInputGraph {
+export function toElk(v: VisibleGraph, direction: Direction = 'RIGHT', withEdgeLabels = v.nodes.length <= 300): ElkInputGraph {
   const groupNodes = new Map<string, ElkInputNode>();
   for (const g of v.groups) {
     groupNodes.set(g.id, {
@@ -251,7 +252,7 @@ export function toElk(v: VisibleGraph, withEdgeLabels = v.nodes.length <= 300): 
       layoutOptions: { 'elk.padding': '[top=30,left=12,bottom=12,right=12]', 'elk.nodeLabels.placement': 'INSIDE V_TOP H_LEFT' },
     });
   }
-  const root: ElkInputGraph = { id: 'root', layoutOptions: elkOptions(v.nodes.length), children: [], edges: [] };
+  const root: ElkInputGraph = { id: 'root', layoutOptions: elkOptions(v.nodes.length, direction), children: [], edges: [] };
   const containerOf = (group: string | undefined): ElkInputNode => (group !== undefined ? groupNodes.get(group) : undefined) ?? root;
   for (const g of v.groups) containerOf(g.parent).children!.push(groupNodes.get(g.id)!);
   for (const n of v.nodes) containerOf(n.group).children!.push({ id: n.id, width: nodeWidth(n), height: NODE_HEIGHT });

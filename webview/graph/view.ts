@@ -2,12 +2,18 @@
 // parameter counts, error colouring after a check, and a banner when the buffer does not run.
 // The panel opens beside the editor, often only 450–650 px wide: there the legend and parameter
 // counts fold into an overlay behind a toolbar toggle (closed by default) so the canvas keeps the
-// full width, and the graph is fitted to whatever the canvas is, again whenever it is resized.
+// full width. The graph flows down in a tall canvas and right in a wide one (fit.ts), is laid out
+// again when the canvas changes shape, and is refitted whenever it is resized; a minimap gives the
+// overview whenever part of the graph is out of view.
+import type { ElkNode } from 'elkjs/lib/elk-api';
 import type { GraphDidChange, ModelGraph, ModelResultView, RevealNode, RunErrorLike } from '../types';
 import { fmt, h, icon, infoBanner } from '../dom';
 import { type NodeError, nodeErrors } from './errors';
-import { layout } from './layout';
-import { autoCollapse, fmtShape, nodeClass, nodeLabel, paramCounts, sizeOf, toElk, visibleGraph } from './model';
+import { type Direction, directionFor, fitTransform, type Point, type Transform } from './fit';
+import { expandInPlace, groupContents } from './incremental';
+import { type LayoutInfo, layout } from './layout';
+import { Minimap } from './minimap';
+import { autoCollapse, fmtShape, nodeClass, nodeLabel, paramCounts, sizeOf, toElk, type VisibleGraph, visibleGraph } from './model';
 import { renderGraph, svgSkeleton } from './render';
 
 export interface GraphViewHost {
@@ -16,13 +22,6 @@ export interface GraphViewHost {
 
 /** Below this width the legend and parameter counts become an overlay, closed by default. */
 export const NARROW_BELOW = 700;
-/** The smallest zoom a first fit uses for a graph of up to FIT_FLOOR_NODES nodes: labels stay legible. */
-export const FIT_FLOOR = 0.45;
-/** Larger graphs are fitted whole (an overview), however small; the user zooms in. */
-const FIT_FLOOR_NODES = 150;
-/** The zoom a graph too long to fit at FIT_FLOOR starts at, from its inputs (left). */
-const READING_ZOOM = 0.8;
-const MARGIN = 12;
 /** Below this zoom the shapes on edges would be a few pixels tall: they are hidden. */
 export const EDGE_LABEL_MIN_ZOOM = 0.55;
 /** Gap between a node and its tooltip, in pixels. */
@@ -57,12 +56,6 @@ export function placeTooltip(node: Box, tip: { width: number; height: number }, 
   return { left: clamp(right, bounds.left, maxLeft), top: level };
 }
 
-interface Transform {
-  k: number;
-  x: number;
-  y: number;
-}
-
 export class GraphView {
   readonly root: HTMLElement;
   private models: ModelGraph[] = [];
@@ -75,6 +68,13 @@ export class GraphView {
   private renderToken = 0;
   private size = { width: 0, height: 0 };
   private t: Transform = { k: 1, x: 0, y: 0 };
+  /** The direction the drawn layout flows in; a canvas of the other shape lays it out again. */
+  private direction: Direction = 'RIGHT';
+  /** The loss's centre in graph units (the output node, or the collapsed layer holding it). */
+  private focus: Point | undefined;
+  private readonly minimap: Minimap;
+  /** What is drawn now: the base an expanded layer is laid out into (incremental.ts). */
+  private drawn: { graph: NonNullable<ModelGraph['graph']>; direction: Direction; layout: ElkNode; visible: VisibleGraph } | undefined;
   /** True until the user zooms or pans: until then every render and resize refits the graph. */
   private autoFit = true;
   private narrow = false;
@@ -135,7 +135,8 @@ export class GraphView {
     this.banner = h('div', { class: 'banner banner-error', role: 'alert', hidden: true });
     this.notice = h('div', { class: 'notice', hidden: true });
     this.canvas = h('div', { class: 'graph-canvas', tabindex: 0, 'aria-label': 'Computation graph: + and − zoom, 0 fits, arrow keys pan, L shows the legend, Tab moves between nodes' });
-    this.canvas.append(this.svg);
+    this.minimap = new Minimap((p) => this.centreOn(p));
+    this.canvas.append(this.svg, this.minimap.root);
     this.tooltip = h('div', { class: 'tooltip', role: 'tooltip', hidden: true });
     this.paramsPanel = h('aside', { class: 'params-panel', 'aria-label': 'Parameter counts' });
     this.side = h('div', { class: 'side', id: 'graph-side', role: 'region', 'aria-label': 'Legend and parameter counts' }, this.legend, this.paramsPanel);
@@ -224,7 +225,8 @@ export class GraphView {
     }
   }
 
-  private async redraw(refit: boolean): Promise<void> {
+  /** `expanded`: the one layer just expanded, laid out into the drawn layout when it can be. */
+  private async redraw(refit: boolean, expanded?: string): Promise<void> {
     const token = ++this.renderToken;
     this.picker.replaceChildren(...this.models.map((m, i) => h('option', { value: i, selected: i === this.selected }, m.name)));
     this.picker.hidden = this.models.length < 2;
@@ -239,8 +241,19 @@ export class GraphView {
       const visible = visibleGraph(graph, this.collapsed);
       const counts = paramCounts(graph);
       this.status.textContent = 'Laying out…';
-      const placed = await layout(toElk(visible), visible.nodes.length);
+      const direction = directionFor(this.canvas.clientWidth, this.canvas.clientHeight);
+      let placed: LayoutInfo | undefined;
+      let incremental = false;
+      const base = this.drawn;
+      if (expanded !== undefined && base && base.graph === graph && base.direction === direction) {
+        const contents = groupContents(visible, expanded);
+        const inner = await layout(toElk(contents, direction), contents.nodes.length);
+        const merged = expandInPlace(base, visible, expanded, inner.graph, direction);
+        if (merged) [placed, incremental] = [{ graph: merged, inWorker: inner.inWorker }, true];
+      }
+      placed ??= await layout(toElk(visible, direction), visible.nodes.length);
       if (token !== this.renderToken) return;
+      this.drawn = { graph, direction, layout: placed.graph, visible };
       const result = this.currentResult();
       this.errors = nodeErrors(graph, result);
       // Collapsed layers show the worst error of what they hide.
@@ -255,11 +268,15 @@ export class GraphView {
       if (this.emptyNotice) this.notice.hidden = true;
       renderGraph(this.viewport, { layout: placed.graph, visible, errors: this.errors, paramsPerGroup: counts.perGroup, collapsed: this.collapsed });
       this.size = { width: placed.graph.width ?? 0, height: placed.graph.height ?? 0 };
+      this.direction = direction;
+      const kinds = new Map(visible.nodes.map((v) => [v.id, `kind-${v.node ? nodeClass(v.node) : 'collapsed-group'}`]));
+      this.minimap.draw(placed.graph, kinds);
+      this.focus = lossCentre(placed.graph, graph, visible.drawnAs);
       this.renderParams(counts);
       this.renderLegend(result);
       const ms = performance.now() - started;
       const shown = visible.nodes.length < graph.nodes.length ? `${visible.nodes.length} of ${graph.nodes.length} nodes shown (layers collapsed)` : `${graph.nodes.length} nodes`;
-      this.status.textContent = `${shown} · ${Math.round(ms)} ms${placed.inWorker ? ' (worker)' : ''}`;
+      this.status.textContent = `${shown} · ${Math.round(ms)} ms${incremental ? ' (layer laid out in place)' : placed.inWorker ? ' (worker)' : ''}`;
       this.root.dataset.rendered = String(token);
       if (refit) this.autoFit = true;
       if (this.autoFit) this.fit();
@@ -327,7 +344,9 @@ export class GraphView {
     const id = nodeEl.dataset.nodeId;
     if (id.startsWith('group:')) {
       this.collapsed.delete(id.slice('group:'.length));
-      void this.redraw(false);
+      // The layer opens where it was clicked: the view stays put from here on (Fit, 0, fits again).
+      this.autoFit = false;
+      void this.redraw(false, id.slice('group:'.length));
       return;
     }
     const n = this.nodeById(id);
@@ -386,7 +405,10 @@ export class GraphView {
     this.svg.addEventListener('pointerout', (e) => {
       if (!(e.relatedTarget instanceof Element) || !e.relatedTarget.closest('.node')) this.tooltip.hidden = true;
     });
-    this.svg.addEventListener('focusin', (e) => this.showTooltip(e.target as Element));
+    this.svg.addEventListener('focusin', (e) => {
+      this.bringIntoView(e.target as Element);
+      this.showTooltip(e.target as Element);
+    });
     this.svg.addEventListener('focusout', () => (this.tooltip.hidden = true));
 
     // Zoom about the pointer; pan by dragging the background.
@@ -457,7 +479,11 @@ export class GraphView {
       }
     }).observe(this.root);
     new ResizeObserver(() => {
-      if (this.autoFit) this.fit();
+      const w = this.canvas.clientWidth;
+      const hgt = this.canvas.clientHeight;
+      // A canvas that changed shape gets a layout flowing the other way, fitted afresh.
+      if (w && hgt && this.size.width && directionFor(w, hgt) !== this.direction) void this.redraw(true);
+      else if (this.autoFit) this.fit();
       else this.apply();
     }).observe(this.canvas);
     this.applySide();
@@ -503,26 +529,37 @@ export class GraphView {
   }
 
   /**
-   * Fits the graph to the canvas as it is now. The whole graph when it fits at FIT_FLOOR or more
-   * (never magnified past 1.5×). A small graph that would need less starts at its inputs (left),
-   * at a readable zoom, and the user pans along it; a large one is shown whole, as an overview.
+   * Fits the graph to the canvas as it is now: whole when its labels stay legible (fit.ts), else
+   * at the legible zoom around the loss, with the minimap showing the rest.
    */
   private fit(): void {
     const w = this.canvas.clientWidth;
     const hgt = this.canvas.clientHeight;
     // Hidden (another tab) or not laid out yet: the canvas's ResizeObserver fits it when shown.
     if (!w || !hgt || !this.size.width || !this.size.height) return;
-    const kw = (w - 2 * MARGIN) / this.size.width;
-    const kh = (hgt - 2 * MARGIN) / this.size.height;
-    let k = Math.max(0.05, Math.min(1.5, kw, kh));
-    const nodes = this.models[this.selected]?.graph?.nodes.length ?? 0;
-    if (k < FIT_FLOOR && nodes <= FIT_FLOOR_NODES) {
-      k = Math.max(FIT_FLOOR, Math.min(READING_ZOOM, kh));
-      const top = (hgt - this.size.height * k) / 2;
-      this.t = { k, x: MARGIN, y: top >= MARGIN ? top : MARGIN };
-    } else {
-      this.t = { k, x: (w - this.size.width * k) / 2, y: (hgt - this.size.height * k) / 2 };
-    }
+    this.t = fitTransform({ width: w, height: hgt }, this.size, this.focus).t;
+    this.apply();
+  }
+
+  /** A node or layer toggle reached by Tab while out of view: the view moves to it. */
+  private bringIntoView(target: Element): void {
+    // Focus may scroll the clipped canvas itself; the view pans instead.
+    this.canvas.scrollTop = 0;
+    this.canvas.scrollLeft = 0;
+    const item = target.closest('.node, .group-toggle');
+    if (!(item instanceof SVGGraphicsElement)) return;
+    const r = item.getBoundingClientRect();
+    const c = this.canvas.getBoundingClientRect();
+    if (r.left >= c.left && r.right <= c.right && r.top >= c.top && r.bottom <= c.bottom) return;
+    const box = item.getBBox();
+    this.centreOn({ x: box.x + box.width / 2, y: box.y + box.height / 2 });
+  }
+
+  /** The minimap: centres the view on a point of the graph, at the current zoom. */
+  private centreOn(p: Point): void {
+    this.autoFit = false;
+    this.t.x = this.canvas.clientWidth / 2 - p.x * this.t.k;
+    this.t.y = this.canvas.clientHeight / 2 - p.y * this.t.k;
     this.apply();
   }
 
@@ -533,5 +570,22 @@ export class GraphView {
     this.svg.classList.toggle('zoomed-out', this.t.k < EDGE_LABEL_MIN_ZOOM);
     this.svg.style.setProperty('--gl-zoom', this.t.k.toFixed(4));
     this.root.dataset.zoom = this.t.k.toFixed(4);
+    this.root.dataset.direction = this.direction;
+    this.minimap.update(this.t, { width: this.canvas.clientWidth, height: this.canvas.clientHeight });
   }
+}
+
+/** The centre of the box the loss is drawn in: the last output node, or the collapsed layer holding it. */
+function lossCentre(placed: ElkNode, graph: NonNullable<ModelGraph['graph']>, drawnAs: ReadonlyMap<string, string>): Point | undefined {
+  const loss = [...graph.nodes].reverse().find((n) => n.kind === 'output');
+  const id = loss && (drawnAs.get(loss.id) ?? loss.id);
+  const find = (n: ElkNode): ElkNode | undefined => {
+    for (const c of n.children ?? []) {
+      const hit = c.id === id ? c : find(c);
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  const box = id === undefined ? undefined : find(placed);
+  return box ? { x: (box.x ?? 0) + (box.width ?? 0) / 2, y: (box.y ?? 0) + (box.height ?? 0) / 2 } : undefined;
 }

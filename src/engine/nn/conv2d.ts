@@ -3,6 +3,7 @@
 import * as F from '../F';
 import { GradlensError, Tensor } from '../tensor';
 import { checkSizes, scaledNormal, subSeed } from './init';
+import { checkOptionNames } from '../options';
 import { Module } from './module';
 
 export interface Conv2dLayerOptions {
@@ -22,6 +23,7 @@ export class Conv2d extends Module {
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernel: number | readonly [number, number], opts: Conv2dLayerOptions = {}) {
     super(opts.name ?? 'Conv2d');
+    checkOptionNames('Conv2d', opts, { stride: 1, padding: 1, bias: 1, seed: 1, name: 1 });
     const [kh, kw] = typeof kernel === 'number' ? [kernel, kernel] : kernel;
     checkSizes('Conv2d', { inChannels, outChannels, 'kernel height': kh, 'kernel width': kw });
     if (typeof kernel !== 'number' && kernel.length !== 2) throw new GradlensError('Conv2d', `kernel must be a number or a pair, got ${JSON.stringify(kernel)}`);

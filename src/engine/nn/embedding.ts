@@ -3,6 +3,7 @@ import type { NestedArray } from '../create';
 import * as F from '../F';
 import { Tensor } from '../tensor';
 import { checkSizes, scaledNormal, subSeed } from './init';
+import { checkOptionNames } from '../options';
 import { Module } from './module';
 
 export interface EmbeddingOptions {
@@ -15,6 +16,7 @@ export class Embedding extends Module<Tensor | NestedArray, Tensor> {
 
   constructor(readonly numEmbeddings: number, readonly dim: number, opts: EmbeddingOptions = {}) {
     super(opts.name ?? 'Embedding');
+    checkOptionNames('Embedding', opts, { seed: 1, name: 1 });
     checkSizes('Embedding', { numEmbeddings, dim });
     // Unit-variance rows, as in PyTorch: a lookup has no fan-in to scale by.
     this.weight = this.param('weight', scaledNormal([numEmbeddings, dim], 1, subSeed(opts.seed, 0)));

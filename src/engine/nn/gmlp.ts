@@ -11,6 +11,7 @@ import { GradlensError, Tensor, fmtShape } from '../tensor';
 import { checkSizes, subSeed } from './init';
 import { LayerNorm } from './layerNorm';
 import { Linear } from './linear';
+import { checkOptionNames } from '../options';
 import { Module } from './module';
 
 export interface SpatialGatingOptions {
@@ -28,6 +29,7 @@ export class SpatialGatingUnit extends Module {
 
   constructor(readonly seqLen: number, readonly half: number, opts: SpatialGatingOptions = {}) {
     super(opts.name ?? 'SpatialGatingUnit');
+    checkOptionNames('SpatialGatingUnit', opts, { seed: 1, name: 1 });
     checkSizes('SpatialGatingUnit', { seqLen, half });
     this.norm = this.child('norm', new LayerNorm(half));
     // Near zero (not exactly zero) so every path of the unit carries some gradient in a check.
@@ -62,6 +64,7 @@ export class GatedMLPBlock extends Module {
 
   constructor(opts: GatedMLPBlockOptions) {
     super(opts.name ?? 'GatedMLPBlock');
+    checkOptionNames('GatedMLPBlock', opts, { seqLen: 1, dim: 1, hidden: 1, seed: 1, name: 1 });
     const { seqLen, dim, hidden } = opts;
     checkSizes('GatedMLPBlock', { seqLen, dim, hidden });
     if (hidden % 2 !== 0) throw new GradlensError('GatedMLPBlock', `hidden must be even (the gating unit splits it in two halves), got ${hidden}`);

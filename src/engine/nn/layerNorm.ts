@@ -3,6 +3,7 @@ import { ones, zeros } from '../create';
 import * as F from '../F';
 import { Tensor } from '../tensor';
 import { checkSizes } from './init';
+import { checkOptionNames } from '../options';
 import { Module } from './module';
 
 export interface LayerNormOptions {
@@ -17,6 +18,7 @@ export class LayerNorm extends Module {
 
   constructor(readonly dim: number, opts: LayerNormOptions = {}) {
     super(opts.name ?? 'LayerNorm');
+    checkOptionNames('LayerNorm', opts, { eps: 1, name: 1 });
     checkSizes('LayerNorm', { dim });
     this.eps = opts.eps ?? 1e-5;
     this.gamma = this.param('gamma', ones([dim]));

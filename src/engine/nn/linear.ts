@@ -3,6 +3,7 @@
 import * as F from '../F';
 import { GradlensError, Tensor, fmtShape } from '../tensor';
 import { checkSizes, scaledNormal, subSeed } from './init';
+import { checkOptionNames } from '../options';
 import { Module } from './module';
 
 export interface LinearOptions {
@@ -18,6 +19,7 @@ export class Linear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
     super(opts.name ?? 'Linear');
+    checkOptionNames('Linear', opts, { bias: 1, seed: 1, name: 1 });
     checkSizes('Linear', { inFeatures, outFeatures });
     this.weight = this.param('weight', scaledNormal([outFeatures, inFeatures], inFeatures, subSeed(opts.seed, 0)));
     this.bias = opts.bias === false ? null : this.param('bias', scaledNormal([outFeatures], inFeatures, subSeed(opts.seed, 1)));

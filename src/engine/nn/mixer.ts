@@ -8,6 +8,7 @@ import { GradlensError, Tensor, fmtShape } from '../tensor';
 import { checkSizes, subSeed } from './init';
 import { LayerNorm } from './layerNorm';
 import { MLP } from './mlp';
+import { checkOptionNames } from '../options';
 import { Module } from './module';
 
 export interface MixerBlockOptions {
@@ -29,6 +30,7 @@ export class MixerBlock extends Module {
 
   constructor(opts: MixerBlockOptions) {
     super(opts.name ?? 'MixerBlock');
+    checkOptionNames('MixerBlock', opts, { tokens: 1, channels: 1, tokenHidden: 1, channelHidden: 1, seed: 1, name: 1 });
     const { tokens, channels, tokenHidden, channelHidden } = opts;
     checkSizes('MixerBlock', { tokens, channels, tokenHidden, channelHidden });
     this.tokens = tokens;

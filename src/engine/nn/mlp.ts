@@ -4,6 +4,7 @@ import { GradlensError, Tensor } from '../tensor';
 import { Activation, resolveActivation } from './activations';
 import { subSeed } from './init';
 import { Linear } from './linear';
+import { checkOptionNames } from '../options';
 import { Module } from './module';
 
 export interface MLPOptions {
@@ -17,6 +18,7 @@ export class MLP extends Module {
 
   constructor(readonly sizes: readonly number[], activation: Activation = 'relu', opts: MLPOptions = {}) {
     super(opts.name ?? 'MLP');
+    checkOptionNames('MLP', opts, { seed: 1, name: 1 });
     if (!Array.isArray(sizes) || sizes.length < 2) {
       throw new GradlensError('MLP', `sizes must list at least an input and an output size, got ${JSON.stringify(sizes)}`);
     }

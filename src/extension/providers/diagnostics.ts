@@ -12,7 +12,7 @@ import { containsLoc, lineRangeAt, toRange } from '../ranges';
 const SOURCE = 'gradlens';
 
 export function diagnosticsFor(doc: vscode.TextDocument, parse: ParseResult, reports: readonly ModelCheckResult[], failure?: RunError): vscode.Diagnostic[] {
-  const out: vscode.Diagnostic[] = [];
+  const out: vscode.Diagnostic[] = typeWarnings(parse);
   if (failure) out.push(errorDiagnostic(doc, failure, parse));
   for (const r of reports) {
     const model = parse.models.find((m) => m.name === r.name || m.bindingName === r.name || m.exportNames.includes(r.name));
@@ -62,6 +62,17 @@ export function diagnosticsFor(doc: vscode.TextDocument, parse: ParseResult, rep
 function judged(c: TensorCheck): string {
   const text = judgedText(c);
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * The file's TypeScript errors (a type-checked parse), as warnings: the model was bundled with its
+ * types stripped, so the check ran the code as written, which may not be the model meant.
+ */
+function typeWarnings(parse: ParseResult): vscode.Diagnostic[] {
+  return (parse.typeErrors ?? []).map((e) => {
+    const d = new vscode.Diagnostic(toRange(e.range), `TypeScript error TS${e.code}: ${e.message} The check ran this code as written, with types ignored.`, vscode.DiagnosticSeverity.Warning);
+    return tag(d, 'type-error');
+  });
 }
 
 function tag(d: vscode.Diagnostic, code: string): vscode.Diagnostic {

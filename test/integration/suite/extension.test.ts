@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activateGradlens, codeLensTitles, modelLensTitles, openFile, bugLineOf, w1Diagnostic, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
+import { activateGradlens, gradlensResolvesTo, problemsOf, codeLensTitles, modelLensTitles, openFile, bugLineOf, w1Diagnostic, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
 
 const RESULTS_DIR = process.env.GRADLENS_RESULTS_DIR;
 
@@ -28,6 +28,22 @@ describe('Gradlens in VS Code', function () {
     assert.deepEqual(registered, declared);
   });
 
+  it('every example opens without a single problem: the TS server plugin resolves gradlens to the shipped declarations, writing nothing into the workspace', async () => {
+    await activateGradlens();
+    const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    const examples = fs.readdirSync(workspaceFile('.').fsPath).filter((f) => f.endsWith('.ts'));
+    assert.ok(examples.length >= 8, `examples: ${examples.join(', ')}`);
+    for (const name of examples) {
+      const doc = await openFile(name);
+      const resolved = await gradlensResolvesTo(doc);
+      assert.equal(path.relative(extensionPath, resolved), path.join('dist', 'types', 'index.d.ts'), `${name}: 'gradlens' resolves to ${resolved}`);
+      // TypeScript reports a file's diagnostics shortly after it answers about it: let it settle.
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual(problemsOf(doc.uri).map((d) => `${d.source} ${d.range.start.line + 1}: ${d.message}`), [], `${name} has problems`);
+    }
+    assert.equal(fs.existsSync(workspaceFile('node_modules').fsPath), false, 'nothing was written into the workspace');
+  });
+
   it('shows "Check gradients" and "Show graph" CodeLens above the model in mlp.ts', async () => {
     const onModel = await modelLensTitles('mlp.ts');
     assert.ok(onModel.some((t) => t.includes('Check gradients')), `lenses: ${JSON.stringify(onModel)}`);
@@ -46,6 +62,25 @@ describe('Gradlens in VS Code', function () {
     // The verdict CodeLens says the same in one glance.
     const titles = await codeLensTitles(doc.uri);
     assert.ok(titles.some((t) => t.title.startsWith('✗') && t.title.includes('W1')), `lenses: ${JSON.stringify(titles)}`);
+  });
+
+  it("Check Gradients shows the file's TypeScript errors as warnings at their lines: the model ran with its types stripped", async () => {
+    const file = workspaceFile('typed-wrong.ts');
+    // The runner's fixture: a passing model with one type error, on line 4.
+    fs.copyFileSync(path.resolve(__dirname, '../../../../test/fixtures/runner/type-error.ts'), file.fsPath);
+    try {
+      const doc = await openFile('typed-wrong.ts');
+      await vscode.commands.executeCommand('gradlens.checkGradients', doc.uri);
+      const warning = await waitFor(() => vscode.languages.getDiagnostics(doc.uri).find((d) => d.source === 'gradlens' && d.code === 'type-error'), 'the type warning', 60000);
+      assert.equal(warning.severity, vscode.DiagnosticSeverity.Warning);
+      assert.equal(warning.range.start.line, 3);
+      assert.match(warning.message, /^TypeScript error TS2322: Type 'string' is not assignable to type 'number'\. The check ran this code as written, with types ignored\.$/);
+      // The model itself passed: no Gradlens error.
+      assert.deepEqual(vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error).map((d) => d.message), []);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    } finally {
+      fs.rmSync(file.fsPath, { force: true });
+    }
   });
 
   it('clears its diagnostics when the file changes', async () => {
@@ -104,14 +139,18 @@ describe('Gradlens in VS Code', function () {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
-  it('Set Up Typings makes imports from gradlens resolve', async () => {
+  it('Set Up Typings (for the CLI and other editors) installs gradlens into the workspace, and the import then resolves there', async () => {
     const doc = await openFile('logreg.ts');
     const unresolved = () => vscode.languages.getDiagnostics(doc.uri).some((d) => d.code === 2307 || (typeof d.code === 'object' && d.code.value === 2307));
-    await waitFor(unresolved, "TypeScript's 'Cannot find module gradlens' before set-up", 60000);
+    // Before: resolved by the extension's TS server plugin, so never "Cannot find module".
+    assert.match(await gradlensResolvesTo(doc), /[\\/]dist[\\/]types[\\/]index\.d\.ts$/);
+    assert.equal(unresolved(), false);
     await vscode.commands.executeCommand('gradlens.setUpTypings');
     assert.ok(fs.existsSync(workspaceFile('node_modules/gradlens/types/index.d.ts').fsPath), 'declarations installed');
     assert.ok(fs.existsSync(workspaceFile('node_modules/gradlens/index.js').fsPath), 'runtime installed');
-    await waitFor(() => !unresolved(), 'the import to resolve', 60000);
+    const installed = workspaceFile('node_modules/gradlens').fsPath;
+    await waitFor(async () => (await gradlensResolvesTo(doc)).startsWith(installed), 'the import to resolve to the installed typings', 60000);
+    assert.equal(unresolved(), false);
     const tsErrors = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'ts' && d.severity === vscode.DiagnosticSeverity.Error);
     assert.deepEqual(tsErrors.map((d) => d.message), [], 'logreg.ts type-checks against the installed typings');
   });

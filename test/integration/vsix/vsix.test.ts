@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activateGradlens, codeLensTitles, modelLensTitles, openFile, bugLineOf, w1Diagnostic, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
+import { activateGradlens, gradlensResolvesTo, problemsOf, codeLensTitles, modelLensTitles, openFile, bugLineOf, w1Diagnostic, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
 
 /** This bundle is out/test/integration/vsix/index.js inside the repository. */
 const REPO = path.resolve(__dirname, '../../../..');
@@ -92,10 +92,16 @@ describe('Gradlens installed from its .vsix', function () {
     assert.match(w1.message, /backward gives -?[\d.e-]+, autograd -?[\d.e-]+/, 'the message gives both values: the hand-written one and autograd\'s, its exact reference');
   });
 
+  it("resolves gradlens through the packaged TS server plugin to the package's declarations, with no Problems", async () => {
+    const doc = await openFile('mlp.ts');
+    assert.equal(await gradlensResolvesTo(doc), path.join(installed().extensionPath, 'dist', 'types', 'index.d.ts'));
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(problemsOf(doc.uri).map((d) => `${d.source}: ${d.message}`), []);
+  });
+
   it('Set Up Typings installs the shipped declarations and runtime, and the import resolves', async () => {
     const doc = await openFile('logreg.ts');
     const unresolved = () => vscode.languages.getDiagnostics(doc.uri).some((d) => d.code === 2307 || (typeof d.code === 'object' && d.code.value === 2307));
-    await waitFor(unresolved, "TypeScript's 'Cannot find module gradlens' before set-up", 60000);
     await vscode.commands.executeCommand('gradlens.setUpTypings');
     const dest = workspaceFile('node_modules/gradlens').fsPath;
     const shipped = path.join(installed().extensionPath, 'dist');
@@ -105,6 +111,7 @@ describe('Gradlens installed from its .vsix', function () {
     const gradlens = require(path.join(dest, 'index.js')) as typeof import('../../../src/index');
     const a = gradlens.tensor([1, 2, 3], [3]);
     assert.deepEqual(Array.from(gradlens.F.mul(a, a).data), [1, 4, 9]);
-    await waitFor(() => !unresolved(), 'the import to resolve', 60000);
+    await waitFor(async () => (await gradlensResolvesTo(doc)).startsWith(dest), 'the import to resolve to the installed typings', 60000);
+    assert.equal(unresolved(), false);
   });
 });
