@@ -8,6 +8,7 @@ import { SourceMap } from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import type { RunError } from '../shared/workerProtocol';
+import { deepestNesting, tooDeepMessage } from '../parser/nesting';
 import { linkModules } from './linkModules';
 
 export interface Bundle {
@@ -18,7 +19,6 @@ export interface Bundle {
 
 export type BundleResult = { ok: true; bundle: Bundle } | { ok: false; error: RunError };
 
-const TOO_DEEP = 'This file nests brackets deeper than the TypeScript compiler can take (its stack overflowed). Build such data in a loop instead of writing it out nested.';
 
 export async function bundleModelFile(fileName: string, text: string): Promise<BundleResult> {
   const absFile = path.resolve(fileName);
@@ -34,7 +34,9 @@ export async function bundleModelFile(fileName: string, text: string): Promise<B
   } catch (err) {
     if (err instanceof RangeError && /Maximum call stack size exceeded/.test(err.message)) {
       // TypeScript's parser is recursive descent: brackets nested some hundreds deep overflow it.
-      return { ok: false, error: { kind: 'syntax', message: TOO_DEEP, file: absFile } };
+      // The place is the innermost bracket, found by a scan that does not recurse.
+      const at = deepestNesting(text);
+      return { ok: false, error: { kind: 'syntax', message: tooDeepMessage(at.depth, 'the TypeScript compiler'), file: absFile, line: at.line + 1, column: at.character + 1 } };
     }
     return { ok: false, error: { kind: 'internal', message: `Bundling failed: ${String((err as Error)?.message ?? err)}`, detail: (err as Error)?.stack } };
   }
