@@ -41,9 +41,9 @@ describe('a model file\'s reach (real worker)', function () {
     }
 
     it('counts what the run already holds: tensors within the limit one by one, not together', async () => {
-      const err = failed(await runFile({ fileName: file, text: source('const kept = [];', 'for (let i = 0; i < 8; i++) kept.push(zeros([2_000_000]));'), task: 'check', memoryMb: 64 }));
+      const err = failed(await runFile({ fileName: file, text: source('const kept = [];', 'for (let i = 0; i < 16; i++) kept.push(zeros([2_000_000]));'), task: 'check', memoryMb: 128 }));
       assert.equal(err.kind, 'memory');
-      assert.match(err.message, /^Stopped before zeros allocated 15 MB on top of the \d+ MB this run already holds: more than the memory limit of 64 MB allows/);
+      assert.match(err.message, /^Stopped before zeros allocated 15 MB on top of the \d+ MB this run already holds: more than the memory limit of 128 MB allows/);
       assertAt(err, 3);
     });
 
