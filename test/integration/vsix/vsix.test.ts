@@ -44,10 +44,13 @@ describe('Gradlens installed from its .vsix', function () {
     for (const p of ['dist/extension.js', 'dist/worker.js', 'dist/parserWorker.js', 'dist/typescript.js', 'dist/types/index.d.ts', 'examples/mlp.ts']) {
       assert.ok(has(p), `${p} is in the package`);
     }
-    // ...and the allowlist kept the rest out.
-    for (const p of ['src', 'test', 'node_modules', 'dist/extension.js.map', 'package-lock.json']) {
+    // ...and the allowlist kept the rest out: of node_modules, only the TypeScript server plugin,
+    // which the TS server requires by name from there (no native code, no other package).
+    for (const p of ['src', 'test', 'dist/extension.js.map', 'package-lock.json']) {
       assert.ok(!has(p), `${p} is not in the package`);
     }
+    const modules = has('node_modules') ? fs.readdirSync(path.join(ext.extensionPath, 'node_modules')) : [];
+    assert.deepEqual(modules, ['gradlens-typescript-plugin'], `node_modules holds ${modules.join(', ')}`);
   });
 
   it('is one package for every platform: no native code in it, and under 5 MB', () => {
