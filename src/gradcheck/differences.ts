@@ -1,7 +1,7 @@
 // Central differences, element by element and along directions, with a cache so that the autograd
 // gradient and a hand-written one are compared against the same forwards. Also the kink test: a
 // failing element is checked for a non-differentiable point before it is called a failure.
-import { type ElementJudgement, NOISE_FACTOR, allowed, brokenRule, type Tolerance } from './compare';
+import { type ElementJudgement, allowed, brokenRule, type Tolerance } from './compare';
 import { type Objective, withElement, withShift } from './objective';
 
 export interface ElementDifference {
@@ -16,9 +16,6 @@ export interface ElementDifference {
 
 export class Differences {
   private readonly cache = new Map<string, ElementDifference>();
-  /** Forwards run so far (for the report's cost and for tests of the fast mode's economy). */
-  forwards = 0;
-
   constructor(
     readonly objective: Objective,
     readonly eps: number,
@@ -27,7 +24,6 @@ export class Differences {
   ) {}
 
   value(): number {
-    this.forwards++;
     return this.objective.value();
   }
 
@@ -44,7 +40,6 @@ export class Differences {
     let fp: number;
     let fm: number;
     if (at) {
-      this.forwards += 2;
       fp = at.call(this.objective, t, k, up);
       fm = at.call(this.objective, t, k, down);
     } else {
@@ -74,7 +69,6 @@ export class Differences {
       // Moving u restricted to [lo, hi) is moving along the direction that is zero elsewhere.
       const dirs: (Float64Array | undefined)[] = this.objective.tensors.map(() => undefined);
       dirs[t] = lo === 0 && hi === u.length ? u : restricted(u, lo, hi);
-      this.forwards += 2;
       fp = shifted.call(this.objective, dirs, h);
       fm = shifted.call(this.objective, dirs, -h);
     } else {
@@ -198,7 +192,6 @@ const ROUNDOFF_FACTOR = 1e3;
  * discrepancy must exceed NOISE_FACTOR times the sum before it counts as evidence.
  */
 const ROUNDOFF_ULPS = 4;
-export { NOISE_FACTOR };
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? Number(x.toPrecision(6)).toString() : String(x);

@@ -64,8 +64,6 @@ export class Replay {
   private markGeneration = 0;
   /** Per parameter, the one-element change record valueAt reuses. */
   private readonly moved: Change[];
-  /** Evaluations so far (for tests of the sweep's economy). */
-  evaluations = 0;
 
   private constructor(
     records: { op: OpDef<any>; inputs: readonly Tensor[]; out: Tensor; attrs: unknown }[],
@@ -127,7 +125,6 @@ export class Replay {
 
   /** The projected output with element k of parameter t set to `value`; everything is restored after. */
   valueAt(t: number, k: number, value: number): number {
-    this.evaluations++;
     const gen = ++this.generation;
     const p = this.params[t];
     const old = p.data[k];
@@ -159,7 +156,6 @@ export class Replay {
    * only a scaled addition there (the probes' ±h and 2h, and every step of the Taylor test).
    */
   valueShifted(dirs: readonly (Float64Array | undefined)[], h: number): number {
-    this.evaluations++;
     const gen = ++this.generation;
     const moved = new Map<number, Float64Array>();
     const reached = new Uint8Array(this.tensors.length);
@@ -213,7 +209,6 @@ export class Replay {
 
   /** The projected output recomputed op by op from the tensors' current values (no user code runs). */
   value(): number {
-    this.evaluations++;
     const gen = ++this.generation;
     for (const step of this.steps) this.recompute(step, gen);
     return project(this.current(this.out, gen), this.v);

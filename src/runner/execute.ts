@@ -8,6 +8,7 @@ import { currentScope } from '../engine/scope';
 import { Tensor } from '../engine/tensor';
 import { type CheckOptions, type ModelReport, type OpCheck, defaultCheckOptions } from '../gradcheck/types';
 import type { ModelCheckResult, ModelGradResult, ModelGraphResult, RunError, SourceLocation, SplitPlan, WorkerReply, WorkerRequest } from '../shared/workerProtocol';
+import { unrunResult } from '../shared/checkResult';
 import { checkModel, checkParameters, completeCheck, modeFor, resolveOptions } from './checker';
 import { errorFromThrown, located, sentence } from './errors';
 import { type NamedModel, nameModels } from './models';
@@ -161,17 +162,7 @@ function checkResult(m: NamedModel, report: ModelReport, frames: UserFrames): Mo
 }
 
 function failedCheck(m: NamedModel, error: RunError, mode: string): ModelCheckResult {
-  return {
-    name: m.name,
-    ...(m.loc ? { loc: m.loc } : {}),
-    error,
-    passed: false,
-    mode: mode === 'auto' ? 'full' : (mode as ModelCheckResult['mode']),
-    loss: NaN,
-    params: [],
-    ops: [],
-    deterministic: false,
-  };
+  return { ...unrunResult(m.name, error, m.loc), mode: mode === 'auto' ? 'full' : (mode as ModelCheckResult['mode']) };
 }
 
 function gradOf(m: NamedModel, frames: UserFrames): ModelGradResult {

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { CheckOptions } from '../gradcheck/types';
 import type { ModelCheckResult, RunError, RunTask, TaskResults, WorkerRequest } from '../shared/workerProtocol';
 import { bundleModelFile } from './bundle';
+import { unrunResult } from '../shared/checkResult';
 import { checkPlanned } from './pool';
 import { runInWorker, timeoutError } from './spawn';
 import { WarmRunner, sharedWarmRunner } from './warm';
@@ -124,7 +125,7 @@ export async function runFile<T extends RunTask>(opts: RunFileOptions<T>): Promi
       // A whole-file failure (time, memory, cancel) in a phase stops the run like any other.
       if ('kind' in result) {
         if (['timeout', 'memory', 'cancelled', 'internal'].includes(result.kind)) return done({ ok: false, error: result });
-        checks.splice(plan.index, 0, { name: plan.model, error: result, passed: false, mode: 'full', loss: NaN, params: [], ops: [], deterministic: false });
+        checks.splice(plan.index, 0, unrunResult(plan.model, result));
       } else checks.splice(plan.index, 0, result);
     }
     models = checks as TaskResults[T];
