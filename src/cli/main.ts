@@ -1,7 +1,6 @@
 // `gradlens`: check, grad and graph from the command line, on the same runner the extension uses.
 // It never prints an internal stack trace: errors are `file:line:col: sentence`; stacks only with
 // GRADLENS_DEBUG=1.
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type RunResult, type RunTask, runFile } from '../runner/index';
@@ -12,6 +11,7 @@ import { type CliArgs, USAGE, UsageError, parseArgs } from './args';
 import { printErr, printOut } from './terminal';
 import { endQuietlyOnClosedPipe } from './closedPipe';
 import { typeWarnings, warningLines } from './typeWarnings';
+import { unwritableReason, writeReportFile } from './reportFile';
 import { checkRows, closingLine, displayPath, exitCodeOf, failureLines, fileJson, formatError, modelLine, noteLines, renderTable, summarize, where } from './report';
 
 declare const GRADLENS_VERSION: string | undefined;
@@ -117,6 +117,11 @@ function runAll<T extends RunTask>(args: CliArgs, task: T, signal: AbortSignal):
 
 /** `gradlens report`: check and trace every file, print the check tables, write one HTML file. */
 async function writeReport(args: CliArgs, signal: AbortSignal): Promise<number> {
+  const refused = unwritableReason(args.out!);
+  if (refused) {
+    printErr(`gradlens: ${refused}.\n`);
+    return 2;
+  }
   const checks = await runAll(args, 'check', signal);
   const graphs = await runAll(args, 'graph', signal);
   checks.forEach((r, i) => printReadable(r, args.files[i]));
@@ -127,10 +132,9 @@ async function writeReport(args: CliArgs, signal: AbortSignal): Promise<number> 
     results: checks.map((r) => entry(r) as { file: string; models: ModelCheckResult[] }),
     rules: verifyRules(0),
   });
-  const out = path.resolve(args.out!);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, html);
-  printOut(`Report written to ${displayPath(out)} (${(html.length / 1024).toFixed(0)} KB): open it in a browser.\n`);
+  const failed = writeReportFile(args.out!, html, printErr);
+  if (failed !== null) return failed;
+  printOut(`Report written to ${displayPath(path.resolve(args.out!))} (${(html.length / 1024).toFixed(0)} KB): open it in a browser.\n`);
   return exitCodeOf(checks);
 }
 

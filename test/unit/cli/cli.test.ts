@@ -228,6 +228,41 @@ describe('gradlens CLI (spawned)', function () {
     assert.equal(code, 141, 'the exit status of a process ended by SIGPIPE');
   });
 
+  it('report --out: a path that cannot take the file is refused at once, in one sentence; a good one gets the report', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlens-out-'));
+    const aFile = path.join(dir, 'plain.txt');
+    fs.writeFileSync(aFile, 'x');
+    for (const [out, why] of [
+      [dir, /is a directory; give a file name such as .*gradlens-report\.html\.$/m],
+      [path.join(aFile, 'r.html'), /plain\.txt is a file, not a folder\.$/m],
+    ] as const) {
+      const r = await gradlens('report', fx('three-models.ts'), '--out', out);
+      assert.equal(r.code, 2, out);
+      assert.match(r.stderr, why);
+      assert.doesNotMatch(r.stderr, /internal error/);
+      // Refused before any work: no check table was printed.
+      assert.equal(r.stdout, '');
+    }
+    const nested = path.join(dir, 'new', 'folder', 'report.html');
+    const ok = await gradlens('report', fx('three-models.ts'), '--out', nested);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(fs.readFileSync(nested, 'utf8'), /^<!doctype html>/i);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('report --out /dev/stdout | head -1 ends quietly, as SIGPIPE would', async () => {
+    // A shell pipe, as a user types it (Node's own stdio pipes are sockets, where /dev/stdout
+    // cannot be opened). head reads the table's first line and goes; the report then meets the
+    // closed pipe.
+    const shell = `"${process.execPath}" "${bin}" report ${fx('three-models.ts')} --out /dev/stdout 2>"$ERR" | head -1 >/dev/null; exit \${PIPESTATUS[0]}`;
+    const errFile = path.join(os.tmpdir(), `gradlens-epipe-${process.pid}.txt`);
+    const code = await new Promise<number | null>((resolve) => spawn('bash', ['-c', shell], { cwd: root, env: { ...process.env, ERR: errFile } }).on('close', resolve));
+    const stderr = fs.readFileSync(errFile, 'utf8');
+    fs.rmSync(errFile);
+    assert.doesNotMatch(stderr, /internal error|EPIPE/);
+    assert.equal(code, 141);
+  });
+
   it('every shipped example passes except buggy-backward.ts, which fails with exit 1 naming its mistake', async () => {
     const examples = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.ts')).map((f) => `examples/${f}`);
     const good = examples.filter((f) => !f.endsWith('buggy-backward.ts'));
