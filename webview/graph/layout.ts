@@ -64,7 +64,11 @@ export async function layout(input: ElkInputGraph, nodeCount: number): Promise<L
 export async function layoutVisible(v: VisibleGraph, direction: Direction, cache: PartCache): Promise<LayoutInfo> {
   if (v.nodes.length <= LARGE_GRAPH) return layout(toElk(v, direction), v.nodes.length);
   const { elk, inWorker } = await elkFor(v.nodes.length);
-  const r = await layoutByParts(v, direction, (g) => elk.layout(g), cache, Math.ceil(v.nodes.length / 10));
+  const r = await layoutByParts(v, direction, (g) => elk.layout(g), cache, Math.ceil(v.nodes.length / 10)).catch((err: unknown) => {
+    // ELK failing on one part (an option it rejects there) should not cost the user the graph.
+    console.warn(`Gradlens: laying out by parts failed (${(err as Error).message}); laying out the whole graph`);
+    return undefined;
+  });
   if (!r) return { graph: await elk.layout(toElk(v, direction) as ElkNode), inWorker };
   return { graph: r.graph, inWorker, parts: { total: r.parts, laidOut: r.laidOut } };
 }
