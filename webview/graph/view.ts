@@ -231,6 +231,9 @@ export class GraphView {
   /** `expanded`: the one layer just expanded, laid out into the drawn layout when it can be. */
   private async redraw(refit: boolean, expanded?: string): Promise<void> {
     const token = ++this.renderToken;
+    // Read before anything here changes the page: reading a size after a change lays the whole
+    // page out again, tens of milliseconds with a large graph drawn.
+    const direction = directionFor(this.canvas.clientWidth, this.canvas.clientHeight);
     this.picker.replaceChildren(...this.models.map((m, i) => h('option', { value: i, selected: i === this.selected }, m.name)));
     this.picker.hidden = this.models.length < 2;
     const model = this.models[this.selected];
@@ -244,7 +247,6 @@ export class GraphView {
       const visible = visibleGraph(graph, this.collapsed);
       const counts = paramCounts(graph);
       this.status.textContent = 'Laying out…';
-      const direction = directionFor(this.canvas.clientWidth, this.canvas.clientHeight);
       let placed: LayoutInfo | undefined;
       let incremental = false;
       const base = this.drawn;
