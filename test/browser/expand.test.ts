@@ -28,6 +28,12 @@ const boxes = (page: import('playwright-core').Page): Promise<Box[]> =>
     });
   });
 
+/** The panel beside the source (the graph flows down) and a wide one (it flows right). */
+const PANELS = [
+  [500, 800, 'down'],
+  [1200, 600, 'right'],
+] as const;
+
 function assertNoOverlap(boxes: Box[]): void {
   const sorted = [...boxes].sort((a, b) => a.left - b.left);
   for (let i = 0; i < sorted.length; i++) {
@@ -43,10 +49,7 @@ describe('expanding one layer of a 2,000-node graph', function () {
   this.timeout(120_000);
   const browser = useBrowser();
 
-  for (const [width, height, flow] of [
-    [500, 800, 'down'],
-    [1200, 600, 'right'],
-  ] as const) {
+  for (const [width, height, flow] of PANELS) {
     it(`lays out only that layer, in place, flowing ${flow}`, async () => {
       const p = await openPanel(browser, { width, height });
       await p.send(syntheticGraph(2000));
@@ -98,10 +101,7 @@ describe('expanding every layer of a 2,000-node graph', function () {
   this.timeout(120_000);
   const browser = useBrowser();
 
-  for (const [width, height, flow] of [
-    [500, 800, 'down'],
-    [1200, 600, 'right'],
-  ] as const) {
+  for (const [width, height, flow] of PANELS) {
     it(`lays it out by parts, legibly, flowing ${flow}`, async () => {
       const p = await openPanel(browser, { width, height });
       const msg = syntheticGraph(2000);
