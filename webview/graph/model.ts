@@ -216,9 +216,27 @@ export function autoCollapse(g: GraphView): Set<string> {
   return chosen;
 }
 
+/** Past this many boxes a graph is large: fast layout options, no edge labels in ELK, laid out by parts (parts.ts). */
+export const LARGE_GRAPH = 300;
+
+/**
+ * The fast strategies of a large graph (longest-path layering and simple placement halve ELK's
+ * time on 2,000 nodes), for its root and for every layer drawn as a box in it: ELK lays out each
+ * container with its own options, not its root's, so without them every layer fell back to ELK's
+ * slow defaults (a third of the time on 2,000 nodes; bench/graph-layout.ts). Model order is left
+ * out: elkjs 0.12.1 fails with it inside a container.
+ */
+const LARGE_LAYER_OPTIONS: Record<string, string> = {
+  'elk.layered.thoroughness': '1',
+  'elk.layered.crossingMinimization.greedySwitch.type': 'OFF',
+  'elk.layered.layering.strategy': 'LONGEST_PATH',
+  'elk.layered.nodePlacement.strategy': 'SIMPLE',
+  'elk.edgeRouting': 'POLYLINE',
+};
+
 /** Layout options: thorough for small graphs; past a few hundred nodes, the fast strategies. */
 export function elkOptions(nodeCount: number, direction: Direction = 'RIGHT'): Record<string, string> {
-  const large = nodeCount > 300;
+  const large = nodeCount > LARGE_GRAPH;
   return {
     'elk.algorithm': 'layered',
     'elk.direction': direction,
@@ -232,25 +250,27 @@ export function elkOptions(nodeCount: number, direction: Direction = 'RIGHT'): R
     'elk.spacing.edgeLabel': '2',
     'elk.edgeLabels.inline': 'false',
     'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
-    'elk.edgeRouting': large ? 'POLYLINE' : 'SPLINES',
-    'elk.layered.thoroughness': large ? '1' : '7',
-    'elk.layered.crossingMinimization.greedySwitch.type': large ? 'OFF' : 'TWO_SIDED',
-    // Measured on a 2,000-node graph: longest-path layering and simple placement halve ELK's time.
-    ...(large ? { 'elk.layered.layering.strategy': 'LONGEST_PATH', 'elk.layered.nodePlacement.strategy': 'SIMPLE' } : {}),
+    'elk.edgeRouting': 'SPLINES',
+    'elk.layered.thoroughness': '7',
+    'elk.layered.crossingMinimization.greedySwitch.type': 'TWO_SIDED',
+    ...(large ? LARGE_LAYER_OPTIONS : {}),
     'elk.padding': '[top=12,left=12,bottom=12,right=12]',
   };
 }
 
+
+/** A layer's box: room for its label (toggle, name and parameter count) above its contents. */
+export function groupLabel(text: string): { width: number; height: number; layoutOptions: Record<string, string> } {
+  return { width: text.length * CHAR_WIDTH + 60, height: 18, layoutOptions: { 'elk.padding': '[top=30,left=12,bottom=12,right=12]', 'elk.nodeLabels.placement': 'INSIDE V_TOP H_LEFT' } };
+}
+
 /** Edge shape labels are kept out of ELK for large graphs (they cost layout time); drawn at edge midpoints instead. */
-export function toElk(v: VisibleGraph, direction: Direction = 'RIGHT', withEdgeLabels = v.nodes.length <= 300): ElkInputGraph {
+export function toElk(v: VisibleGraph, direction: Direction = 'RIGHT', withEdgeLabels = v.nodes.length <= LARGE_GRAPH): ElkInputGraph {
   const groupNodes = new Map<string, ElkInputNode>();
   for (const g of v.groups) {
-    groupNodes.set(g.id, {
-      id: `g:${g.id}`,
-      children: [],
-      labels: [{ text: g.label, width: g.label.length * CHAR_WIDTH + 60, height: 18 }],
-      layoutOptions: { 'elk.padding': '[top=30,left=12,bottom=12,right=12]', 'elk.nodeLabels.placement': 'INSIDE V_TOP H_LEFT' },
-    });
+    const label = groupLabel(g.label);
+    const layoutOptions = v.nodes.length > LARGE_GRAPH ? { ...LARGE_LAYER_OPTIONS, ...label.layoutOptions } : { ...label.layoutOptions };
+    groupNodes.set(g.id, { id: `g:${g.id}`, children: [], labels: [{ text: g.label, width: label.width, height: label.height }], layoutOptions });
   }
   const root: ElkInputGraph = { id: 'root', layoutOptions: elkOptions(v.nodes.length, direction), children: [], edges: [] };
   const containerOf = (group: string | undefined): ElkInputNode => (group !== undefined ? groupNodes.get(group) : undefined) ?? root;

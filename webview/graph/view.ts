@@ -11,9 +11,10 @@ import { fmt, h, icon, infoBanner } from '../dom';
 import { type NodeError, nodeErrors } from './errors';
 import { type Direction, directionFor, fitTransform, type Point, type Transform } from './fit';
 import { expandInPlace, groupContents } from './incremental';
-import { type LayoutInfo, layout } from './layout';
+import { type LayoutInfo, layout, layoutVisible } from './layout';
 import { Minimap } from './minimap';
 import { autoCollapse, fmtShape, nodeClass, nodeLabel, paramCounts, sizeOf, toElk, type VisibleGraph, visibleGraph } from './model';
+import type { PartCache } from './parts';
 import { renderGraph, svgSkeleton } from './render';
 
 export interface GraphViewHost {
@@ -75,6 +76,8 @@ export class GraphView {
   private readonly minimap: Minimap;
   /** What is drawn now: the base an expanded layer is laid out into (incremental.ts). */
   private drawn: { graph: NonNullable<ModelGraph['graph']>; direction: Direction; layout: ElkNode; visible: VisibleGraph } | undefined;
+  /** The parts of a large graph laid out so far (parts.ts), for the graph they belong to. */
+  private parts: { graph: NonNullable<ModelGraph['graph']>; cache: PartCache } | undefined;
   /** True until the user zooms or pans: until then every render and resize refits the graph. */
   private autoFit = true;
   private narrow = false;
@@ -228,6 +231,9 @@ export class GraphView {
   /** `expanded`: the one layer just expanded, laid out into the drawn layout when it can be. */
   private async redraw(refit: boolean, expanded?: string): Promise<void> {
     const token = ++this.renderToken;
+    // Read before anything here changes the page: reading a size after a change lays the whole
+    // page out again, tens of milliseconds with a large graph drawn.
+    const direction = directionFor(this.canvas.clientWidth, this.canvas.clientHeight);
     this.picker.replaceChildren(...this.models.map((m, i) => h('option', { value: i, selected: i === this.selected }, m.name)));
     this.picker.hidden = this.models.length < 2;
     const model = this.models[this.selected];
@@ -241,7 +247,6 @@ export class GraphView {
       const visible = visibleGraph(graph, this.collapsed);
       const counts = paramCounts(graph);
       this.status.textContent = 'Laying out…';
-      const direction = directionFor(this.canvas.clientWidth, this.canvas.clientHeight);
       let placed: LayoutInfo | undefined;
       let incremental = false;
       const base = this.drawn;
@@ -251,7 +256,8 @@ export class GraphView {
         const merged = expandInPlace(base, visible, expanded, inner.graph, direction);
         if (merged) [placed, incremental] = [{ graph: merged, inWorker: inner.inWorker }, true];
       }
-      placed ??= await layout(toElk(visible, direction), visible.nodes.length);
+      if (this.parts?.graph !== graph) this.parts = { graph, cache: new Map() };
+      placed ??= await layoutVisible(visible, direction, this.parts.cache);
       if (token !== this.renderToken) return;
       this.drawn = { graph, direction, layout: placed.graph, visible };
       const result = this.currentResult();
@@ -276,7 +282,7 @@ export class GraphView {
       this.renderLegend(result);
       const ms = performance.now() - started;
       const shown = visible.nodes.length < graph.nodes.length ? `${visible.nodes.length} of ${graph.nodes.length} nodes shown (layers collapsed)` : `${graph.nodes.length} nodes`;
-      this.status.textContent = `${shown} · ${Math.round(ms)} ms${incremental ? ' (layer laid out in place)' : placed.inWorker ? ' (worker)' : ''}`;
+      this.status.textContent = `${shown} · ${Math.round(ms)} ms${incremental ? ' (layer laid out in place)' : placed.parts ? ` (by parts: ${placed.parts.laidOut} of ${placed.parts.total} laid out)` : placed.inWorker ? ' (worker)' : ''}`;
       this.root.dataset.rendered = String(token);
       if (refit) this.autoFit = true;
       if (this.autoFit) this.fit();
