@@ -47,3 +47,37 @@ export function plainZip(a: Plain, b: Plain, f: (x: number, y: number) => number
   }
   return { data: out, shape };
 }
+
+/**
+ * Independent reference: walks every input multi-index, drops (or zeroes) the reduced axes and
+ * folds into a plain array keyed by the output's flat index.
+ */
+export function plainReduce(x: Plain, attrs: { axis?: number | readonly number[]; keepDims?: boolean }, init: number, fold: (acc: number, v: number) => number, finish: (acc: number, count: number) => number): Plain {
+  const nd = x.shape.length;
+  const rawAxes = attrs.axis === undefined ? x.shape.map((_, i) => i) : typeof attrs.axis === 'number' ? [attrs.axis] : [...attrs.axis];
+  const reduced = rawAxes.map((a) => (a < 0 ? a + nd : a));
+  const outShape: number[] = [];
+  x.shape.forEach((d, i) => {
+    if (!reduced.includes(i)) outShape.push(d);
+    else if (attrs.keepDims) outShape.push(1);
+  });
+  const outSize = outShape.reduce((a, b) => a * b, 1);
+  const acc = new Array<number>(outSize).fill(init);
+  const total = x.shape.reduce((a, b) => a * b, 1);
+  for (let k = 0; k < total; k++) {
+    let rem = k;
+    const idx = new Array<number>(nd);
+    for (let i = nd - 1; i >= 0; i--) {
+      idx[i] = rem % x.shape[i];
+      rem = Math.floor(rem / x.shape[i]);
+    }
+    let o = 0;
+    for (let i = 0; i < nd; i++) {
+      if (!reduced.includes(i)) o = o * x.shape[i] + idx[i]; // kept size-1 axes add nothing to the index
+    }
+    acc[o] = fold(acc[o], x.data[k]);
+  }
+  let count = 1;
+  for (const a of reduced) count *= x.shape[a];
+  return { data: acc.map((v) => finish(v, count)), shape: outShape };
+}
