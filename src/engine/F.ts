@@ -11,3 +11,4 @@ export * from './ops/special';
 export * from './ops/select';
 export * from './ops/indexing';
 export * from './ops/statistics';
+export * from './ops/normalization';
