@@ -7,7 +7,7 @@ import { stridedOffsets } from '../kernels/strided';
 import { allocate } from '../memory';
 import { TensorLike, apply, asTensor, registerOp } from '../registry';
 import { GradlensError, Shape, Tensor, fmtShape, normAxis, sizeOf, stridesOf } from '../tensor';
-import { type Plain, plainSize } from './reference';
+import { type Plain, plainIndexOf, plainSize } from './reference';
 
 // ---------------------------------------------------------------------------------------------
 // flip
@@ -59,7 +59,7 @@ const flipOp = registerOp<FlipAttrs>({
       const out: number[] = [];
       const n = x.shape.length;
       for (let k = 0; k < x.data.length; k++) {
-        const idx = plainIndex(k, x.shape);
+        const idx = plainIndexOf(k, x.shape);
         let flat = 0;
         for (let i = 0; i < n; i++) flat = flat * x.shape[i] + (axes.includes(i) ? x.shape[i] - 1 - idx[i] : idx[i]);
         out.push(x.data[flat]);
@@ -140,15 +140,6 @@ function plainGather(x: Plain, ix: Plain, axis: number): { shape: number[]; sour
   return { shape, source, total: plainSize(shape) };
 }
 
-function plainIndex(flat: number, shape: Shape): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let i = shape.length - 1; i >= 0; i--) {
-    idx[i] = flat % shape[i];
-    flat = Math.floor(flat / shape[i]);
-  }
-  return idx;
-}
-
 const gatherOp = registerOp<GatherAttrs>({
   name: 'gather',
   family: 'shape',
@@ -179,7 +170,7 @@ const gatherOp = registerOp<GatherAttrs>({
     reference: ([x, ix], { axis }) => {
       const { shape, source, total } = plainGather(x, ix, axis);
       const out: number[] = [];
-      for (let k = 0; k < total; k++) out.push(x.data[source(plainIndex(k, shape))]);
+      for (let k = 0; k < total; k++) out.push(x.data[source(plainIndexOf(k, shape))]);
       return { data: out, shape };
     },
   },
@@ -214,7 +205,7 @@ const scatterAddOp = registerOp<ScatterAttrs>({
     reference: ([src, ix], { axis, shape }) => {
       const { shape: srcShape, source, total } = plainGather({ data: [], shape }, ix, axis);
       const out = new Array<number>(plainSize(shape)).fill(0);
-      for (let k = 0; k < total; k++) out[source(plainIndex(k, srcShape))] += src.data[k];
+      for (let k = 0; k < total; k++) out[source(plainIndexOf(k, srcShape))] += src.data[k];
       return { data: out, shape };
     },
   },

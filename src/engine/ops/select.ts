@@ -7,17 +7,11 @@ import { allocate } from '../memory';
 import { TensorLike, apply, asTensor, registerOp } from '../registry';
 import { GradlensError, Tensor, sizeOf } from '../tensor';
 import { mul } from './arithmetic';
-import { type Plain, plainAt, plainMap, plainSize, plainZip } from './reference';
+import { type Plain, broadcastCases, plainAt, plainIndexOf, plainMap, plainSize, plainZip } from './reference';
 
 type NoAttrs = Record<string, never>;
 const none: NoAttrs = {};
 
-const binaryCases = [
-  { label: 'same shape', inputs: [{ shape: [3, 4] }, { shape: [3, 4] }] },
-  { label: 'row broadcast', inputs: [{ shape: [3, 4] }, { shape: [4] }] },
-  { label: 'column and scalar broadcast', inputs: [{ shape: [3, 1] }, { shape: [] }] },
-  { label: 'both broadcast', inputs: [{ shape: [2, 1, 3] }, { shape: [4, 1] }] },
-];
 
 /** NaN if either is NaN, as PyTorch's maximum and minimum propagate it. */
 function pick(better: (a: number, b: number) => boolean): (a: number, b: number) => number {
@@ -56,7 +50,7 @@ function extremum(name: 'maximum' | 'minimum', wins: (a: number, b: number) => b
       ],
       shapes: 'a, b, y \\in \\mathbb{R}^{n}',
     },
-    test: { cases: binaryCases, reference: ([a, b]) => plainZip(a, b, (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : name === 'maximum' ? Math.max(x, y) : Math.min(x, y))) },
+    test: { cases: broadcastCases, reference: ([a, b]) => plainZip(a, b, (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : name === 'maximum' ? Math.max(x, y) : Math.min(x, y))) },
   });
 }
 
@@ -73,12 +67,7 @@ function plainZip3(c: Plain, a: Plain, b: Plain, f: (c: number, a: number, b: nu
   for (let i = 0; i < n; i++) shape.push(Math.max(...[c, a, b].map((t) => t.shape[t.shape.length - n + i] ?? 1)));
   const out: number[] = [];
   for (let k = 0; k < plainSize(shape); k++) {
-    const idx = new Array<number>(n);
-    let rem = k;
-    for (let i = n - 1; i >= 0; i--) {
-      idx[i] = rem % shape[i];
-      rem = Math.floor(rem / shape[i]);
-    }
+    const idx = plainIndexOf(k, shape);
     out.push(f(plainAt(c, idx), plainAt(a, idx), plainAt(b, idx)));
   }
   return { data: out, shape };

@@ -9,7 +9,7 @@ import { TensorLike, apply, asTensor, registerOp } from '../registry';
 import { GradlensError, Tensor, fmtShape } from '../tensor';
 import { div, exp, mul, sub } from './arithmetic';
 import { mean } from './reduce';
-import { type Plain } from './reference';
+import { plainGroups } from './reference';
 import { where } from './select';
 import { reshape } from './shape';
 
@@ -75,28 +75,6 @@ function varianceData(x: Tensor, plan: ReducePlan & { divisor: number }): Float6
 /** x − mean(x) over the plan's axes, as recorded ops. */
 function deviations(x: Tensor, axis: Axis): Tensor {
   return sub(x, mean(x, axis, true));
-}
-
-/** The elements of each output slot, by plain multi-index walking (the references' grouping). */
-function plainGroups(x: Plain, axis: Axis, keepDims: boolean): { groups: number[][]; shape: number[] } {
-  const nd = x.shape.length;
-  const raw = axis === undefined ? x.shape.map((_, i) => i) : typeof axis === 'number' ? [axis] : [...axis];
-  const reduced = raw.map((a) => (a < 0 ? a + nd : a));
-  const shape: number[] = [];
-  x.shape.forEach((d, i) => (!reduced.includes(i) ? shape.push(d) : keepDims ? shape.push(1) : undefined));
-  const groups: number[][] = Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => []);
-  for (let k = 0; k < x.data.length; k++) {
-    let rem = k;
-    const idx = new Array<number>(nd);
-    for (let i = nd - 1; i >= 0; i--) {
-      idx[i] = rem % x.shape[i];
-      rem = Math.floor(rem / x.shape[i]);
-    }
-    let o = 0;
-    for (let i = 0; i < nd; i++) if (!reduced.includes(i)) o = o * x.shape[i] + idx[i];
-    groups[o].push(x.data[k]);
-  }
-  return { groups, shape };
 }
 
 /** The textbook one-pass formula (Σx² − (Σx)²/N) / (N − c): independent of the two-pass kernel. */
