@@ -108,8 +108,8 @@ const varOp = registerOp<MomentAttrs>({
     },
   ],
   latex: {
-    forward: 'y = \\tfrac{1}{N - c} \\textstyle\\sum_{\\text{axes}} (x - \\bar{x}_{\\text{mean}})^{2}',
-    grads: ['\\bar{x} = \\bar{y} \\odot \\tfrac{2}{N - c}\\,(x - \\bar{x}_{\\text{mean}}) \\quad (\\bar{y} \\text{ broadcast over the axes})'],
+    forward: 'y = \\tfrac{1}{N - c} \\textstyle\\sum_{\\text{axes}} (x - \\mu)^{2},\\ \\mu = \\operatorname{mean}_{\\text{axes}}(x)',
+    grads: ['\\bar{x} = \\bar{y} \\odot \\tfrac{2}{N - c}\\,(x - \\mu) \\quad (\\bar{y} \\text{ broadcast over the axes})'],
     shapes: 'x \\in \\mathbb{R}^{m \\times n},\\ y \\in \\mathbb{R}^{m},\\ N = n,\\ c = \\text{correction}',
   },
   test: {
@@ -146,7 +146,7 @@ const stdOp = registerOp<MomentAttrs>({
   ],
   latex: {
     forward: 'y = \\sqrt{\\operatorname{var}(x)}',
-    grads: ['\\bar{x} = \\bar{y} \\odot \\frac{x - \\bar{x}_{\\text{mean}}}{(N - c)\\, y} \\quad (0 \\text{ where } y = 0)'],
+    grads: ['\\bar{x} = \\bar{y} \\odot \\frac{x - \\mu}{(N - c)\\, y} \\quad (0 \\text{ where } y = 0)'],
     shapes: 'x \\in \\mathbb{R}^{m \\times n},\\ y \\in \\mathbb{R}^{m},\\ N = n,\\ c = \\text{correction}',
   },
   test: {
