@@ -22,6 +22,14 @@ export interface BatchNormLayerOptions {
   name?: string;
 }
 
+/**
+ * Batch normalisation over every axis but the channel axis (1 by default), PyTorch's BatchNorm1d/2d:
+ * `gamma` and `beta` [C] are trained; `runningMean` and `runningVar` [C] are buffers (in `state()`,
+ * not in `parameters()`). In training mode (the default) each forward normalises by the batch's
+ * statistics and moves the running ones by `momentum`; after `eval()` it normalises by the running
+ * ones and changes nothing. The checker runs the forward many times: in training mode that moves
+ * the running statistics as training would, and the verdict does not depend on them.
+ */
 export class BatchNorm extends Module {
   readonly gamma: Tensor;
   readonly beta: Tensor;
