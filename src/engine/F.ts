@@ -7,3 +7,8 @@ export * from './ops/linalg';
 export * from './ops/activation';
 export * from './ops/loss';
 export * from './ops/layer';
+export * from './ops/special';
+export * from './ops/select';
+export * from './ops/indexing';
+export * from './ops/statistics';
+export * from './ops/normalization';

@@ -7,7 +7,7 @@ const SYMBOLS: Record<string, string> = {
   mu: 'μ', pi: 'π', rho: 'ρ', sigma: 'σ', tau: 'τ', phi: 'φ', varphi: 'φ', psi: 'ψ', omega: 'ω',
   Gamma: 'Γ', Delta: 'Δ', Theta: 'Θ', Lambda: 'Λ', Pi: 'Π', Sigma: 'Σ', Phi: 'Φ', Psi: 'Ψ', Omega: 'Ω',
   odot: '⊙', oslash: '⊘', otimes: '⊗', oplus: '⊕', cdot: '·', times: '×', ast: '∗', star: '⋆', circ: '∘',
-  sum: 'Σ', prod: 'Π', partial: '∂', nabla: '∇', infty: '∞', in: '∈', ni: '∋', notin: '∉', le: '≤', leq: '≤', ge: '≥', geq: '≥',
+  sum: 'Σ', prod: 'Π', int: '∫', partial: '∂', nabla: '∇', infty: '∞', in: '∈', ni: '∋', notin: '∉', le: '≤', leq: '≤', ge: '≥', geq: '≥',
   ne: '≠', neq: '≠', approx: '≈', equiv: '≡', to: '→', mapsto: '↦', rightarrow: '→', langle: '⟨', rangle: '⟩',
   lvert: '|', rvert: '|', lVert: '‖', rVert: '‖', '|': '‖', dots: '…', cdots: '⋯', ldots: '…', top: 'ᵀ', prime: '′',
   '{': '{', '}': '}', ',': ' ', ';': ' ', ' ': ' ', quad: '  ', qquad: '   ', '!': '',

@@ -1,6 +1,7 @@
 // `nn`: layers with named, seeded parameters. Each layer's forward runs in its own scope, so
 // traced graphs group by layer.
 export { Module } from './module';
+export type { LoadStateOptions } from './module';
 export { Linear } from './linear';
 export type { LinearOptions } from './linear';
 export { MLP } from './mlp';
@@ -12,6 +13,8 @@ export { Embedding } from './embedding';
 export type { EmbeddingOptions } from './embedding';
 export { LayerNorm } from './layerNorm';
 export type { LayerNormOptions } from './layerNorm';
+export { BatchNorm } from './batchNorm';
+export type { BatchNormLayerOptions } from './batchNorm';
 export { MixerBlock } from './mixer';
 export type { MixerBlockOptions } from './mixer';
 export { GatedMLPBlock, SpatialGatingUnit } from './gmlp';

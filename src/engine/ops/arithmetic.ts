@@ -3,17 +3,12 @@
 import { apply, registerOp, TensorLike } from '../registry';
 import { binaryKernel, unaryKernel } from '../broadcast';
 import { GradlensError, Tensor } from '../tensor';
-import { plainMap, plainZip } from './reference';
+import { broadcastCases, plainMap, plainZip } from './reference';
 
 type NoAttrs = Record<string, never>;
 const none: NoAttrs = {};
 
-const binaryCases = [
-  { label: 'same shape', inputs: [{ shape: [3, 4] }, { shape: [3, 4] }] },
-  { label: 'row broadcast', inputs: [{ shape: [3, 4] }, { shape: [4] }] },
-  { label: 'column and scalar broadcast', inputs: [{ shape: [3, 1] }, { shape: [] }] },
-  { label: 'both broadcast', inputs: [{ shape: [2, 1, 3] }, { shape: [4, 1] }] },
-];
+const binaryCases = broadcastCases;
 
 const addOp = registerOp<NoAttrs>({
   name: 'add',

@@ -3,55 +3,11 @@
 // reduction is exactly a broadcast of the upstream gradient back over the reduced axes.
 import { TensorLike, apply, registerOp } from '../registry';
 import { broadcastIndex, expandData } from '../broadcast';
-import { GradlensError, Shape, Tensor, fmtShape, normAxis, sizeOf } from '../tensor';
-import type { Plain } from './reference';
+import { type Axis, type ReduceAttrs, type ReducePlan, describeAxis, reducePlan } from '../reducePlan';
+import { GradlensError, Shape, Tensor, fmtShape, sizeOf } from '../tensor';
+import { plainReduce } from './reference';
 
-export type Axis = number | readonly number[] | undefined;
-
-interface ReduceAttrs {
-  /** As the user gave it; normalised (negative axes, duplicates, range) by `reducePlan`. */
-  axis?: Axis;
-  keepDims?: boolean;
-}
-
-interface ReducePlan {
-  /** Normalised, sorted, unique. */
-  axes: number[];
-  /** The input shape with reduced axes set to 1. */
-  keptShape: number[];
-  outShape: number[];
-  /** How many input elements fold into each output element. */
-  count: number;
-}
-
-function describeAxis(axis: Axis): string {
-  return Array.isArray(axis) ? `[${axis.join(',')}]` : String(axis);
-}
-
-/** Internal to the reductions (not part of `F`, which re-exports this file). */
-function reducePlan(op: string, shape: Shape, axis: Axis, keepDims = false): ReducePlan {
-  const ndim = shape.length;
-  let raw: readonly number[];
-  if (axis === undefined) raw = shape.map((_, i) => i);
-  else if (typeof axis === 'number') raw = [axis];
-  else if (Array.isArray(axis)) raw = axis;
-  else throw new GradlensError(op, `axis must be a number, an array of numbers or undefined, got ${typeof axis}`);
-  const axes: number[] = [];
-  for (const a of raw) {
-    if (typeof a !== 'number' || !Number.isInteger(a) || a < -ndim || a >= ndim) {
-      throw new GradlensError(op, `axis ${describeAxis(axis)} is out of range for a tensor of shape ${fmtShape(shape)} (${ndim} dimension${ndim === 1 ? '' : 's'})`);
-    }
-    const n = normAxis(op, a, ndim);
-    if (axes.includes(n)) throw new GradlensError(op, `axis ${describeAxis(axis)} names axis ${n} twice (shape ${fmtShape(shape)})`);
-    axes.push(n);
-  }
-  axes.sort((x, y) => x - y);
-  const keptShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const outShape = keepDims ? keptShape.slice() : shape.filter((_, i) => !axes.includes(i));
-  let count = 1;
-  for (const a of axes) count *= shape[a];
-  return { axes, keptShape, outShape, count };
-}
+export type { Axis };
 
 /** For each input element, the flat index of the output element it folds into (null: identity). */
 function foldIndex(x: Tensor, plan: ReducePlan): Int32Array | null {
@@ -73,40 +29,6 @@ function spread(dy: Tensor, plan: ReducePlan, xShape: Shape, scale: number): Ten
   const out = new Float64Array(data.length);
   for (let i = 0; i < out.length; i++) out[i] = data[i] * scale;
   return new Tensor(out, xShape.slice());
-}
-
-/**
- * Independent reference: walks every input multi-index, drops (or zeroes) the reduced axes and
- * folds into a plain array keyed by the output's flat index.
- */
-function plainReduce(x: Plain, attrs: ReduceAttrs, init: number, fold: (acc: number, v: number) => number, finish: (acc: number, count: number) => number): Plain {
-  const nd = x.shape.length;
-  const rawAxes = attrs.axis === undefined ? x.shape.map((_, i) => i) : typeof attrs.axis === 'number' ? [attrs.axis] : [...attrs.axis];
-  const reduced = rawAxes.map((a) => (a < 0 ? a + nd : a));
-  const outShape: number[] = [];
-  x.shape.forEach((d, i) => {
-    if (!reduced.includes(i)) outShape.push(d);
-    else if (attrs.keepDims) outShape.push(1);
-  });
-  const outSize = outShape.reduce((a, b) => a * b, 1);
-  const acc = new Array<number>(outSize).fill(init);
-  const total = x.shape.reduce((a, b) => a * b, 1);
-  for (let k = 0; k < total; k++) {
-    let rem = k;
-    const idx = new Array<number>(nd);
-    for (let i = nd - 1; i >= 0; i--) {
-      idx[i] = rem % x.shape[i];
-      rem = Math.floor(rem / x.shape[i]);
-    }
-    let o = 0;
-    for (let i = 0; i < nd; i++) {
-      if (!reduced.includes(i)) o = o * x.shape[i] + idx[i]; // kept size-1 axes add nothing to the index
-    }
-    acc[o] = fold(acc[o], x.data[k]);
-  }
-  let count = 1;
-  for (const a of reduced) count *= x.shape[a];
-  return { data: acc.map((v) => finish(v, count)), shape: outShape };
 }
 
 const reduceCases = [

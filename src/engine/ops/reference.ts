@@ -22,6 +22,14 @@ export function plainAt(x: Plain, idx: readonly number[]): number {
   return x.data[flat];
 }
 
+/** The broadcasting cases of the binary elementwise ops' test specs. */
+export const broadcastCases = [
+  { label: 'same shape', inputs: [{ shape: [3, 4] }, { shape: [3, 4] }] },
+  { label: 'row broadcast', inputs: [{ shape: [3, 4] }, { shape: [4] }] },
+  { label: 'column and scalar broadcast', inputs: [{ shape: [3, 1] }, { shape: [] }] },
+  { label: 'both broadcast', inputs: [{ shape: [2, 1, 3] }, { shape: [4, 1] }] },
+];
+
 export function plainMap(x: Plain, f: (v: number) => number): Plain {
   return { data: Array.from(x.data, f), shape: x.shape };
 }
@@ -46,4 +54,37 @@ export function plainZip(a: Plain, b: Plain, f: (x: number, y: number) => number
     out.push(f(plainAt(a, idx), plainAt(b, idx)));
   }
   return { data: out, shape };
+}
+
+/** Flat row-major index → multi-index. */
+export function plainIndexOf(flat: number, shape: Shape): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let i = shape.length - 1; i >= 0; i--) {
+    idx[i] = flat % shape[i];
+    flat = Math.floor(flat / shape[i]);
+  }
+  return idx;
+}
+
+/** The elements of each output slot, by plain multi-index walking (the references' grouping). */
+export function plainGroups(x: Plain, axis: number | readonly number[] | undefined, keepDims = false): { groups: number[][]; shape: number[] } {
+  const nd = x.shape.length;
+  const raw = axis === undefined ? x.shape.map((_, i) => i) : typeof axis === 'number' ? [axis] : [...axis];
+  const reduced = raw.map((a) => (a < 0 ? a + nd : a));
+  const shape: number[] = [];
+  x.shape.forEach((d, i) => (!reduced.includes(i) ? shape.push(d) : keepDims ? shape.push(1) : undefined));
+  const groups: number[][] = Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => []);
+  for (let k = 0; k < x.data.length; k++) {
+    const idx = plainIndexOf(k, x.shape);
+    let o = 0;
+    for (let i = 0; i < nd; i++) if (!reduced.includes(i)) o = o * x.shape[i] + idx[i];
+    groups[o].push(x.data[k]);
+  }
+  return { groups, shape };
+}
+
+/** Folds each output slot's elements (see plainGroups); `finish` gets the fold and the slot's count. */
+export function plainReduce(x: Plain, attrs: { axis?: number | readonly number[]; keepDims?: boolean }, init: number, fold: (acc: number, v: number) => number, finish: (acc: number, count: number) => number): Plain {
+  const { groups, shape } = plainGroups(x, attrs.axis, attrs.keepDims);
+  return { data: groups.map((g) => finish(g.reduce(fold, init), g.length)), shape };
 }

@@ -104,9 +104,9 @@ const transposeOp = registerOp<NoAttrs>({
   name: 'transpose',
   family: 'shape',
   inputs: ['x'],
-  summary: 'Swaps the last two axes (the matrix transpose, batched over leading axes).',
+  summary: 'Swaps the last two axes only (the matrix transpose, batched over leading axes); needs at least 2 dimensions, so a 1-D vector is an error. For other axes use permute.',
   forward: ([x]) => {
-    if (x.ndim < 2) throw new GradlensError('transpose', `needs at least 2 dimensions, got shape ${fmtShape(x.shape)}; reshape a vector to [1,n] or [n,1] first`);
+    if (x.ndim < 2) throw new GradlensError('transpose', `swaps only the last two axes, so it needs at least 2 dimensions, got shape ${fmtShape(x.shape)}; reshape a vector to [1,n] or [n,1] first, or reorder other axes with permute`);
     const { data, shape } = permuteData(x, lastTwoSwapped(x.ndim));
     return new Tensor(data, shape);
   },
@@ -409,6 +409,11 @@ const sliceOp = registerOp<SliceAttrs>({
 // ---------------------------------------------------------------------------------------------
 // The public functions
 
+/**
+ * Swaps the last two axes only: `[..., m, n]` becomes `[..., n, m]` (the matrix transpose, batched
+ * over leading axes). A 1-D vector is an error (reshape it to `[1, n]` or `[n, 1]`); to reorder
+ * other axes use `permute`.
+ */
 export const transpose = (x: TensorLike): Tensor => apply(transposeOp, [x], none);
 
 export function permute(x: TensorLike, axes: readonly number[]): Tensor {

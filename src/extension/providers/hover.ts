@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { ParsedDocuments } from '../documents';
 import { toRange } from '../ranges';
 import { latexToText } from '../../shared/latexText';
+import { opAliases } from '../../engine/opAliases';
 
 type Registry = typeof import('../../engine/registry')['registry'];
 let registry: Promise<Registry> | undefined;
@@ -20,14 +21,15 @@ export class OpHoverProvider implements vscode.HoverProvider {
     const parse = await this.parsed.get(doc);
     const call = parse.opCalls.find((c) => toRange(c.nameRange).contains(pos));
     if (!call) return undefined;
-    const def = (await loadRegistry()).get(call.op);
+    const def = (await loadRegistry()).get(Object.hasOwn(opAliases, call.op) ? opAliases[call.op] : call.op);
     const md = new vscode.MarkdownString();
     if (!def) {
       md.appendMarkdown(`**F.${call.op}** is not an op of Gradlens.`);
       return new vscode.Hover(md, toRange(call.nameRange));
     }
     const rule = [def.latex.forward, ...def.latex.grads, ...(def.latex.shapes ? [def.latex.shapes] : [])];
-    md.appendMarkdown(`**F.${def.name}**(${def.inputs.join(', ')}) — ${def.summary}\n\n`);
+    const alias = call.op !== def.name ? ` (F.${call.op} is another name for it)` : '';
+    md.appendMarkdown(`**F.${def.name}**(${def.inputs.join(', ')})${alias} — ${def.summary}\n\n`);
     // Hovers cannot typeset maths: the rule in Unicode, then its LaTeX for copying.
     md.appendCodeblock(rule.map(latexToText).join('\n'), 'text');
     md.appendMarkdown('x̄ stands for ∂L/∂x and has the shape of x.\n');

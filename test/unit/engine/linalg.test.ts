@@ -322,7 +322,7 @@ describe('shape ops', () => {
   });
 
   it('transpose, permute and broadcastTo errors name the shapes', () => {
-    throwsExactly(() => F.transpose(tensor([1, 2, 3])), 'transpose: needs at least 2 dimensions, got shape [3]; reshape a vector to [1,n] or [n,1] first');
+    throwsExactly(() => F.transpose(tensor([1, 2, 3])), 'transpose: swaps only the last two axes, so it needs at least 2 dimensions, got shape [3]; reshape a vector to [1,n] or [n,1] first, or reorder other axes with permute');
     throwsExactly(() => F.permute(randomTensor([2, 3], 1), [0, 0]), 'permute: axes [0,0] repeat an axis; each of the 2 axes must appear exactly once');
     throwsExactly(() => F.broadcastTo(randomTensor([3, 2], 1), [4, 2]), 'broadcastTo: cannot broadcast shape [3,2] to [4,2] (3 vs 4 at axis 0)');
     assert.deepEqual(F.transpose(tensor([[1, 2, 3], [4, 5, 6]])).toArray(), [[1, 4], [2, 5], [3, 6]]);

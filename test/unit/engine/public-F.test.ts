@@ -4,13 +4,18 @@ import { strict as assert } from 'node:assert';
 import * as F from '../../../src/engine/F';
 import { randn } from '../../../src/engine/create';
 import { registry } from '../../../src/engine/registry';
+import { opAliases } from '../../../src/engine/opAliases';
 
 describe('F, the public op namespace', () => {
-  it('exports registered ops only (and split, a composite of slice), no internal helpers like reducePlan', () => {
+  it('exports registered ops only (and split, a composite of slice, and the aliases), no internal helpers like reducePlan', () => {
     assert.equal('reducePlan' in F, false);
     const composites = ['split'];
-    const strays = Object.keys(F).filter((k) => !registry.has(k) && !composites.includes(k));
+    const strays = Object.keys(F).filter((k) => !registry.has(k) && !composites.includes(k) && !(k in opAliases));
     assert.deepEqual(strays, []);
+    for (const [alias, op] of Object.entries(opAliases)) {
+      assert.ok(registry.has(op), `alias ${alias} names op ${op}`);
+      assert.equal(typeof (F as Record<string, unknown>)[alias], 'function', `F.${alias}`);
+    }
     for (const [k, v] of Object.entries(F)) assert.equal(typeof v, 'function', k);
   });
 
