@@ -71,30 +71,73 @@ function topoOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+/** How a backward pass runs. */
+export interface GradOptions {
+  /**
+   * Record the backward on the tape, so the gradients it returns can be differentiated again
+   * (Hessian-vector products, gradient penalties, second-order checks). Without it the backward
+   * runs unrecorded, at first-order cost.
+   */
+  createGraph?: boolean;
+}
+
 /**
  * Gradients of `root` with respect to `wrt`, without touching `.grad`. `seed` is the upstream
  * gradient (defaults to ones, so a scalar loss gets dL/dx). Tensors that `root` does not depend
  * on get zeros.
  */
-export function grad(root: Tensor, wrt: readonly Tensor[], seed?: Tensor): Tensor[] {
+export function grad(root: Tensor, wrt: readonly Tensor[], seed?: Tensor, options?: GradOptions): Tensor[] {
   const grads = new Map<number, Tensor>();
-  backprop(root, seed, grads);
+  backprop(root, seed, grads, options?.createGraph === true);
   return wrt.map((t) => grads.get(t.id) ?? new Tensor(new Float64Array(t.size), t.shape.slice()));
 }
 
 /** Accumulates dL/dx into `.grad` of every leaf that requires a gradient. */
-export function backward(root: Tensor, seed?: Tensor): void {
+export function backward(root: Tensor, seed?: Tensor, options?: GradOptions): void {
+  const createGraph = options?.createGraph === true;
   const grads = new Map<number, Tensor>();
-  const order = backprop(root, seed, grads);
+  const order = backprop(root, seed, grads, createGraph);
   for (const t of order) {
     if (t.node || !t.requiresGrad) continue;
     const g = grads.get(t.id);
     if (!g) continue;
-    t.grad = t.grad ? addInto(t.grad, g) : g;
+    t.grad = t.grad ? (createGraph ? recordedAlgebra().add(t.grad, g) : addInto(t.grad, g)) : g;
   }
 }
 
-function backprop(root: Tensor, seed: Tensor | undefined, grads: Map<number, Tensor>): Tensor[] {
+/**
+ * The two sums a recorded backward does besides the VJPs, as registry ops: undoing broadcasting
+ * and adding up a tensor's gradients. The ops import this module, so they hand these in
+ * (ops/recordedAlgebra.ts) rather than being imported here.
+ */
+export interface RecordedAlgebra {
+  sumTo(g: Tensor, shape: readonly number[]): Tensor;
+  add(a: Tensor, b: Tensor): Tensor;
+}
+
+let algebra: RecordedAlgebra | null = null;
+
+export function provideRecordedAlgebra(a: RecordedAlgebra): void {
+  algebra = a;
+}
+
+function recordedAlgebra(): RecordedAlgebra {
+  if (!algebra) throw new GradlensError('grad', 'createGraph needs the op registry loaded (import the F module)');
+  return algebra;
+}
+
+/** Runs `fn` with recording on, whatever the caller's mode: a recorded backward. */
+function withGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+function backprop(root: Tensor, seed: Tensor | undefined, grads: Map<number, Tensor>, createGraph = false): Tensor[] {
   if (!seed && root.size !== 1) {
     throw new GradlensError('backward', `the output has shape ${fmtShape(root.shape)}; backward needs a scalar or an explicit upstream gradient`);
   }
@@ -103,23 +146,31 @@ function backprop(root: Tensor, seed: Tensor | undefined, grads: Map<number, Ten
   }
   grads.set(root.id, seed ?? new Tensor(new Float64Array(root.size).fill(1), root.shape.slice()));
   const order = topoOrder(root);
-  noGrad(() => {
-    for (let k = order.length - 1; k >= 0; k--) {
-      const t = order[k];
-      const node = t.node;
-      const dy = grads.get(t.id);
-      if (!node || !dy) continue;
-      node.inputs.forEach((x, i) => {
-        const vjp = vjpFor(node.op, i);
-        if (!vjp || !x.requiresGrad) return;
-        const ctx = { inputs: node.inputs, out: t, saved: node.saved, attrs: node.attrs, index: i };
-        const g = unbroadcast(vjp(dy, ctx), x.shape);
-        const prev = grads.get(x.id);
-        grads.set(x.id, prev ? addInto(prev, g) : g);
-      });
-    }
-  });
+  if (createGraph) {
+    const { sumTo, add } = recordedAlgebra();
+    withGrad(() => sweep(order, grads, sumTo, add));
+  } else {
+    noGrad(() => sweep(order, grads, unbroadcast, addInto));
+  }
   return order;
+}
+
+/** The reverse sweep itself; `sumTo` and `add` are plain kernels, or registry ops when the backward is recorded. */
+function sweep(order: Tensor[], grads: Map<number, Tensor>, sumTo: (g: Tensor, shape: readonly number[]) => Tensor, add: (a: Tensor, b: Tensor) => Tensor): void {
+  for (let k = order.length - 1; k >= 0; k--) {
+    const t = order[k];
+    const node = t.node;
+    const dy = grads.get(t.id);
+    if (!node || !dy) continue;
+    node.inputs.forEach((x, i) => {
+      const vjp = vjpFor(node.op, i);
+      if (!vjp || !x.requiresGrad) return;
+      const ctx = { inputs: node.inputs, out: t, saved: node.saved, attrs: node.attrs, index: i };
+      const g = sumTo(vjp(dy, ctx), x.shape);
+      const prev = grads.get(x.id);
+      grads.set(x.id, prev ? add(prev, g) : g);
+    });
+  }
 }
 
 function addInto(a: Tensor, b: Tensor): Tensor {

@@ -81,6 +81,13 @@ export interface OpDef<A = Record<string, never>> {
    * Absent: the op is recomputed whole.
    */
   incremental?: 'pointwise' | 'broadcast' | 'matmul';
+  /**
+   * Set on an op that is another op's backward, run from that op's VJP: the raw kernel a fast
+   * VJP needs, made a registry op (forward = the kernel, with VJPs of its own) so a recorded
+   * backward can be differentiated again, as PyTorch's convolution_backward. The derivative
+   * table groups these under the op they differentiate.
+   */
+  backwardOf?: string;
 }
 
 export const registry = new Map<string, OpDef<any>>();

@@ -2,7 +2,9 @@
 // permutation, the reverse reshape, a scatter of the slice into zeros); broadcastTo's VJP is the
 // identity because the tape's central unbroadcast already sums the gradient back.
 // Outputs always own fresh data (tensors are immutable values, see tensor.ts).
-import { broadcastIndex } from '../broadcast';
+import { provideRecordedAlgebra } from '../autograd';
+import { broadcastIndex, unbroadcast } from '../broadcast';
+import { add } from './arithmetic';
 import { gather, stridedOffsets } from '../kernels/strided';
 import { allocate } from '../memory';
 import { apply, registerOp, TensorLike, asTensor } from '../registry';
@@ -261,6 +263,47 @@ const broadcastToOp = registerOp<BroadcastToAttrs>({
   },
 });
 
+interface SumToAttrs {
+  shape: number[];
+}
+
+/**
+ * broadcastTo's backward: sums a gradient of the broadcast shape back down to `shape`. The tape
+ * does this with the plain `unbroadcast` kernel; a recorded backward (`createGraph`) does it with
+ * this op, so the sum can be differentiated again.
+ */
+const sumToOp = registerOp<SumToAttrs>({
+  name: 'sumTo',
+  family: 'backward',
+  backwardOf: 'broadcastTo',
+  inputs: ['g'],
+  summary: 'Sums a broadcast gradient back to a shape it was broadcast from (the tape\'s unbroadcast, recorded).',
+  forward: ([g], { shape }) => {
+    checkBroadcastTo(shape, g.shape.slice());
+    return unbroadcast(g, shape);
+  },
+  vjp: [(dy, { inputs: [g] }) => broadcastTo(dy, g.shape.slice())],
+  latex: { forward: 'y = \\textstyle\\sum_{\\text{broadcast axes}} G', grads: ['\\bar{G} = \\operatorname{broadcast}(\\bar{y})'] },
+  test: {
+    cases: [
+      { label: 'rows summed', inputs: [{ shape: [3, 4] }], attrs: { shape: [4] } },
+      { label: 'keeps a column', inputs: [{ shape: [2, 3, 4] }], attrs: { shape: [3, 1] } },
+      { label: 'to a scalar', inputs: [{ shape: [2, 2] }], attrs: { shape: [] } },
+    ],
+    reference: ([g], { shape }) => {
+      const out = { data: new Array<number>(plainSize(shape)).fill(0), shape: shape.slice() };
+      const off = g.shape.length - shape.length;
+      for (let k = 0; k < g.data.length; k++) {
+        const idx = plainIndexOf(k, g.shape).slice(off).map((v, i) => (shape[i] === 1 ? 0 : v));
+        let flat = 0;
+        idx.forEach((v, i) => (flat = flat * shape[i] + v));
+        out.data[flat] += g.data[k];
+      }
+      return out;
+    },
+  },
+});
+
 // ---------------------------------------------------------------------------------------------
 // concat (variadic)
 
@@ -422,6 +465,18 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
 
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   return apply(broadcastToOp, [x], { shape: Array.isArray(shape) ? shape.slice() : (shape as number[]) });
+}
+
+/** Sums `g` back down to `shape`, a shape that broadcasts to g's. */
+export function sumTo(g: TensorLike, shape: readonly number[]): Tensor {
+  return apply(sumToOp, [g], { shape: Array.isArray(shape) ? shape.slice() : (shape as number[]) });
+}
+
+// A recorded backward (grad's createGraph) undoes broadcasting and adds gradients up with these.
+provideRecordedAlgebra({ sumTo: (g, shape) => (sameShape(g.shape, shape) ? g : sumTo(g, shape)), add });
+
+function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 export function concat(xs: readonly TensorLike[], axis = 0): Tensor {
