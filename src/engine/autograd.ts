@@ -53,7 +53,7 @@ export function recordOp(op: OpDef<any>, inputs: readonly Tensor[], out: Tensor,
 }
 
 /** Nodes reachable from `root`, inputs before outputs. Iterative, so deep graphs do not overflow the stack. */
-function topoOrder(root: Tensor): Tensor[] {
+function topoOrder(root: Tensor, stop?: ReadonlySet<number>): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<number>();
   const stack: [Tensor, boolean][] = [[root, false]];
@@ -66,7 +66,7 @@ function topoOrder(root: Tensor): Tensor[] {
     if (seen.has(t.id)) continue;
     seen.add(t.id);
     stack.push([t, true]);
-    if (t.node) for (const x of t.node.inputs) if (x.requiresGrad && !seen.has(x.id)) stack.push([x, false]);
+    if (t.node && !stop?.has(t.id)) for (const x of t.node.inputs) if (x.requiresGrad && !seen.has(x.id)) stack.push([x, false]);
   }
   return order;
 }
@@ -137,7 +137,7 @@ function withGrad<T>(fn: () => T): T {
   }
 }
 
-function backprop(root: Tensor, seed: Tensor | undefined, grads: Map<number, Tensor>, createGraph = false): Tensor[] {
+function backprop(root: Tensor, seed: Tensor | undefined, grads: Map<number, Tensor>, createGraph = false, stop?: ReadonlySet<number>): Tensor[] {
   if (!seed && root.size !== 1) {
     throw new GradlensError('backward', `the output has shape ${fmtShape(root.shape)}; backward needs a scalar or an explicit upstream gradient`);
   }
@@ -145,23 +145,29 @@ function backprop(root: Tensor, seed: Tensor | undefined, grads: Map<number, Ten
     throw new GradlensError('backward', `upstream gradient of shape ${fmtShape(seed.shape)} does not match output ${fmtShape(root.shape)}`);
   }
   grads.set(root.id, seed ?? new Tensor(new Float64Array(root.size).fill(1), root.shape.slice()));
-  const order = topoOrder(root);
+  const order = topoOrder(root, stop);
   if (createGraph) {
     const { sumTo, add } = recordedAlgebra();
-    withGrad(() => sweep(order, grads, sumTo, add));
+    withGrad(() => sweep(order, grads, sumTo, add, stop));
   } else {
-    noGrad(() => sweep(order, grads, unbroadcast, addInto));
+    noGrad(() => sweep(order, grads, unbroadcast, addInto, stop));
   }
   return order;
 }
 
 /** The reverse sweep itself; `sumTo` and `add` are plain kernels, or registry ops when the backward is recorded. */
-function sweep(order: Tensor[], grads: Map<number, Tensor>, sumTo: (g: Tensor, shape: readonly number[]) => Tensor, add: (a: Tensor, b: Tensor) => Tensor): void {
+function sweep(
+  order: Tensor[],
+  grads: Map<number, Tensor>,
+  sumTo: (g: Tensor, shape: readonly number[]) => Tensor,
+  add: (a: Tensor, b: Tensor) => Tensor,
+  stop?: ReadonlySet<number>,
+): void {
   for (let k = order.length - 1; k >= 0; k--) {
     const t = order[k];
     const node = t.node;
     const dy = grads.get(t.id);
-    if (!node || !dy) continue;
+    if (!node || !dy || stop?.has(t.id)) continue;
     node.inputs.forEach((x, i) => {
       const vjp = vjpFor(node.op, i);
       if (!vjp || !x.requiresGrad) return;
@@ -171,6 +177,21 @@ function sweep(order: Tensor[], grads: Map<number, Tensor>, sumTo: (g: Tensor, s
       grads.set(x.id, prev ? add(prev, g) : g);
     });
   }
+}
+
+/**
+ * The VJP of `f` at `xs` for the upstream gradient `seed`: `f` written with registry ops is taped
+ * and differentiated, stopping at `xs` (their own history is not walked). Inside a recorded
+ * backward the result is recorded too, so it can be differentiated again; otherwise `f` runs on
+ * fresh leaves that alias `xs`. A backward op (engine/backwardOp.ts) takes its VJPs from here.
+ */
+export function vjpThrough(f: (xs: readonly Tensor[]) => Tensor, xs: readonly Tensor[], seed: Tensor): Tensor[] {
+  const recorded = gradEnabled;
+  const leaves = recorded ? xs : xs.map((x) => new Tensor(x.data, x.shape, true));
+  const root = withGrad(() => f(leaves));
+  const grads = new Map<number, Tensor>();
+  backprop(root, seed, grads, recorded, new Set(leaves.map((t) => t.id)));
+  return leaves.map((t) => grads.get(t.id) ?? new Tensor(new Float64Array(t.size), t.shape.slice()));
 }
 
 function addInto(a: Tensor, b: Tensor): Tensor {

@@ -3,11 +3,12 @@
 // identity because the tape's central unbroadcast already sums the gradient back.
 // Outputs always own fresh data (tensors are immutable values, see tensor.ts).
 import { provideRecordedAlgebra } from '../autograd';
+import { registerBackwardOp } from '../backwardOp';
 import { broadcastIndex, unbroadcast } from '../broadcast';
 import { add } from './arithmetic';
 import { gather, stridedOffsets } from '../kernels/strided';
 import { allocate } from '../memory';
-import { apply, registerOp, TensorLike, asTensor } from '../registry';
+import { type OpDef, apply, registerOp, TensorLike, asTensor } from '../registry';
 import { GradlensError, Shape, Tensor, fmtShape, normAxis, sizeOf, stridesOf } from '../tensor';
 import { plainAt, plainSize, Plain } from './reference';
 
@@ -411,7 +412,33 @@ function resolveSlice(shape: Shape, begin: number | readonly number[], size?: nu
   return { begin: rb, size: rs };
 }
 
-const sliceOp = registerOp<SliceAttrs>({
+interface UnsliceAttrs extends SliceAttrs {
+  shape: number[];
+}
+
+/** slice's backward: dy written into the box of a zero tensor. Linear; its own VJP is the slice. */
+const unsliceOp: OpDef<UnsliceAttrs> = registerBackwardOp<UnsliceAttrs>({
+  name: 'unslice',
+  backwardOf: 'slice',
+  inputs: ['dy'],
+  differentiable: [true],
+  summary: "slice's VJP: the box's gradient placed into zeros of the sliced tensor's shape.",
+  kernel: ([dy], { begin, size, shape }) => {
+    const out = new Float64Array(sizeOf(shape));
+    copyBox(dy.data, size, new Array<number>(size.length).fill(0), out, shape, begin, size);
+    return new Tensor(out, shape.slice());
+  },
+  vjp: [(g, { attrs: { begin, size } }) => apply(sliceOp, [g], { begin, size })],
+  reference: ([dy], { begin, size, shape }) =>
+    plainGather(shape.slice(), (idx) => (idx.every((v, i) => v >= begin[i] && v < begin[i] + size[i]) ? plainAt(dy, idx.map((v, i) => v - begin[i])) : 0)),
+  latex: { forward: '\\bar{X}_{[b : b + s]} = \\bar{Y}, \\text{ zero elsewhere}', grads: [] },
+  cases: [
+    { label: 'matrix box', inputs: [{ shape: [2, 3] }], attrs: { begin: [1, 0], size: [2, 3], shape: [3, 4] } },
+    { label: '3-D', inputs: [{ shape: [1, 3, 2] }], attrs: { begin: [1, 0, 2], size: [1, 3, 2], shape: [2, 3, 4] } },
+  ],
+});
+
+const sliceOp: OpDef<SliceAttrs> = registerOp<SliceAttrs>({
   name: 'slice',
   family: 'shape',
   inputs: ['x'],
@@ -426,9 +453,7 @@ const sliceOp = registerOp<SliceAttrs>({
   vjp: [
     (dy, { inputs: [x], attrs }) => {
       const { begin, size } = resolveSlice(x.shape, attrs.begin, attrs.size);
-      const out = new Float64Array(x.size);
-      copyBox(dy.data, size, new Array<number>(size.length).fill(0), out, x.shape, begin, size);
-      return new Tensor(out, x.shape.slice());
+      return apply(unsliceOp, [dy], { begin, size, shape: x.shape.slice() });
     },
   ],
   latex: { forward: 'Y = X_{[b : b + s]}', grads: ['\\bar{X}_{[b : b + s]} = \\bar{Y}, \\text{ zero elsewhere}'] },
