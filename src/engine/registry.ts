@@ -128,5 +128,23 @@ export function apply<A>(def: OpDef<A>, xs: readonly TensorLike[], attrs: A): Te
     saved[name] = t;
   });
   recordOp(def, inputs, out, saved, attrs);
+  if (opOutputs) opOutputs.add(out);
   return out;
+}
+
+let opOutputs: WeakSet<Tensor> | null = null;
+
+/**
+ * Runs `fn` and returns, with its result, the set of tensors registry ops made meanwhile: a custom
+ * op's backward is differentiable when its gradients come from ops, not from raw data (define.ts).
+ */
+export function collectOpOutputs<T>(fn: () => T): { result: T; made: WeakSet<Tensor> } {
+  const prev = opOutputs;
+  const made = new WeakSet<Tensor>();
+  opOutputs = made;
+  try {
+    return { result: fn(), made };
+  } finally {
+    opOutputs = prev;
+  }
 }
