@@ -21,6 +21,12 @@ export interface ModelSpec<I extends TensorRecord = TensorRecord, P extends Tens
   forward(inputs: I, params: P): Tensor;
   /** A hand-written gradient of the loss for every parameter, checked against the numeric one. */
   backward?(inputs: I, params: P): Record<string, Tensor>;
+  /**
+   * A hand-written Hessian-vector product: for a direction v (a record by parameter name), H·v
+   * by parameter, e.g. Xᵀ diag(σ(1−σ)) X v for logistic regression. A second-order check
+   * (`--order 2`) compares it with central differences of the gradient along v.
+   */
+  hessian?(inputs: I, params: P, v: P): Record<string, Tensor>;
 }
 
 export interface Model<I extends TensorRecord = TensorRecord, P extends TensorRecord = TensorRecord> {
@@ -101,6 +107,7 @@ export function defineModel<I extends TensorRecord, P extends TensorRecord>(spec
     }
   }
   if (spec.backward !== undefined && typeof spec.backward !== 'function') throw new GradlensError(where, 'backward must be a function');
+  if (spec.hessian !== undefined && typeof spec.hessian !== 'function') throw new GradlensError(where, 'hessian must be a function (inputs, params, v) => H·v by parameter');
   const model: Model<I, P> = { kind: 'gradlens.model', spec, site: callerFrame(defineModel), index: definedModels.length };
   definedModels.push(model as unknown as Model);
   return model;
