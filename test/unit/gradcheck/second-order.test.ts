@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import * as F from '../../../src/engine/F';
 import { randn, signs, tensor } from '../../../src/engine/create';
 import { defineModel, defineOp } from '../../../src/engine/define';
+import { grad } from '../../../src/engine/autograd';
 import { Tensor } from '../../../src/engine/tensor';
 import { checkModel } from '../../../src/gradcheck';
 import { parseArgs } from '../../../src/cli/args';
@@ -75,6 +76,20 @@ describe('second-order check (order 2)', () => {
     const op = r.ops.find((o) => o.name === 'frozenCube')!;
     assert.equal(op.passed, false, 'the op is blamed');
     assert.ok(op.worst);
+  });
+
+  it("examples/newton-logreg.ts: its hand Hessian equals autograd's hvp, passes order 2, and Newton converges", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ex = require('../../../examples/newton-logreg') as typeof import('../../../examples/newton-logreg');
+    const w0 = ex.newtonLogreg.spec.params.w;
+    assert.ok(ex.hessianAgreement(w0) < 1e-12);
+    const r = checkModel(ex.newtonLogreg, { order: 2 });
+    assert.ok(r.passed && r.manual?.[0].passed);
+    const w = ex.newton(w0, 8);
+    const { X, y } = ex.newtonLogreg.spec.inputs;
+    const leaf = w.detach().requireGrad();
+    const [g] = grad(F.logloss(F.matmul(X, leaf), y), [leaf]);
+    assert.ok(Math.max(...Array.from(g.data, Math.abs)) < 1e-10, `gradient after 8 Newton steps: ${Array.from(g.data)}`);
   });
 
   it('reads --order from the command line and rejects anything but 1 or 2', () => {
