@@ -60,7 +60,7 @@ export interface DerivativeRule {
 
 export interface OpDef<A = Record<string, never>> {
   name: string;
-  /** Group in the derivative table: arithmetic, reduction, shape, activation, loss, layer, linalg. */
+  /** Group in the derivative table: arithmetic, reduction, shape, activation, loss, layer, linalg; `backward` for backward ops (see backwardOf). */
   family: string;
   /** Named inputs, in order. */
   inputs: readonly string[];
