@@ -7,6 +7,8 @@ export type { Shape } from './engine/tensor';
 export { tensor, zeros, ones, full, randn, rand, randint, signs } from './engine/create';
 export type { NestedArray, RandomOptions } from './engine/create';
 export { backward, grad, noGrad } from './engine/autograd';
+export type { GradOptions } from './engine/autograd';
+export { hvp } from './engine/hvp';
 export { registry } from './engine/registry';
 export type { OpDef, DerivativeRule } from './engine/registry';
 export { defineModel, defineOp, isModel } from './engine/define';

@@ -42,7 +42,7 @@ function request(make: (id: number) => FromWebview, onReply: (ok: boolean, resul
 const graph = new GraphView({ post: (m) => post(m) });
 const table = new TableView();
 const results = new ResultsView({
-  run: (mode) => request((id) => ({ type: 'check/run', id, mode }), () => {}),
+  run: (mode, order) => request((id) => ({ type: 'check/run', id, mode, ...(order === 2 ? { order } : {}) }), () => {}),
   cancel: () => request((id) => ({ type: 'check/cancel', id }), () => {}),
   // The same message a graph node sends: the extension opens the file at that place.
   reveal: (loc, what) => post({ type: 'graph/revealNode', nodeId: what, loc }),

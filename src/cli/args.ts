@@ -19,8 +19,8 @@ export interface CliArgs {
 export class UsageError extends Error {}
 
 export const USAGE = `Usage:
-  gradlens check <file...> [--model NAME] [--mode auto|full|fast|sampled] [--eps E]
-                 [--atol A] [--rtol R] [--seed S] [--timeout MS] [--json]
+  gradlens check <file...> [--model NAME] [--mode auto|full|fast|sampled] [--order 1|2]
+                 [--eps E] [--atol A] [--rtol R] [--seed S] [--timeout MS] [--json]
   gradlens grad <file> [--model NAME] [--json]
   gradlens graph <file> [--model NAME] [--json]
   gradlens report <file...> --out FILE.html [check options]
@@ -39,6 +39,10 @@ Options:
   --mode MODE      auto (default): full check up to 20000 parameter elements, else fast;
                    full: every element; fast: randomized vᵀJu probes with drill-down;
                    sampled: a random subset of elements per parameter.
+  --order N        1 (default): gradients. 2: second order, the Hessian-vector product H·v
+                   by double backward against central differences of the gradient along a
+                   random v, per parameter; each op used is re-checked on its own
+                   (gradgradcheck) to name the one whose backward is not differentiable.
   --eps E          Central-difference step (default 1e-6).
   --atol A         Absolute tolerance (default 1e-5).
   --rtol R         Relative tolerance (default 1e-3).
@@ -92,6 +96,12 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         const mode = value();
         if (!MODES.includes(mode as CheckMode)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}, not '${mode}'.`);
         args.options.mode = mode as CheckMode;
+        break;
+      }
+      case '--order': {
+        const order = value();
+        if (order !== '1' && order !== '2') throw new UsageError(`--order must be 1 or 2, not '${order}'.`);
+        args.options.order = order === '2' ? 2 : 1;
         break;
       }
       case '--eps':

@@ -140,7 +140,8 @@ function opRow(model: string, op: OpCheckResult): string[] {
 
 export function checkRows(m: ModelCheckResult): string[][] {
   const rows = m.params.map((c) => tensorRow(m.name, c.name, c));
-  for (const c of m.manual ?? []) rows.push(tensorRow(m.name, `${c.name} (backward)`, c));
+  const hand = m.order === 2 ? 'hand-written, order 2' : 'backward';
+  for (const c of m.manual ?? []) rows.push(tensorRow(m.name, `${c.name} (${hand})`, c));
   for (const op of m.ops) rows.push(opRow(m.name, op));
   return rows;
 }
@@ -167,6 +168,7 @@ export function failureLines(m: ModelCheckResult, file: string): string[] {
     out.push(`${where(m.loc, file)}: model '${m.name}': ${why}; make forward and backward deterministic (fixed seeds, no Math.random).`);
     return [...out, ...opFailureLines(m, file, (c) => worst(c, 'op'))];
   }
+  if (m.order === 2) return [...out, ...secondOrderLines(m, file, worst)];
   for (const c of m.params.filter((p) => !p.passed)) {
     const other = c.method === 'exact' ? `autograd through the custom ops' forwards (their hand-written backward is wrong)` : 'the numeric one';
     out.push(`${where(m.loc, file)}: model '${m.name}': the autograd gradient of '${c.name}' disagrees with ${other}; ${c.error ?? worst(c, 'param')}.`);
@@ -176,6 +178,22 @@ export function failureLines(m: ModelCheckResult, file: string): string[] {
     if (c.blame && c.blameLoc) out.push(`  ${c.blame.message}`);
   }
   return [...out, ...opFailureLines(m, file, (c) => worst(c, 'op'))];
+}
+
+/** A second-order check's failures: H·v per parameter, the hand-written rule, then the ops that cause them. */
+function secondOrderLines(m: ModelCheckResult, file: string, worst: (c: TensorCheck | OpCheckResult, kind: 'param' | 'manual' | 'op') => string): string[] {
+  const out: string[] = [];
+  for (const c of m.params.filter((p) => !p.passed)) {
+    out.push(`${where(m.loc, file)}: model '${m.name}': second order: H·v by double backward for '${c.name}' disagrees with differences of the gradient; ${c.error ?? worst(c, 'param')}.`);
+  }
+  for (const c of (m.manual ?? []).filter((p) => !p.passed)) {
+    out.push(`${where(m.backwardLoc ?? m.loc, file)}: model '${m.name}': second order: the hand-written rule for '${c.name}' disagrees (see the notes for which one); ${c.error ?? worst(c, 'manual')}.`);
+  }
+  for (const op of m.ops.filter((o) => !o.passed)) {
+    const called = op.loc ? ` (called at line ${op.loc.line})` : '';
+    out.push(`${where(op.definedAt ?? op.loc ?? m.loc, file)}: op '${op.name}'${called}: its backward is not differentiated right (double backward against differences of its VJP${op.worst ? `, argument ${op.worst.input}` : ''}); ${op.error ?? worst(op, 'op')}.`);
+  }
+  return out;
 }
 
 function opFailureLines(m: ModelCheckResult, file: string, worst: (c: OpCheckResult) => string): string[] {
@@ -197,6 +215,10 @@ export function modelLine(m: ModelCheckResult): string | undefined {
   if (!m.deterministic) return `${m.name}: no element compared and no Taylor test, since the model is nondeterministic.`;
   const split = m.slices ? `, split across ${m.slices} workers` : '';
   const elements = m.params.reduce((s, c) => s + c.checked, 0);
+  if (m.order === 2) {
+    const decided2 = !m.passed && m.decidedBy ? `; fails, decided by ${DECIDER_WORDS[m.decidedBy]}` : '';
+    return `${m.name}: second-order check of H·v over ${elements} parameter element${elements === 1 ? '' : 's'} and ${m.ops.length} op${m.ops.length === 1 ? '' : 's'} (gradgradcheck)${decided2}.`;
+  }
   const what = m.mode === 'fast' ? 'fast check (random directions, drill-down on mismatch)' : `${m.mode} check of ${elements} parameter element${elements === 1 ? '' : 's'}`;
   const decided = !m.passed && m.decidedBy ? `; fails, decided by ${DECIDER_WORDS[m.decidedBy]}` : '';
   return `${m.name}: ${what}${split}; ${taylorText(m)}${decided}.`;

@@ -53,7 +53,7 @@ export function recordOp(op: OpDef<any>, inputs: readonly Tensor[], out: Tensor,
 }
 
 /** Nodes reachable from `root`, inputs before outputs. Iterative, so deep graphs do not overflow the stack. */
-function topoOrder(root: Tensor): Tensor[] {
+function topoOrder(root: Tensor, stop?: ReadonlySet<number>): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<number>();
   const stack: [Tensor, boolean][] = [[root, false]];
@@ -66,9 +66,19 @@ function topoOrder(root: Tensor): Tensor[] {
     if (seen.has(t.id)) continue;
     seen.add(t.id);
     stack.push([t, true]);
-    if (t.node) for (const x of t.node.inputs) if (x.requiresGrad && !seen.has(x.id)) stack.push([x, false]);
+    if (t.node && !stop?.has(t.id)) for (const x of t.node.inputs) if (x.requiresGrad && !seen.has(x.id)) stack.push([x, false]);
   }
   return order;
+}
+
+/** How a backward pass runs. */
+export interface GradOptions {
+  /**
+   * Record the backward on the tape, so the gradients it returns can be differentiated again
+   * (Hessian-vector products, gradient penalties, second-order checks). Without it the backward
+   * runs unrecorded, at first-order cost.
+   */
+  createGraph?: boolean;
 }
 
 /**
@@ -76,25 +86,58 @@ function topoOrder(root: Tensor): Tensor[] {
  * gradient (defaults to ones, so a scalar loss gets dL/dx). Tensors that `root` does not depend
  * on get zeros.
  */
-export function grad(root: Tensor, wrt: readonly Tensor[], seed?: Tensor): Tensor[] {
+export function grad(root: Tensor, wrt: readonly Tensor[], seed?: Tensor, options?: GradOptions): Tensor[] {
   const grads = new Map<number, Tensor>();
-  backprop(root, seed, grads);
+  backprop(root, seed, grads, options?.createGraph === true);
   return wrt.map((t) => grads.get(t.id) ?? new Tensor(new Float64Array(t.size), t.shape.slice()));
 }
 
 /** Accumulates dL/dx into `.grad` of every leaf that requires a gradient. */
-export function backward(root: Tensor, seed?: Tensor): void {
+export function backward(root: Tensor, seed?: Tensor, options?: GradOptions): void {
+  const createGraph = options?.createGraph === true;
   const grads = new Map<number, Tensor>();
-  const order = backprop(root, seed, grads);
+  const order = backprop(root, seed, grads, createGraph);
   for (const t of order) {
     if (t.node || !t.requiresGrad) continue;
     const g = grads.get(t.id);
     if (!g) continue;
-    t.grad = t.grad ? addInto(t.grad, g) : g;
+    t.grad = t.grad ? (createGraph ? recordedAlgebra().add(t.grad, g) : addInto(t.grad, g)) : g;
   }
 }
 
-function backprop(root: Tensor, seed: Tensor | undefined, grads: Map<number, Tensor>): Tensor[] {
+/**
+ * The two sums a recorded backward does besides the VJPs, as registry ops: undoing broadcasting
+ * and adding up a tensor's gradients. The ops import this module, so they hand these in
+ * (ops/recordedAlgebra.ts) rather than being imported here.
+ */
+export interface RecordedAlgebra {
+  sumTo(g: Tensor, shape: readonly number[]): Tensor;
+  add(a: Tensor, b: Tensor): Tensor;
+}
+
+let algebra: RecordedAlgebra | null = null;
+
+export function provideRecordedAlgebra(a: RecordedAlgebra): void {
+  algebra = a;
+}
+
+function recordedAlgebra(): RecordedAlgebra {
+  if (!algebra) throw new GradlensError('grad', 'createGraph needs the op registry loaded (import the F module)');
+  return algebra;
+}
+
+/** Runs `fn` with recording on, whatever the caller's mode: a recorded backward. */
+function withGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+function backprop(root: Tensor, seed: Tensor | undefined, grads: Map<number, Tensor>, createGraph = false, stop?: ReadonlySet<number>): Tensor[] {
   if (!seed && root.size !== 1) {
     throw new GradlensError('backward', `the output has shape ${fmtShape(root.shape)}; backward needs a scalar or an explicit upstream gradient`);
   }
@@ -102,24 +145,53 @@ function backprop(root: Tensor, seed: Tensor | undefined, grads: Map<number, Ten
     throw new GradlensError('backward', `upstream gradient of shape ${fmtShape(seed.shape)} does not match output ${fmtShape(root.shape)}`);
   }
   grads.set(root.id, seed ?? new Tensor(new Float64Array(root.size).fill(1), root.shape.slice()));
-  const order = topoOrder(root);
-  noGrad(() => {
-    for (let k = order.length - 1; k >= 0; k--) {
-      const t = order[k];
-      const node = t.node;
-      const dy = grads.get(t.id);
-      if (!node || !dy) continue;
-      node.inputs.forEach((x, i) => {
-        const vjp = vjpFor(node.op, i);
-        if (!vjp || !x.requiresGrad) return;
-        const ctx = { inputs: node.inputs, out: t, saved: node.saved, attrs: node.attrs, index: i };
-        const g = unbroadcast(vjp(dy, ctx), x.shape);
-        const prev = grads.get(x.id);
-        grads.set(x.id, prev ? addInto(prev, g) : g);
-      });
-    }
-  });
+  const order = topoOrder(root, stop);
+  if (createGraph) {
+    const { sumTo, add } = recordedAlgebra();
+    withGrad(() => sweep(order, grads, sumTo, add, stop));
+  } else {
+    noGrad(() => sweep(order, grads, unbroadcast, addInto, stop));
+  }
   return order;
+}
+
+/** The reverse sweep itself; `sumTo` and `add` are plain kernels, or registry ops when the backward is recorded. */
+function sweep(
+  order: Tensor[],
+  grads: Map<number, Tensor>,
+  sumTo: (g: Tensor, shape: readonly number[]) => Tensor,
+  add: (a: Tensor, b: Tensor) => Tensor,
+  stop?: ReadonlySet<number>,
+): void {
+  for (let k = order.length - 1; k >= 0; k--) {
+    const t = order[k];
+    const node = t.node;
+    const dy = grads.get(t.id);
+    if (!node || !dy || stop?.has(t.id)) continue;
+    node.inputs.forEach((x, i) => {
+      const vjp = vjpFor(node.op, i);
+      if (!vjp || !x.requiresGrad) return;
+      const ctx = { inputs: node.inputs, out: t, saved: node.saved, attrs: node.attrs, index: i };
+      const g = sumTo(vjp(dy, ctx), x.shape);
+      const prev = grads.get(x.id);
+      grads.set(x.id, prev ? add(prev, g) : g);
+    });
+  }
+}
+
+/**
+ * The VJP of `f` at `xs` for the upstream gradient `seed`: `f` written with registry ops is taped
+ * and differentiated, stopping at `xs` (their own history is not walked). Inside a recorded
+ * backward the result is recorded too, so it can be differentiated again; otherwise `f` runs on
+ * fresh leaves that alias `xs`. A backward op (engine/backwardOp.ts) takes its VJPs from here.
+ */
+export function vjpThrough(f: (xs: readonly Tensor[]) => Tensor, xs: readonly Tensor[], seed: Tensor): Tensor[] {
+  const recorded = gradEnabled;
+  const leaves = recorded ? xs : xs.map((x) => new Tensor(x.data, x.shape, true));
+  const root = withGrad(() => f(leaves));
+  const grads = new Map<number, Tensor>();
+  backprop(root, seed, grads, recorded, new Set(leaves.map((t) => t.id)));
+  return leaves.map((t) => grads.get(t.id) ?? new Tensor(new Float64Array(t.size), t.shape.slice()));
 }
 
 function addInto(a: Tensor, b: Tensor): Tensor {

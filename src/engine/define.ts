@@ -1,10 +1,11 @@
 // `defineModel` and `defineOp`: how user files declare what Gradlens checks and draws.
 // Both register what they define in module-level lists, so the runner finds every model and
 // custom op in a file whether or not it is exported, in definition order.
-import { noGrad } from './autograd';
+import { isGradEnabled, noGrad } from './autograd';
 import { callerFrame } from './callSite';
 import { notATensorMessage } from './describeValue';
-import { OpDef, TensorLike, apply, asTensor } from './registry';
+import { OpDef, TensorLike, apply, asTensor, collectOpOutputs } from './registry';
+import { reshape } from './ops/shape';
 import { GradlensError, Tensor, fmtShape } from './tensor';
 
 export type TensorRecord = Record<string, Tensor>;
@@ -20,6 +21,12 @@ export interface ModelSpec<I extends TensorRecord = TensorRecord, P extends Tens
   forward(inputs: I, params: P): Tensor;
   /** A hand-written gradient of the loss for every parameter, checked against the numeric one. */
   backward?(inputs: I, params: P): Record<string, Tensor>;
+  /**
+   * A hand-written Hessian-vector product: for a direction v (a record by parameter name), H·v
+   * by parameter, e.g. Xᵀ diag(σ(1−σ)) X v for logistic regression. A second-order check
+   * (`--order 2`) compares it with central differences of the gradient along v.
+   */
+  hessian?(inputs: I, params: P, v: P): Record<string, Tensor>;
 }
 
 export interface Model<I extends TensorRecord = TensorRecord, P extends TensorRecord = TensorRecord> {
@@ -35,7 +42,13 @@ export interface CustomOpSpec {
   name: string;
   /** Computes the output; may use `F` ops (they are not recorded). */
   forward(...xs: Tensor[]): Tensor;
-  /** One gradient per input, each of that input's shape; may use `F` ops. */
+  /**
+   * One gradient per input, each of that input's shape; may use `F` ops. Written with `F` ops
+   * only, it is differentiable too: a second-order check (`--order 2`), `hvp` or
+   * `grad(..., { createGraph: true })` differentiates it again. A gradient built from raw data
+   * (a loop over `.data`, `tensor(...)`) is right at first order but has no derivative, so there
+   * a second-order pass stops with an error naming the op, never a silently wrong number.
+   */
   backward(dy: Tensor, xs: Tensor[], y: Tensor): Tensor[];
   /** Optional derivative rule for display. */
   latex?: string;
@@ -94,6 +107,7 @@ export function defineModel<I extends TensorRecord, P extends TensorRecord>(spec
     }
   }
   if (spec.backward !== undefined && typeof spec.backward !== 'function') throw new GradlensError(where, 'backward must be a function');
+  if (spec.hessian !== undefined && typeof spec.hessian !== 'function') throw new GradlensError(where, 'hessian must be a function (inputs, params, v) => H·v by parameter');
   const model: Model<I, P> = { kind: 'gradlens.model', spec, site: callerFrame(defineModel), index: definedModels.length };
   definedModels.push(model as unknown as Model);
   return model;
@@ -121,7 +135,10 @@ export function defineOp(spec: CustomOpSpec): (...xs: TensorLike[]) => Tensor {
   const gradsFor = (dy: Tensor, xs: readonly Tensor[], y: Tensor): Tensor[] => {
     const hit = cache.get(y);
     if (hit && hit.dy === dy) return hit.grads;
-    const raw = spec.backward(dy, xs.map((x) => x.detach()), y.detach());
+    // A recorded backward (createGraph) hands the user's backward the live tensors, so the F ops
+    // in it are recorded; otherwise detached copies, so nothing is.
+    const recorded = isGradEnabled();
+    const { result: raw, made } = collectOpOutputs(() => (recorded ? spec.backward(dy, xs.slice(), y) : spec.backward(dy, xs.map((x) => x.detach()), y.detach())));
     if (!Array.isArray(raw) || raw.length !== xs.length) {
       throw atDefinition(new GradlensError(opName, `backward returned ${Array.isArray(raw) ? raw.length : typeof raw} gradient(s) for ${xs.length} input(s)`));
     }
@@ -131,7 +148,16 @@ export function defineOp(spec: CustomOpSpec): (...xs: TensorLike[]) => Tensor {
       if (!sameGradientShape(t.shape, xs[i].shape)) {
         throw atDefinition(new GradlensError(opName, `backward returned a gradient of shape ${fmtShape(t.shape)} for input ${i} of shape ${fmtShape(xs[i].shape)}`));
       }
-      return new Tensor(t.data, xs[i].shape.slice());
+      if (!recorded) return new Tensor(t.data, xs[i].shape.slice());
+      if (!(g instanceof Tensor) || made.has(t) || t.requiresGrad || t === dy || xs.includes(t) || t === y || ![dy, ...xs].some((x) => x.requiresGrad)) {
+        return sameGradientShape(t.shape, xs[i].shape) && t.shape.length === xs[i].shape.length ? t : reshape(t, xs[i].shape.slice());
+      }
+      throw atDefinition(
+        new GradlensError(
+          opName,
+          `backward's gradient for input ${i} was not computed with F ops (a loop over .data, or tensor(...)), so it has no derivative: a second-order check (order 2, hvp, createGraph) cannot differentiate it. Write backward with F ops.`,
+        ),
+      );
     });
     cache.set(y, { dy, grads });
     return grads;

@@ -60,7 +60,7 @@ export interface DerivativeRule {
 
 export interface OpDef<A = Record<string, never>> {
   name: string;
-  /** Group in the derivative table: arithmetic, reduction, shape, activation, loss, layer, linalg. */
+  /** Group in the derivative table: arithmetic, reduction, shape, activation, loss, layer, linalg; `backward` for backward ops (see backwardOf). */
   family: string;
   /** Named inputs, in order. */
   inputs: readonly string[];
@@ -81,6 +81,13 @@ export interface OpDef<A = Record<string, never>> {
    * Absent: the op is recomputed whole.
    */
   incremental?: 'pointwise' | 'broadcast' | 'matmul';
+  /**
+   * Set on an op that is another op's backward, run from that op's VJP: the raw kernel a fast
+   * VJP needs, made a registry op (forward = the kernel, with VJPs of its own) so a recorded
+   * backward can be differentiated again, as PyTorch's convolution_backward. The derivative
+   * table groups these under the op they differentiate.
+   */
+  backwardOf?: string;
 }
 
 export const registry = new Map<string, OpDef<any>>();
@@ -121,5 +128,23 @@ export function apply<A>(def: OpDef<A>, xs: readonly TensorLike[], attrs: A): Te
     saved[name] = t;
   });
   recordOp(def, inputs, out, saved, attrs);
+  if (opOutputs) opOutputs.add(out);
   return out;
+}
+
+let opOutputs: WeakSet<Tensor> | null = null;
+
+/**
+ * Runs `fn` and returns, with its result, the set of tensors registry ops made meanwhile: a custom
+ * op's backward is differentiable when its gradients come from ops, not from raw data (define.ts).
+ */
+export function collectOpOutputs<T>(fn: () => T): { result: T; made: WeakSet<Tensor> } {
+  const prev = opOutputs;
+  const made = new WeakSet<Tensor>();
+  opOutputs = made;
+  try {
+    return { result: fn(), made };
+  } finally {
+    opOutputs = prev;
+  }
 }

@@ -47,7 +47,7 @@ export class CheckController implements vscode.Disposable {
   }
 
   /** Checks one model (by name) or every model of the document. Resolves when the results are in. */
-  async check(doc: vscode.TextDocument, model?: string, mode?: CheckMode): Promise<RunResult<'check'> | undefined> {
+  async check(doc: vscode.TextDocument, model?: string, mode?: CheckMode, order?: 1 | 2): Promise<RunResult<'check'> | undefined> {
     if (!vscode.workspace.isTrusted) {
       // Not awaited: the command returns at once, the message waits for the user.
       void vscode.window
@@ -59,6 +59,7 @@ export class CheckController implements vscode.Disposable {
     const settings = readSettings(doc.uri);
     // The panel's mode picker overrides the setting for one run.
     if (mode) settings.check.mode = mode;
+    if (order) settings.check.order = order;
     const label = model ?? doc.fileName.split(/[\\/]/).pop() ?? 'file';
     const abort = new AbortController();
     this.running.add(abort);

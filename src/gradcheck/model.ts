@@ -20,6 +20,7 @@ import { type Objective, project, withShiftAll } from './objective';
 import { type CapturedCall, autogradOfForward, captureCustomCalls, checkCustomOps } from './ops';
 import { Replay } from './replay';
 import { type Strategy, checkTensor, randomNormal, randomSigns } from './strategies';
+import { checkSecondOrder } from './secondOrder';
 import { streamFor } from './streams';
 import { taylorTest } from './taylor';
 import { type CheckOptions, type Decider, type ModelReport, type ParamPhase, type TensorCheck, defaultCheckOptions } from './types';
@@ -41,6 +42,7 @@ export function resolveOptions(options: Partial<CheckOptions> = {}): CheckOption
   for (const key of ['atol', 'rtol'] as const) {
     if (!(opts[key] >= 0)) throw new GradlensError('gradcheck', `option ${key} must be >= 0, got ${opts[key]}`);
   }
+  if (opts.order !== 1 && opts.order !== 2) throw new GradlensError('gradcheck', `option order must be 1 or 2, got ${String(opts.order)}`);
   if (!['auto', 'full', 'fast', 'sampled'].includes(opts.mode)) throw new GradlensError('gradcheck', `unknown mode '${opts.mode}' (auto, full, fast or sampled)`);
   return opts;
 }
@@ -61,6 +63,7 @@ export function modeFor(spec: ModelSpec, opts: CheckOptions): Exclude<CheckOptio
 
 /** Both phases in one go: the whole model's report. */
 export function checkModel(model: Model | ModelSpec, options: Partial<CheckOptions> = {}): ModelReport {
+  if (options.order === 2) return checkSecondOrder(model, resolveOptions(options));
   return withModel(model, options, (prep) => complete(prep, 'error' in prep ? undefined : checkTensors(prep)));
 }
 

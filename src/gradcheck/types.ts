@@ -17,6 +17,11 @@ export interface CheckOptions {
   paramBudget: number;
   /** Sampled mode: coordinates per parameter. */
   samples: number;
+  /**
+   * 1: the gradient. 2: the second order, H·v by double backward against central differences of
+   * the gradient along a random v (gradcheck/secondOrder.ts).
+   */
+  order: 1 | 2;
 }
 
 export const defaultCheckOptions: CheckOptions = {
@@ -27,6 +32,7 @@ export const defaultCheckOptions: CheckOptions = {
   seed: 0,
   paramBudget: 20000,
   samples: 32,
+  order: 1,
 };
 
 export interface WorstElement {
@@ -120,6 +126,8 @@ export interface ModelReport {
   /** What decided the model's verdict: the first failing entry's decider, or `taylor` when only the slope failed. */
   decidedBy?: Decider;
   mode: Exclude<CheckMode, 'auto'>;
+  /** Set for a second-order check: its rows compare H·v, not the gradient (absent: order 1). */
+  order?: 2;
   loss: number;
   /** Autograd against central differences, per parameter. */
   params: TensorCheck[];

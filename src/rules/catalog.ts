@@ -10,7 +10,8 @@ export function identityRows(): TableRule[] {
 }
 
 export function opRows(): TableRule[] {
-  return [...registry.values()].map((def) => ({
+  // A backward op (the kernel of another op's VJP) is no rule of its own: its op's card shows the VJP.
+  return [...registry.values()].filter((def) => !def.backwardOf).map((def) => ({
     id: `op.${def.name}`,
     group: 'ops' as const,
     title: `${def.name} (${def.family})`,

@@ -121,7 +121,8 @@ function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrame
     } catch {
       // Bad options: the check itself reports them.
     }
-    if (req.splitAbove !== undefined && mode === 'full' && total > req.splitAbove && params.length > 1) {
+    // A second-order check is three backward passes per model: never worth splitting.
+    if (req.splitAbove !== undefined && mode === 'full' && options.order !== 2 && total > req.splitAbove && params.length > 1) {
       split.push({ model: m.name, index: models.length + split.length, params });
       continue;
     }

@@ -145,6 +145,7 @@ const ReportBodySchema = pinned<ReportBody>()(
     passed: v.boolean(),
     decidedBy: v.optional(DeciderSchema),
     mode: v.picklist(['full', 'fast', 'sampled']),
+    order: v.optional(v.literal(2)),
     loss: real,
     params: list(TensorCheckSchema, ENTRIES),
     taylorSlope: v.optional(real),

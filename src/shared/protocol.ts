@@ -175,6 +175,8 @@ export interface CheckRun {
   type: 'check/run';
   id: number;
   mode: CheckMode;
+  /** 2: the second-order check (H·v by double backward); absent or 1: gradients. */
+  order?: 1 | 2;
 }
 
 export interface CheckCancel {
@@ -378,7 +380,7 @@ export function isRevealNode(x: unknown): x is RevealNode {
 }
 
 export function isCheckRun(x: unknown): x is CheckRun {
-  return isRecord(x) && x.type === 'check/run' && isId(x.id) && oneOf(x.mode, CHECK_MODES);
+  return isRecord(x) && x.type === 'check/run' && isId(x.id) && oneOf(x.mode, CHECK_MODES) && (x.order === undefined || x.order === 1 || x.order === 2);
 }
 
 export function isCheckCancel(x: unknown): x is CheckCancel {

@@ -172,6 +172,25 @@ describe('results view', function () {
     assert.ok(sent.every((m) => typeof m.id === 'number'));
   });
 
+  it("runs the second-order check from the Mode box, and labels a second-order result", async () => {
+    const p = await openPanel(browser, { state: { view: 'results' } });
+    const messages = fixture('custom-op.json');
+    await sendAll(p, messages);
+    await p.page.waitForSelector('.result-table');
+    await p.page.locator('vscode-single-select.mode-select').evaluate((el) => ((el as HTMLElement & { value: string }).value = 'order2'));
+    await p.page.locator('vscode-button.run-button').click();
+    await p.send({ type: 'check/didChangeState', running: true, mode: 'auto' });
+    await p.page.waitForSelector('.results-view[data-running="true"]');
+    const sent = (await p.posted()).filter((m) => m.type === 'check/run');
+    assert.deepEqual(sent.map((m) => [m.mode, m.order]), [['auto', 2]]);
+    assert.equal(await p.page.locator('vscode-single-select.mode-select').evaluate((el) => (el as HTMLElement & { value: string }).value), 'order2', 'the box stays on second order');
+    await p.send({ type: 'check/didChangeState', running: false, mode: 'auto' });
+    const results = JSON.parse(JSON.stringify(messages[1])) as { models: Record<string, unknown>[] };
+    results.models[0].order = 2;
+    await p.send(results as never);
+    await p.page.waitForSelector('.model-result :text("second order (H·v by double backward)")');
+  });
+
   it('draws analytic, numeric and difference heatmaps for a small parameter from its element values', async () => {
     const p = await openPanel(browser, { state: { view: 'results' } });
     // The fixture carries W1's hand-written gradient and central differences, element by element.

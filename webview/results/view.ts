@@ -10,7 +10,8 @@ import { afterLayout, ce, fmt, fmtIndex, h, icon, infoBanner } from '../dom';
 import { heatmaps } from './heatmap';
 
 export interface ResultsHost {
-  run(mode: CheckMode): void;
+  /** order 2: the second-order check (the Mode box's "second order"). */
+  run(mode: CheckMode, order?: 1 | 2): void;
   cancel(): void;
   /** Jump the editor to a place in the user's file (the graph's reveal message). */
   reveal(loc: SourceLocation, what: string): void;
@@ -36,6 +37,9 @@ const MODES: { value: CheckMode; label: string; description: string }[] = [
   { value: 'fast', label: 'fast (vᵀJu)', description: 'randomized directional check' },
   { value: 'sampled', label: 'sampled', description: 'a sample of coordinates' },
 ];
+
+/** Not a mode of the first-order check but a check of its own: H·v by double backward (order 2). */
+const SECOND_ORDER = { value: 'order2', label: 'second order', description: 'H·v by double backward' };
 
 /** The tensor tables' columns; the classed ones fold away in a narrow panel (see the CSS). */
 const COLUMNS: [string, string | undefined][] = [
@@ -70,10 +74,12 @@ export class ResultsView {
   private shown: ModelResultView[] = [];
 
   constructor(private readonly host: ResultsHost) {
-    this.modeSelect = ce('vscode-single-select', { 'aria-label': 'Check mode', class: 'mode-select' }, ...MODES.map((m) => ce('vscode-option', { value: m.value, description: m.description }, m.label))) as HTMLElement & { value: string };
+    this.modeSelect = ce('vscode-single-select', { 'aria-label': 'Check mode', class: 'mode-select' }, ...[...MODES, SECOND_ORDER].map((m) => ce('vscode-option', { value: m.value, description: m.description }, m.label))) as HTMLElement & { value: string };
     this.runButton = ce('vscode-button', { class: 'run-button' }, icon('debug-rerun'), ' Re-run check');
     this.cancelButton = ce('vscode-button', { secondary: true, disabled: true, class: 'cancel-button' }, icon('debug-stop'), ' Cancel');
-    this.runButton.addEventListener('click', () => this.host.run(((this.modeSelect.value as CheckMode) || 'auto')));
+    this.runButton.addEventListener('click', () =>
+      this.modeSelect.value === SECOND_ORDER.value ? this.host.run('auto', 2) : this.host.run((this.modeSelect.value as CheckMode) || 'auto'),
+    );
     this.cancelButton.addEventListener('click', () => this.host.cancel());
     this.progress = h('span', { class: 'progress', hidden: true, 'aria-live': 'polite' }, ce('vscode-progress-ring', {}), ' Checking…');
     this.body = h('div', { class: 'results-body' }, infoBanner('No check has run on this file yet. Re-run check, or use Gradlens: Check Gradients.'));
@@ -111,7 +117,8 @@ export class ResultsView {
     this.progress.hidden = !running;
     this.cancelButton.toggleAttribute('disabled', !running);
     this.runButton.toggleAttribute('disabled', running);
-    if (mode) this.modeSelect.value = mode;
+    // A second-order run reports the first-order mode it kept: the box stays on "second order".
+    if (mode && this.modeSelect.value !== SECOND_ORDER.value) this.modeSelect.value = mode;
     this.root.dataset.running = String(running);
   }
 
@@ -160,7 +167,7 @@ export class ResultsView {
   private model(m: ModelResultView, stale?: Invalid): HTMLElement {
     const err = m.error?.message;
     const verdict = err ? 'error' : m.passed ? 'pass' : 'fail';
-    const facts = [m.mode ? `mode ${m.mode}` : '', `loss ${fmt(m.loss)}`].filter(Boolean);
+    const facts = [m.order === 2 ? 'second order (H·v by double backward)' : m.mode ? `mode ${m.mode}` : '', `loss ${fmt(m.loss)}`].filter(Boolean);
     const own = m.manualTaylorSlope;
     return h(
       'section',

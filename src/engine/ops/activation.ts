@@ -1,7 +1,12 @@
 // Activations. Elementwise ones are written in their numerically stable forms (no exp of a large
 // positive number anywhere), because the lecture's logloss and cross-entropy feed them |x| ~ 1000
-// in practice. VJPs work on plain Float64Array data: each is one loop, and none needs the tape.
-import { TensorLike, apply, registerOp } from '../registry';
+// in practice. Each VJP is one plain loop, run as a backward op (engine/backwardOp.ts) whose own
+// VJPs come from the same derivative written with registry ops, so a recorded backward
+// (createGraph) can be differentiated again.
+import { registerBackwardOp } from '../backwardOp';
+import { TensorLike, apply, registerOp, type InputSpec, type OpDef } from '../registry';
+import { exp, mul, neg, sub } from './arithmetic';
+import { sum } from './reduce';
 import { unaryKernel } from '../broadcast';
 import { GradlensError, Tensor, fmtShape, normAxis } from '../tensor';
 import { type Plain, plainMap } from './reference';
@@ -34,6 +39,52 @@ function step(v: number, below: number): number {
   return v > 0 ? 1 : v <= 0 ? below : NaN;
 }
 
+/**
+ * The backward op of an elementwise activation: dy ⊙ f'(v), with v the op's input x or its output
+ * y, as one loop (`derivative`), and the same product from registry ops (`composite`).
+ */
+function elementwiseBackward<A>(
+  of: string,
+  v: 'x' | 'y',
+  derivative: (x: number, y: number, attrs: A) => number,
+  composite: (dy: Tensor, v: Tensor, attrs: A) => Tensor,
+  grad: string,
+  vSpec: Omit<InputSpec, 'shape'> = {},
+  attrs?: A,
+): OpDef<A> {
+  return registerBackwardOp<A>({
+    name: `${of}Backward`,
+    backwardOf: of,
+    inputs: ['dy', v],
+    differentiable: [true, true],
+    summary: `The VJP of ${of}: dy times its derivative, as one loop.`,
+    kernel: ([dy, t], a) => scaleBy(dy, t, t, (p, q) => derivative(p, q, a)),
+    composite: ([dy, t], a) => composite(dy, t, a),
+    latex: { forward: `\\bar{x} = ${grad}`, grads: [] },
+    cases: [{ inputs: [{ shape: [3, 4] }, { shape: [3, 4], ...vSpec }], ...(attrs ? { attrs } : {}) }],
+  });
+}
+
+/** [x > 0] (or `below` where x <= 0) as a constant tensor: its own derivative is zero wherever it exists. */
+function stepOf(x: Tensor, below: number): Tensor {
+  return unaryKernel(x, (v) => step(v, below));
+}
+
+const sigmoidBackward = elementwiseBackward('sigmoid', 'y', (_, s) => s * (1 - s), (dy, s) => mul(dy, mul(s, sub(1, s))), '\\bar{y} \\odot y (1-y)', { lo: 0.05, hi: 0.95 });
+const tanhBackward = elementwiseBackward('tanh', 'y', (_, t) => 1 - t * t, (dy, t) => mul(dy, sub(1, mul(t, t))), '\\bar{y} \\odot (1-y^{2})', { lo: -0.95, hi: 0.95 });
+const reluBackward = elementwiseBackward('relu', 'x', (v) => step(v, 0), (dy, x) => mul(dy, stepOf(x, 0)), '\\bar{y} \\odot [x > 0]', { awayFromZero: 0.05 });
+const leakyReluBackward = elementwiseBackward<LeakyAttrs>(
+  'leakyRelu',
+  'x',
+  (v, _, { slope }) => step(v, slope),
+  (dy, x, { slope }) => mul(dy, stepOf(x, slope)),
+  '\\bar{y} \\odot ([x > 0] + \\alpha [x \\le 0])',
+  { awayFromZero: 0.05 },
+  { slope: 0.3 },
+);
+const softplusBackward = elementwiseBackward('softplus', 'x', (v) => stableSigmoid(v), (dy, x) => mul(dy, sigmoid(x)), '\\bar{y} \\odot \\sigma(x)');
+const logSigmoidBackward = elementwiseBackward('logSigmoid', 'x', (v) => stableSigmoid(-v), (dy, x) => mul(dy, sigmoid(neg(x))), '\\bar{y} \\odot \\sigma(-x)');
+
 const elementwiseCases = [{ inputs: [{ shape: [3, 4] }] }, { label: 'scalar', inputs: [{ shape: [] }] }];
 const wideCases = [...elementwiseCases, { label: 'large |x|', inputs: [{ shape: [8], lo: -40, hi: 40 }] }];
 const kinkCases = [{ inputs: [{ shape: [3, 4], awayFromZero: 0.05 }] }];
@@ -45,7 +96,7 @@ const sigmoidOp = registerOp<NoAttrs>({
   inputs: ['x'],
   summary: 'Logistic sigmoid σ(x) = 1/(1+e^{-x}), evaluated without overflow.',
   forward: ([x]) => unaryKernel(x, stableSigmoid),
-  vjp: [(dy, { inputs: [x], out }) => scaleBy(dy, x, out, (_, s) => s * (1 - s))],
+  vjp: [(dy, { out }) => apply(sigmoidBackward, [dy, out], none)],
   latex: {
     forward: 'y = \\sigma(x) = \\frac{1}{1+e^{-x}}',
     grads: ['\\bar{x} = \\bar{y} \\odot \\sigma(x) \\odot (1-\\sigma(x))'],
@@ -61,7 +112,7 @@ const tanhOp = registerOp<NoAttrs>({
   inputs: ['x'],
   summary: 'Hyperbolic tangent.',
   forward: ([x]) => unaryKernel(x, Math.tanh),
-  vjp: [(dy, { inputs: [x], out }) => scaleBy(dy, x, out, (_, t) => 1 - t * t)],
+  vjp: [(dy, { out }) => apply(tanhBackward, [dy, out], none)],
   latex: { forward: 'y = \\tanh(x)', grads: ['\\bar{x} = \\bar{y} \\odot (1-\\tanh^{2}(x))'], shapes: 'x, y \\in \\mathbb{R}^{n}' },
   test: {
     cases: wideCases,
@@ -80,7 +131,7 @@ const reluOp = registerOp<NoAttrs>({
   inputs: ['x'],
   summary: 'Rectified linear unit max(x, 0) (kink at 0; its gradient there is taken as 0).',
   forward: ([x]) => unaryKernel(x, (v) => (v > 0 ? v : v <= 0 ? 0 : v)),
-  vjp: [(dy, { inputs: [x], out }) => scaleBy(dy, x, out, (v) => step(v, 0))],
+  vjp: [(dy, { inputs: [x] }) => apply(reluBackward, [dy, x], none)],
   latex: { forward: 'y = \\max(x, 0)', grads: ['\\bar{x} = \\bar{y} \\odot [x > 0]'], shapes: 'x, y \\in \\mathbb{R}^{n}' },
   test: { cases: kinkCases, reference: ([x]) => plainMap(x, (v) => (Number.isNaN(v) ? NaN : Math.max(v, 0))) },
 });
@@ -95,7 +146,7 @@ const leakyReluOp = registerOp<LeakyAttrs>({
   inputs: ['x'],
   summary: 'Leaky ReLU: x for x > 0, slope·x otherwise (slope 0.01 by default).',
   forward: ([x], { slope }) => unaryKernel(x, (v) => (v > 0 ? v : slope * v)),
-  vjp: [(dy, { inputs: [x], out, attrs: { slope } }) => scaleBy(dy, x, out, (v) => step(v, slope))],
+  vjp: [(dy, { inputs: [x], attrs }) => apply(leakyReluBackward, [dy, x], attrs)],
   latex: { forward: 'y = \\max(x, \\alpha x)', grads: ['\\bar{x} = \\bar{y} \\odot ([x > 0] + \\alpha [x \\le 0])'], shapes: 'x, y \\in \\mathbb{R}^{n},\\ \\alpha = \\text{slope}' },
   test: {
     cases: [
@@ -120,6 +171,31 @@ function simpsonCdf(x: number): number {
   return 0.5 + (s * h) / 3;
 }
 
+/** GELU's derivative Φ(x) + x φ(x). No composite reaches Φ, so geluDerivative's VJP is written out. */
+function geluSlope(v: number): number {
+  return normalCdf(v) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+}
+
+/** φ(x) = e^{−x²/2}/√(2π), from registry ops. */
+function normalPdf(x: Tensor): Tensor {
+  return mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI);
+}
+
+const geluDerivative = registerBackwardOp<NoAttrs>({
+  name: 'geluDerivative',
+  backwardOf: 'gelu',
+  inputs: ['x'],
+  differentiable: [true],
+  summary: "GELU's derivative Φ(x) + x φ(x), elementwise (its VJP is the second derivative φ(x)(2 − x²)).",
+  kernel: ([x]) => unaryKernel(x, geluSlope),
+  vjp: [(g, { inputs: [x] }) => mul(g, mul(normalPdf(x), sub(2, mul(x, x))))],
+  reference: ([x]) => plainMap(x, (v) => simpsonCdf(v) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v)),
+  latex: { forward: "y = \\Phi(x) + x \\varphi(x)", grads: ['\\bar{x} = \\bar{y} \\odot \\varphi(x) (2 - x^{2})'] },
+  cases: [{ inputs: [{ shape: [3, 4] }] }],
+});
+
+const geluBackward = elementwiseBackward('gelu', 'x', geluSlope, (dy, x) => mul(dy, apply(geluDerivative, [x], none)), '\\bar{y} \\odot (\\Phi(x) + x \\varphi(x))');
+
 const geluOp = registerOp<NoAttrs>({
   name: 'gelu',
   incremental: 'pointwise',
@@ -127,7 +203,7 @@ const geluOp = registerOp<NoAttrs>({
   inputs: ['x'],
   summary: 'GELU, exact erf form x·Φ(x) (not the tanh approximation), with a float64-accurate erf of our own.',
   forward: ([x]) => unaryKernel(x, (v) => v * normalCdf(v)),
-  vjp: [(dy, { inputs: [x], out }) => scaleBy(dy, x, out, (v) => normalCdf(v) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v))],
+  vjp: [(dy, { inputs: [x] }) => apply(geluBackward, [dy, x], none)],
   latex: {
     forward: 'y = x \\odot \\Phi(x),\\ \\Phi(x) = \\tfrac{1}{2}\\left(1 + \\operatorname{erf}(x/\\sqrt{2})\\right)',
     grads: ['\\bar{x} = \\bar{y} \\odot \\left(\\Phi(x) + x \\odot \\varphi(x)\\right),\\ \\varphi(x) = \\tfrac{1}{\\sqrt{2\\pi}} e^{-x^{2}/2}'],
@@ -147,7 +223,7 @@ const softplusOp = registerOp<NoAttrs>({
   inputs: ['x'],
   summary: 'Softplus log(1 + e^x), stable for large |x|.',
   forward: ([x]) => unaryKernel(x, stableSoftplus),
-  vjp: [(dy, { inputs: [x], out }) => scaleBy(dy, x, out, (v) => stableSigmoid(v))],
+  vjp: [(dy, { inputs: [x] }) => apply(softplusBackward, [dy, x], none)],
   latex: { forward: 'y = \\log(1 + e^{x})', grads: ['\\bar{x} = \\bar{y} \\odot \\sigma(x)'], shapes: 'x, y \\in \\mathbb{R}^{n}' },
   test: {
     cases: wideCases,
@@ -163,7 +239,7 @@ const logSigmoidOp = registerOp<NoAttrs>({
   inputs: ['x'],
   summary: 'log σ(x) = −softplus(−x), stable for large |x| (finite at x = −1000).',
   forward: ([x]) => unaryKernel(x, (v) => -stableSoftplus(-v)),
-  vjp: [(dy, { inputs: [x], out }) => scaleBy(dy, x, out, (v) => stableSigmoid(-v))],
+  vjp: [(dy, { inputs: [x] }) => apply(logSigmoidBackward, [dy, x], none)],
   latex: { forward: 'y = \\log \\sigma(x)', grads: ['\\bar{x} = \\bar{y} \\odot (1-\\sigma(x))'], shapes: 'x, y \\in \\mathbb{R}^{n}' },
   test: {
     cases: wideCases,
@@ -245,24 +321,62 @@ function plainSoftmax(x: Plain, axis: number, takeLog: boolean): Plain {
   return { data: out, shape: x.shape };
 }
 
+/** s ⊙ (dy − ⟨dy, s⟩) per line: softmax's VJP from its output s. */
+const softmaxBackward = registerBackwardOp<AxisAttrs>({
+  name: 'softmaxBackward',
+  backwardOf: 'softmax',
+  inputs: ['dy', 's'],
+  differentiable: [true, true],
+  summary: "softmax's VJP s ⊙ (dy − ⟨dy, s⟩) along the axis, as one loop.",
+  kernel: ([dy, out], { axis }) => {
+    const s = out.data;
+    const g = new Float64Array(s.length);
+    eachLine('softmax', out.shape, axis, (base, stride, len) => {
+      let dot = 0;
+      for (let k = 0; k < len; k++) dot += dy.data[base + k * stride] * s[base + k * stride];
+      for (let k = 0; k < len; k++) g[base + k * stride] = s[base + k * stride] * (dy.data[base + k * stride] - dot);
+    });
+    return new Tensor(g, out.shape.slice());
+  },
+  composite: ([dy, s], { axis }) => mul(s, sub(dy, sum(mul(dy, s), axis, true))),
+  latex: { forward: '\\bar{x} = s \\odot (\\bar{y} - \\langle \\bar{y}, s\\rangle)', grads: [] },
+  cases: [
+    { label: 'last axis', inputs: [{ shape: [3, 4] }, { shape: [3, 4], lo: 0.05, hi: 0.95 }], attrs: { axis: -1 } },
+    { label: 'axis 0 of 3-d', inputs: [{ shape: [2, 3, 2] }, { shape: [2, 3, 2], lo: 0.05, hi: 0.95 }], attrs: { axis: 0 } },
+  ],
+});
+
+/** dy − softmax(x) Σ dy per line: logSoftmax's VJP from its output y = log softmax(x). */
+const logSoftmaxBackward = registerBackwardOp<AxisAttrs>({
+  name: 'logSoftmaxBackward',
+  backwardOf: 'logSoftmax',
+  inputs: ['dy', 'y'],
+  differentiable: [true, true],
+  summary: "logSoftmax's VJP dy − e^{y} Σ dy along the axis, as one loop.",
+  kernel: ([dy, out], { axis }) => {
+    const g = new Float64Array(out.size);
+    eachLine('logSoftmax', out.shape, axis, (base, stride, len) => {
+      let total = 0;
+      for (let k = 0; k < len; k++) total += dy.data[base + k * stride];
+      for (let k = 0; k < len; k++) g[base + k * stride] = dy.data[base + k * stride] - Math.exp(out.data[base + k * stride]) * total;
+    });
+    return new Tensor(g, out.shape.slice());
+  },
+  composite: ([dy, y], { axis }) => sub(dy, mul(exp(y), sum(dy, axis, true))),
+  latex: { forward: '\\bar{x} = \\bar{y} - e^{y} \\langle \\bar{y}, \\mathbf{1}\\rangle', grads: [] },
+  cases: [
+    { label: 'last axis', inputs: [{ shape: [3, 4] }, { shape: [3, 4], lo: -3, hi: -0.1 }], attrs: { axis: -1 } },
+    { label: 'axis 0 of 3-d', inputs: [{ shape: [2, 3, 2] }, { shape: [2, 3, 2], lo: -3, hi: -0.1 }], attrs: { axis: 0 } },
+  ],
+});
+
 const softmaxOp = registerOp<AxisAttrs>({
   name: 'softmax',
   family: 'activation',
   inputs: ['x'],
   summary: 'Softmax along an axis (the last by default), computed as exp(x − max) / Σ exp(x − max).',
   forward: ([x], { axis }) => new Tensor(softmaxData('softmax', x, axis, false), x.shape.slice()),
-  vjp: [
-    (dy, { out, attrs: { axis } }) => {
-      const s = out.data;
-      const g = new Float64Array(s.length);
-      eachLine('softmax', out.shape, axis, (base, stride, len) => {
-        let dot = 0;
-        for (let k = 0; k < len; k++) dot += dy.data[base + k * stride] * s[base + k * stride];
-        for (let k = 0; k < len; k++) g[base + k * stride] = s[base + k * stride] * (dy.data[base + k * stride] - dot);
-      });
-      return new Tensor(g, out.shape.slice());
-    },
-  ],
+  vjp: [(dy, { out, attrs }) => apply(softmaxBackward, [dy, out], attrs)],
   latex: {
     forward: 's = \\operatorname{softmax}(x) = \\frac{e^{x}}{\\mathbf{1}^{\\top} e^{x}}',
     grads: ['\\bar{x} = s \\odot (\\bar{y} - \\langle \\bar{y}, s\\rangle),\\ \\frac{\\partial s}{\\partial x} = \\operatorname{diag}(s) - s s^{\\top}'],
@@ -277,17 +391,7 @@ const logSoftmaxOp = registerOp<AxisAttrs>({
   inputs: ['x'],
   summary: 'log softmax along an axis (the last by default): x − max − log Σ exp(x − max).',
   forward: ([x], { axis }) => new Tensor(softmaxData('logSoftmax', x, axis, true), x.shape.slice()),
-  vjp: [
-    (dy, { out, attrs: { axis } }) => {
-      const g = new Float64Array(out.size);
-      eachLine('logSoftmax', out.shape, axis, (base, stride, len) => {
-        let total = 0;
-        for (let k = 0; k < len; k++) total += dy.data[base + k * stride];
-        for (let k = 0; k < len; k++) g[base + k * stride] = dy.data[base + k * stride] - Math.exp(out.data[base + k * stride]) * total;
-      });
-      return new Tensor(g, out.shape.slice());
-    },
-  ],
+  vjp: [(dy, { out, attrs }) => apply(logSoftmaxBackward, [dy, out], attrs)],
   latex: {
     forward: 'y = \\log \\operatorname{softmax}(x) = x - \\log \\mathbf{1}^{\\top} e^{x}',
     grads: ['\\bar{x} = \\bar{y} - s\\,\\langle \\bar{y}, \\mathbf{1}\\rangle,\\ s = \\operatorname{softmax}(x)'],

@@ -1,11 +1,15 @@
 // Layer ops: conv2d, max/avg pooling, embedding and a fused layerNorm. Their kernels are plain
-// loops over flat row-major data. Their VJPs are plain loops too (backward runs without
-// recording), and each spec's reference is written independently of the kernel it checks.
+// loops over flat row-major data. Their VJPs are plain loops too, run as backward ops
+// (engine/backwardOp.ts) with VJPs of their own, so a recorded backward can be differentiated
+// again; each spec's reference is written independently of the kernel it checks.
+import { registerBackwardOp } from '../backwardOp';
 import { NestedArray, ones, tensor, zeros } from '../create';
-import { apply, registerOp } from '../registry';
+import { type OpDef as OpDefOf, apply, registerOp } from '../registry';
 import { allocate } from '../memory';
 import { GradlensError, Shape, Tensor, fmtShape, sizeOf } from '../tensor';
-import { add, mul } from './arithmetic';
+import { add, mul, pow, sub } from './arithmetic';
+import { mean } from './reduce';
+import { scatterRows } from './scatterRows';
 import { reshape } from './shape';
 import type { Plain } from './reference';
 
@@ -24,7 +28,17 @@ function windows(size: number, k: number, stride: number, pad: number): number |
   return span < 0 ? null : Math.floor(span / stride) + 1;
 }
 
-function convGeometry(x: Tensor, w: Tensor, { stride, padding }: ConvAttrs) {
+/** What the geometry reads of a tensor: a backward op knows the shape of the gradient it makes, not the tensor. */
+interface Shaped {
+  readonly shape: Shape;
+  readonly ndim: number;
+}
+
+function shaped(shape: Shape): Shaped {
+  return { shape, ndim: shape.length };
+}
+
+function convGeometry(x: Shaped, w: Shaped, { stride, padding }: ConvAttrs) {
   if (x.ndim !== 4) throw new GradlensError('conv2d', `input must be 4-D [N,C,H,W], got shape ${fmtShape(x.shape)}`);
   if (w.ndim !== 4) throw new GradlensError('conv2d', `weight must be 4-D [O,C,kh,kw], got shape ${fmtShape(w.shape)}`);
   const [N, C, H, W] = x.shape;
@@ -102,6 +116,102 @@ function referenceConv(x: Plain, w: Plain, { stride, padding }: ConvAttrs): Plai
   return { data: out, shape: [N, O, OH, OW] };
 }
 
+/** A conv2d backward's attributes: the forward's, and the shape of the gradient it makes. */
+interface ConvGradAttrs extends ConvAttrs {
+  shape: number[];
+}
+
+/** Geometry of the conv2d whose input (or weight) has `attrs.shape` and whose other operand is `other`. */
+function gradGeometry(attrs: ConvGradAttrs, other: Tensor, of: 'x' | 'w'): ConvGeometry {
+  return of === 'x' ? convGeometry(shaped(attrs.shape), other, attrs) : convGeometry(other, shaped(attrs.shape), attrs);
+}
+
+/**
+ * conv2d's input gradient, a transposed convolution: each input pixel collects dy from every
+ * window that read it. Bilinear in (dy, w): its VJPs are conv2d itself and the weight gradient.
+ */
+const conv2dGradInput: OpDefOf<ConvGradAttrs> = registerBackwardOp<ConvGradAttrs>({
+  name: 'conv2dGradInput',
+  backwardOf: 'conv2d',
+  inputs: ['dy', 'w'],
+  differentiable: [true, true],
+  summary: "conv2d's input gradient (a transposed convolution of dy with w).",
+  kernel: ([dy, w], attrs) => {
+    const dx = new Float64Array(sizeOf(attrs.shape));
+    const dyd = dy.data;
+    const wd = w.data;
+    forEachTap(gradGeometry(attrs, w, 'x'), (yi, xi, wi) => {
+      dx[xi] += dyd[yi] * wd[wi];
+    });
+    return new Tensor(dx, attrs.shape.slice());
+  },
+  vjp: [
+    (g, { inputs: [, w], attrs: { stride, padding } }) => apply(conv2dOp, [g, w], { stride, padding }),
+    (g, { inputs: [dy, w], attrs: { stride, padding } }) => apply(conv2dGradWeight, [g, dy], { stride, padding, shape: w.shape.slice() }),
+  ],
+  reference: ([dy, w], attrs) => referenceConvGrad(dy, w, attrs, 'x'),
+  latex: { forward: '\\bar{X}_{n,c} = \\sum_{o} \\bar{Y}_{n,o} \\ast_{\\text{full}} W_{o,c}', grads: [] },
+  cases: [
+    { label: 'stride 1', inputs: [{ shape: [2, 3, 3, 3] }, { shape: [3, 2, 3, 3] }], attrs: { stride: [1, 1], padding: [0, 0], shape: [2, 2, 5, 5] } },
+    { label: 'stride 2, padding 1', inputs: [{ shape: [1, 2, 3, 3] }, { shape: [2, 2, 3, 3] }], attrs: { stride: [2, 2], padding: [1, 1], shape: [1, 2, 6, 5] } },
+  ],
+});
+
+/** conv2d's weight gradient: the kernel is shared by every window, so it sums over batch and positions. */
+const conv2dGradWeight: OpDefOf<ConvGradAttrs> = registerBackwardOp<ConvGradAttrs>({
+  name: 'conv2dGradWeight',
+  backwardOf: 'conv2d',
+  inputs: ['x', 'dy'],
+  differentiable: [true, true],
+  summary: "conv2d's weight gradient (the correlation of x with dy).",
+  kernel: ([x, dy], attrs) => {
+    const dw = new Float64Array(sizeOf(attrs.shape));
+    const dyd = dy.data;
+    const xd = x.data;
+    forEachTap(gradGeometry(attrs, x, 'w'), (yi, xi, wi) => {
+      dw[wi] += dyd[yi] * xd[xi];
+    });
+    return new Tensor(dw, attrs.shape.slice());
+  },
+  vjp: [
+    (g, { inputs: [x, dy], attrs: { stride, padding } }) => apply(conv2dGradInput, [dy, g], { stride, padding, shape: x.shape.slice() }),
+    (g, { inputs: [x], attrs: { stride, padding } }) => apply(conv2dOp, [x, g], { stride, padding }),
+  ],
+  reference: ([x, dy], attrs) => referenceConvGrad(dy, x, attrs, 'w'),
+  latex: { forward: '\\bar{W} = \\sum_{n} \\bar{Y}_n \\star X_n', grads: [] },
+  cases: [
+    { label: 'stride 1', inputs: [{ shape: [2, 2, 5, 5] }, { shape: [2, 3, 3, 3] }], attrs: { stride: [1, 1], padding: [0, 0], shape: [3, 2, 3, 3] } },
+    { label: 'stride 2, padding 1', inputs: [{ shape: [1, 2, 6, 5] }, { shape: [1, 2, 3, 3] }], attrs: { stride: [2, 2], padding: [1, 1], shape: [2, 2, 3, 3] } },
+  ],
+});
+
+/** Independent reference for both conv2d gradients: every (output, tap) pair by 4-D coordinates, padding by bounds. */
+function referenceConvGrad(dy: Plain, other: Plain, { stride, padding, shape }: ConvGradAttrs, of: 'x' | 'w'): Plain {
+  const xShape = of === 'x' ? shape : other.shape;
+  const wShape = of === 'w' ? shape : other.shape;
+  const [N, C, H, W] = xShape;
+  const [O, , KH, KW] = wShape;
+  const [, , OH, OW] = dy.shape;
+  const out = new Array<number>(sizeOf(shape)).fill(0);
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++)
+      for (let i = 0; i < OH; i++)
+        for (let j = 0; j < OW; j++)
+          for (let c = 0; c < C; c++)
+            for (let p = 0; p < KH; p++)
+              for (let q = 0; q < KW; q++) {
+                const r = i * stride[0] + p - padding[0];
+                const t = j * stride[1] + q - padding[1];
+                if (r < 0 || r >= H || t < 0 || t >= W) continue;
+                const g = dy.data[((n * O + o) * OH + i) * OW + j];
+                const xi = ((n * C + c) * H + r) * W + t;
+                const wi = ((o * C + c) * KH + p) * KW + q;
+                if (of === 'x') out[xi] += g * other.data[wi];
+                else out[wi] += g * other.data[xi];
+              }
+  return { data: out, shape };
+}
+
 const conv2dOp = registerOp<ConvAttrs>({
   name: 'conv2d',
   family: 'layer',
@@ -118,26 +228,8 @@ const conv2dOp = registerOp<ConvAttrs>({
     return new Tensor(y, [g.N, g.O, g.OH, g.OW]);
   },
   vjp: [
-    // Each input pixel collects dy from every output window that read it (a transposed convolution).
-    (dy, { inputs: [x, w], attrs }) => {
-      const dx = new Float64Array(x.size);
-      const dyd = dy.data;
-      const wd = w.data;
-      forEachTap(convGeometry(x, w, attrs), (yi, xi, wi) => {
-        dx[xi] += dyd[yi] * wd[wi];
-      });
-      return new Tensor(dx, x.shape.slice());
-    },
-    // The kernel is shared by every window, so its gradient sums over batch and positions.
-    (dy, { inputs: [x, w], attrs }) => {
-      const dw = new Float64Array(w.size);
-      const dyd = dy.data;
-      const xd = x.data;
-      forEachTap(convGeometry(x, w, attrs), (yi, xi, wi) => {
-        dw[wi] += dyd[yi] * xd[xi];
-      });
-      return new Tensor(dw, w.shape.slice());
-    },
+    (dy, { inputs: [x, w], attrs }) => apply(conv2dGradInput, [dy, w], { ...attrs, shape: x.shape.slice() }),
+    (dy, { inputs: [x, w], attrs }) => apply(conv2dGradWeight, [x, dy], { ...attrs, shape: w.shape.slice() }),
   ],
   latex: {
     forward: 'Y_{n,o} = \\sum_{c} X_{n,c} \\star W_{o,c}',
@@ -164,7 +256,7 @@ interface PoolAttrs {
   stride: Pair;
 }
 
-function poolGeometry(op: string, x: Tensor, { kernel, stride }: PoolAttrs) {
+function poolGeometry(op: string, x: Shaped, { kernel, stride }: PoolAttrs) {
   if (x.ndim !== 4) throw new GradlensError(op, `input must be 4-D [N,C,H,W], got shape ${fmtShape(x.shape)}`);
   const [N, C, H, W] = x.shape;
   const OH = windows(H, kernel[0], stride[0], 0);
@@ -240,12 +332,8 @@ const maxPool2dOp = registerOp<PoolAttrs>({
     return new Tensor(y, g.outShape);
   },
   vjp: [
-    (dy, { inputs: [x], saved: { argmax } }) => {
-      const dx = new Float64Array(x.size);
-      // Overlapping windows can share a maximum: add, never overwrite.
-      for (let yi = 0; yi < dy.size; yi++) dx[argmax.data[yi]] += dy.data[yi];
-      return new Tensor(dx, x.shape.slice());
-    },
+    // Overlapping windows can share a maximum: the scatter adds, never overwrites.
+    (dy, { inputs: [x], saved: { argmax } }) => scatterRows(dy, argmax, x.size, x.shape),
   ],
   latex: {
     forward: 'y_{w} = \\max_{i \\in w} x_i',
@@ -253,6 +341,46 @@ const maxPool2dOp = registerOp<PoolAttrs>({
     shapes: 'x \\in \\mathbb{R}^{N \\times C \\times H \\times W}',
   },
   test: { cases: poolCases, reference: ([x], attrs) => referencePool(x, attrs, (v) => v.reduce((a, b) => (a >= b || Number.isNaN(a) ? a : b))) },
+});
+
+interface PoolGradAttrs extends PoolAttrs {
+  shape: number[];
+}
+
+/** avgPool2d's VJP: each window's dy shared equally among its taps. Linear, its own VJP is avgPool2d. */
+const avgPool2dBackward: OpDefOf<PoolGradAttrs> = registerBackwardOp<PoolGradAttrs>({
+  name: 'avgPool2dBackward',
+  backwardOf: 'avgPool2d',
+  inputs: ['dy'],
+  differentiable: [true],
+  summary: "avgPool2d's VJP: each window's upstream gradient shared equally among the pixels it covers.",
+  kernel: ([dy], attrs) => {
+    const g = poolGeometry('avgPool2d', shaped(attrs.shape), attrs);
+    const dx = new Float64Array(sizeOf(attrs.shape));
+    forEachWindow(g, (yi, taps) => {
+      const share = dy.data[yi] / taps.length;
+      for (const t of taps) dx[t] += share;
+    });
+    return new Tensor(dx, attrs.shape.slice());
+  },
+  vjp: [(g, { attrs: { kernel, stride } }) => apply(avgPool2dOp, [g], { kernel, stride })],
+  reference: ([dy], { kernel, stride, shape }) => {
+    const [N, C, H, W] = shape;
+    const [, , OH, OW] = dy.shape;
+    const out = new Array<number>(sizeOf(shape)).fill(0);
+    for (let n = 0; n < N; n++)
+      for (let c = 0; c < C; c++)
+        for (let i = 0; i < OH; i++)
+          for (let j = 0; j < OW; j++)
+            for (let p = 0; p < kernel[0]; p++)
+              for (let q = 0; q < kernel[1]; q++) out[((n * C + c) * H + i * stride[0] + p) * W + j * stride[1] + q] += dy.data[((n * C + c) * OH + i) * OW + j] / (kernel[0] * kernel[1]);
+    return { data: out, shape };
+  },
+  latex: { forward: '\\bar{x}_i = \\frac{1}{k^2} \\sum_{w \\ni i} \\bar{y}_{w}', grads: [] },
+  cases: [
+    { label: 'overlapping windows', inputs: [{ shape: [1, 2, 3, 3] }], attrs: { kernel: [2, 2], stride: [1, 1], shape: [1, 2, 4, 4] } },
+    { label: 'gaps between windows', inputs: [{ shape: [1, 1, 2, 3] }], attrs: { kernel: [1, 2], stride: [3, 3], shape: [1, 1, 5, 8] } },
+  ],
 });
 
 const avgPool2dOp = registerOp<PoolAttrs>({
@@ -272,15 +400,7 @@ const avgPool2dOp = registerOp<PoolAttrs>({
     return new Tensor(y, g.outShape);
   },
   vjp: [
-    (dy, { inputs: [x], attrs }) => {
-      const g = poolGeometry('avgPool2d', x, attrs);
-      const dx = new Float64Array(x.size);
-      forEachWindow(g, (yi, taps) => {
-        const share = dy.data[yi] / taps.length;
-        for (const t of taps) dx[t] += share;
-      });
-      return new Tensor(dx, x.shape.slice());
-    },
+    (dy, { inputs: [x], attrs }) => apply(avgPool2dBackward, [dy], { ...attrs, shape: x.shape.slice() }),
   ],
   latex: {
     forward: 'y_{w} = \\frac{1}{k^2} \\sum_{i \\in w} x_i',
@@ -326,16 +446,7 @@ const embeddingOp = registerOp<NoAttrs>({
   },
   vjp: [
     // Scatter-add: a row looked up several times receives the sum of its upstream gradients.
-    (dy, { inputs: [weight, indices] }) => {
-      const D = weight.shape[1];
-      const dw = new Float64Array(weight.size);
-      const ix = indices.data;
-      for (let k = 0; k < ix.length; k++) {
-        const row = ix[k] * D;
-        for (let j = 0; j < D; j++) dw[row + j] += dy.data[k * D + j];
-      }
-      return new Tensor(dw, weight.shape.slice());
-    },
+    (dy, { inputs: [weight, indices] }) => scatterRows(dy, indices, weight.shape[0], weight.shape),
     null,
   ],
   latex: {
@@ -375,6 +486,72 @@ function checkLayerNorm(x: Tensor, gamma: Tensor, beta: Tensor): number {
   return D;
 }
 
+/** x̂ = (x − μ)/√(σ² + ε) over the last axis, from registry ops: the backward ops' composites. */
+function normalised(x: Tensor, eps: number): { xhat: Tensor; rstd: Tensor } {
+  const centred = sub(x, mean(x, -1, true));
+  const rstd = pow(add(mean(mul(centred, centred), -1, true), eps), -0.5);
+  return { xhat: mul(centred, rstd), rstd };
+}
+
+/**
+ * layerNorm's input gradient rstd · (g − mean(g) − x̂ · mean(g ⊙ x̂)), g = dy ⊙ γ: the exact
+ * Jacobian-vector product of normalisation, in terms of x̂ (bounded), so no large intermediates
+ * appear. The kernel reads the x̂ and 1/σ forward saved (inputs without a gradient); the
+ * composite recomputes them from x, so the second order sees how they move with x.
+ */
+const layerNormGradInput: OpDefOf<LayerNormAttrs> = registerBackwardOp<LayerNormAttrs>({
+  name: 'layerNormGradInput',
+  backwardOf: 'layerNorm',
+  inputs: ['dy', 'x', 'gamma', 'xhat', 'rstd'],
+  differentiable: [true, true, true, false, false],
+  summary: "layerNorm's input gradient, as one loop over the saved x̂ and 1/σ.",
+  kernel: ([dy, x, gamma, xhat, rstd]) => {
+    const D = x.shape[x.ndim - 1];
+    const dx = new Float64Array(x.size);
+    const g = new Float64Array(D);
+    for (let r = 0; r < rstd.size; r++) {
+      const o = r * D;
+      let m1 = 0;
+      let m2 = 0;
+      for (let j = 0; j < D; j++) {
+        g[j] = dy.data[o + j] * gamma.data[j];
+        m1 += g[j];
+        m2 += g[j] * xhat.data[o + j];
+      }
+      m1 /= D;
+      m2 /= D;
+      for (let j = 0; j < D; j++) dx[o + j] = rstd.data[r] * (g[j] - m1 - xhat.data[o + j] * m2);
+    }
+    return new Tensor(dx, x.shape.slice());
+  },
+  composite: ([dy, x, gamma], { eps }) => {
+    const { xhat, rstd } = normalised(x, eps);
+    const g = mul(dy, gamma);
+    return mul(rstd, sub(sub(g, mean(g, -1, true)), mul(xhat, mean(mul(g, xhat), -1, true))));
+  },
+  latex: { forward: '\\bar{x} = \\frac{1}{\\sqrt{\\sigma^{2}+\\epsilon}} \\left( g - \\overline{g} - \\hat{x} \\odot \\overline{g \\odot \\hat{x}} \\right)', grads: [] },
+  cases: [],
+  tol: 1e-10,
+});
+
+/** layerNorm's γ gradient dy ⊙ x̂ (in the output's shape), x̂ recomputed from x in the composite. */
+const layerNormGradGamma: OpDefOf<LayerNormAttrs> = registerBackwardOp<LayerNormAttrs>({
+  name: 'layerNormGradGamma',
+  backwardOf: 'layerNorm',
+  inputs: ['dy', 'x', 'xhat'],
+  differentiable: [true, true, false],
+  summary: "layerNorm's gamma gradient dy ⊙ x̂, before the tape sums it over the rows.",
+  kernel: ([dy, , xhat]) => {
+    const out = new Float64Array(dy.size);
+    for (let i = 0; i < out.length; i++) out[i] = dy.data[i] * xhat.data[i];
+    return new Tensor(out, dy.shape.slice());
+  },
+  composite: ([dy, x], { eps }) => mul(dy, normalised(x, eps).xhat),
+  latex: { forward: '\\bar{\\gamma} = \\bar{y} \\odot \\hat{x}', grads: [] },
+  cases: [],
+  tol: 1e-10,
+});
+
 const layerNormOp = registerOp<LayerNormAttrs>({
   name: 'layerNorm',
   family: 'layer',
@@ -405,29 +582,9 @@ const layerNormOp = registerOp<LayerNormAttrs>({
     return new Tensor(y, x.shape.slice());
   },
   vjp: [
-    // dx = rstd · (g − mean(g) − x̂ · mean(g ⊙ x̂)) with g = dy ⊙ γ: the exact Jacobian-vector
-    // product of normalisation, in terms of x̂ (bounded), so no large intermediates appear.
-    (dy, { inputs: [x, gamma], saved: { xhat, rstd } }) => {
-      const D = x.shape[x.ndim - 1];
-      const dx = new Float64Array(x.size);
-      const g = new Float64Array(D);
-      for (let r = 0; r < rstd.size; r++) {
-        const o = r * D;
-        let m1 = 0;
-        let m2 = 0;
-        for (let j = 0; j < D; j++) {
-          g[j] = dy.data[o + j] * gamma.data[j];
-          m1 += g[j];
-          m2 += g[j] * xhat.data[o + j];
-        }
-        m1 /= D;
-        m2 /= D;
-        for (let j = 0; j < D; j++) dx[o + j] = rstd.data[r] * (g[j] - m1 - xhat.data[o + j] * m2);
-      }
-      return new Tensor(dx, x.shape.slice());
-    },
+    (dy, { inputs: [x, gamma], saved: { xhat, rstd }, attrs }) => apply(layerNormGradInput, [dy, x, gamma, xhat, rstd], attrs),
     // In the output's shape: the tape sums it over the leading axes down to [D].
-    (dy, { saved: { xhat } }) => mul(dy, xhat),
+    (dy, { inputs: [x], saved: { xhat }, attrs }) => apply(layerNormGradGamma, [dy, x, xhat], attrs),
     (dy) => dy,
   ],
   latex: {

@@ -2,12 +2,13 @@
 // and the added axis is removed from the result; leading (batch) axes broadcast. Its VJP returns
 // gradients in the broadcast batch shape and the tape sums them back (broadcast.ts).
 // inv and logdet share one LU factorisation with partial pivoting (linalg/lu below).
-import { apply, registerOp, TensorLike } from '../registry';
+import { registerBackwardOp } from '../backwardOp';
+import { type OpDef, apply, registerOp, TensorLike } from '../registry';
 import { GradlensError, Shape, Tensor, fmtShape, sizeOf, stridesOf } from '../tensor';
 import { gemm } from '../kernels/matmul';
 import { allocate } from '../memory';
 import { mul } from './arithmetic';
-import { transpose } from './shape';
+import { reshape, transpose } from './shape';
 import { plainAt, plainSize, Plain } from './reference';
 
 type NoAttrs = Record<string, never>;
@@ -98,7 +99,71 @@ function batchedGemm(
   return out;
 }
 
-const matmulOp = registerOp<NoAttrs>({
+interface GradShapeAttrs {
+  /** The shape of the operand whose gradient this is. */
+  shape: number[];
+}
+
+/** The operands promoted to matrices, as registry ops: the composites of matmul's backward ops. */
+function promoted(p: MatmulPlan, which: 'a' | 'b' | 'dy', t: Tensor): Tensor {
+  if (which === 'a') return reshape(t, [...p.aBatch, p.M, p.K]);
+  if (which === 'b') return reshape(t, [...p.bBatch, p.K, p.N]);
+  return reshape(t, [...p.batch, p.M, p.N]);
+}
+
+/** dA = dY · Bᵀ, in the broadcast batch shape (the tape sums it back); a 1-D a drops its promoted row axis. */
+const matmulGradA: OpDef<GradShapeAttrs> = registerBackwardOp<GradShapeAttrs>({
+  name: 'matmulGradA',
+  backwardOf: 'matmul',
+  inputs: ['dy', 'b'],
+  differentiable: [true, true],
+  summary: "matmul's first-operand gradient dY · Bᵀ, one batched product with B read transposed in place.",
+  kernel: ([dy, b], { shape }) => {
+    const p = planMatmul(shape, b.shape);
+    const data = batchedGemm(p.batch, p.M, p.K, p.N, { data: dy.data, batch: p.batch, trans: false }, { data: b.data, batch: p.bBatch, trans: true });
+    return new Tensor(data, shape.length === 1 ? [...p.batch, p.K] : [...p.batch, p.M, p.K]);
+  },
+  composite: ([dy, b], { shape }) => {
+    const p = planMatmul(shape, b.shape);
+    const r = matmul(promoted(p, 'dy', dy), transpose(promoted(p, 'b', b)));
+    return reshape(r, shape.length === 1 ? [...p.batch, p.K] : [...p.batch, p.M, p.K]);
+  },
+  latex: { forward: '\\bar{A} = \\bar{Y} B^{\\top}', grads: [] },
+  cases: [
+    { label: 'matrices', inputs: [{ shape: [3, 5] }, { shape: [4, 5] }], attrs: { shape: [3, 4] } },
+    { label: 'vector a', inputs: [{ shape: [3] }, { shape: [4, 3] }], attrs: { shape: [4] } },
+    { label: 'vector b', inputs: [{ shape: [3] }, { shape: [4] }], attrs: { shape: [3, 4] } },
+    { label: 'batch broadcast', inputs: [{ shape: [2, 3, 5] }, { shape: [4, 5] }], attrs: { shape: [2, 3, 4] } },
+  ],
+});
+
+/** dB = Aᵀ · dY, in the broadcast batch shape; a 1-D b drops its promoted column axis. */
+const matmulGradB: OpDef<GradShapeAttrs> = registerBackwardOp<GradShapeAttrs>({
+  name: 'matmulGradB',
+  backwardOf: 'matmul',
+  inputs: ['a', 'dy'],
+  differentiable: [true, true],
+  summary: "matmul's second-operand gradient Aᵀ · dY, one batched product with A read transposed in place.",
+  kernel: ([a, dy], { shape }) => {
+    const p = planMatmul(a.shape, shape);
+    const data = batchedGemm(p.batch, p.K, p.N, p.M, { data: a.data, batch: p.aBatch, trans: true }, { data: dy.data, batch: p.batch, trans: false });
+    return new Tensor(data, shape.length === 1 ? [...p.batch, p.K] : [...p.batch, p.K, p.N]);
+  },
+  composite: ([a, dy], { shape }) => {
+    const p = planMatmul(a.shape, shape);
+    const r = matmul(transpose(promoted(p, 'a', a)), promoted(p, 'dy', dy));
+    return reshape(r, shape.length === 1 ? [...p.batch, p.K] : [...p.batch, p.K, p.N]);
+  },
+  latex: { forward: '\\bar{B} = A^{\\top} \\bar{Y}', grads: [] },
+  cases: [
+    { label: 'matrices', inputs: [{ shape: [3, 4] }, { shape: [3, 5] }], attrs: { shape: [4, 5] } },
+    { label: 'vector b', inputs: [{ shape: [3, 4] }, { shape: [3] }], attrs: { shape: [4] } },
+    { label: 'vector a', inputs: [{ shape: [4] }, { shape: [3] }], attrs: { shape: [4, 3] } },
+    { label: 'batch broadcast', inputs: [{ shape: [2, 3, 4] }, { shape: [2, 3, 5] }], attrs: { shape: [4, 5] } },
+  ],
+});
+
+const matmulOp: OpDef<NoAttrs> = registerOp<NoAttrs>({
   name: 'matmul',
   incremental: 'matmul',
   family: 'linalg',
@@ -110,18 +175,8 @@ const matmulOp = registerOp<NoAttrs>({
     return new Tensor(data, p.outShape);
   },
   vjp: [
-    // dA = dY · Bᵀ, in the broadcast batch shape; a 1-D a drops its promoted row axis.
-    (dy, { inputs: [a, b] }) => {
-      const p = planMatmul(a.shape, b.shape);
-      const data = batchedGemm(p.batch, p.M, p.K, p.N, { data: dy.data, batch: p.batch, trans: false }, { data: b.data, batch: p.bBatch, trans: true });
-      return new Tensor(data, a.ndim === 1 ? [...p.batch, p.K] : [...p.batch, p.M, p.K]);
-    },
-    // dB = Aᵀ · dY; a 1-D b drops its promoted column axis.
-    (dy, { inputs: [a, b] }) => {
-      const p = planMatmul(a.shape, b.shape);
-      const data = batchedGemm(p.batch, p.K, p.N, p.M, { data: a.data, batch: p.aBatch, trans: true }, { data: dy.data, batch: p.batch, trans: false });
-      return new Tensor(data, b.ndim === 1 ? [...p.batch, p.K] : [...p.batch, p.K, p.N]);
-    },
+    (dy, { inputs: [a, b] }) => apply(matmulGradA, [dy, b], { shape: a.shape.slice() }),
+    (dy, { inputs: [a, b] }) => apply(matmulGradB, [a, dy], { shape: b.shape.slice() }),
   ],
   latex: {
     forward: 'Y = A B',
@@ -367,12 +422,17 @@ function invData(op: string, x: Tensor): Float64Array {
   return out;
 }
 
-const invOp = registerOp<NoAttrs>({
+interface InvAttrs {
+  /** The op whose error a singular matrix reports (logdet's gradient is an inverse too). */
+  caller?: string;
+}
+
+const invOp: OpDef<InvAttrs> = registerOp<InvAttrs>({
   name: 'inv',
   family: 'linalg',
   inputs: ['X'],
   summary: 'Matrix inverse by LU with partial pivoting; a singular matrix is an error.',
-  forward: ([x]) => new Tensor(invData('inv', x), x.shape.slice()),
+  forward: ([x], { caller }) => new Tensor(invData(caller ?? 'inv', x), x.shape.slice()),
   // d(X⁻¹) = −X⁻¹ dX X⁻¹, so X̄ = −X⁻ᵀ Ȳ X⁻ᵀ.
   vjp: [
     (dy, { out }) => {
@@ -433,7 +493,7 @@ const logdetOp = registerOp<NoAttrs>({
     return new Tensor(Float64Array.of(f.zeroPivot >= 0 && !Number.isNaN(s) ? -Infinity : s), []);
   },
   // ∂ log|det X| / ∂X = X⁻ᵀ; it does not exist for a singular X, and invData says so.
-  vjp: [(dy, { inputs: [x] }) => mul(dy, transpose(new Tensor(invData('logdet', x), x.shape.slice())))],
+  vjp: [(dy, { inputs: [x] }) => mul(dy, transpose(apply(invOp, [x], { caller: 'logdet' })))],
   latex: { forward: 'y = \\log\\lvert\\det X\\rvert', grads: ['\\bar{X} = \\bar{y}\\, X^{-\\top}'], shapes: 'X \\in \\mathbb{R}^{n \\times n}' },
   test: {
     cases: [

@@ -2,7 +2,10 @@
 // one op with a closed-form VJP, computed through log-sum-exp / softplus so that logits of ±1000
 // give finite, correct values, which a composite log(softmax(z)) cannot.
 // Labels are data: their VJP is null, and bad label values are errors, never a silent number.
-import { TensorLike, apply, registerOp } from '../registry';
+import { registerBackwardOp } from '../backwardOp';
+import { type OpDef, TensorLike, apply, registerOp } from '../registry';
+import { add, div, log, mul, neg, sub } from './arithmetic';
+import { sigmoid, softmax } from './activation';
 import { broadcastShapes, expandData } from '../broadcast';
 import { GradlensError, Shape, Tensor, fmtShape, sizeOf } from '../tensor';
 import { type Plain, plainZip } from './reference';
@@ -73,6 +76,42 @@ function checkLabels(logits: Tensor, labels: Tensor): void {
   }
 }
 
+/** One-hot rows of class indices: data, not differentiated. */
+function oneHot(labels: Tensor, k: number): Tensor {
+  const out = new Float64Array(labels.size * k);
+  for (let i = 0; i < labels.size; i++) out[i * k + labels.data[i]] = 1;
+  return new Tensor(out, [labels.size, k]);
+}
+
+/** The loss's scale dL/N, a scalar registry op of dy. */
+function perElement(dy: Tensor, n: number): Tensor {
+  return div(dy, n);
+}
+
+/** (dL/N) (softmax(Z) − onehot(y)), softmax formed from the row log-sum-exps forward saved. */
+const crossEntropyBackward: OpDef<NoAttrs> = registerBackwardOp<NoAttrs>({
+  name: 'crossEntropyBackward',
+  backwardOf: 'crossEntropy',
+  inputs: ['dy', 'logits', 'labels', 'lse'],
+  differentiable: [true, true, false, false],
+  summary: "crossEntropy's logit gradient (softmax − one-hot)/N, one loop over the saved log-sum-exps.",
+  kernel: ([dy, logits, labels, lse]) => {
+    const [n, k] = logits.shape;
+    const z = logits.data;
+    const g = new Float64Array(n * k);
+    const scale = dy.data[0] / n;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < k; j++) g[i * k + j] = Math.exp(z[i * k + j] - lse.data[i]);
+      g[i * k + labels.data[i]] -= 1;
+      for (let j = 0; j < k; j++) g[i * k + j] *= scale;
+    }
+    return new Tensor(g, [n, k]);
+  },
+  composite: ([dy, logits, labels]) => mul(sub(softmax(logits, -1), oneHot(labels, logits.shape[1])), perElement(dy, logits.shape[0])),
+  latex: { forward: '\\bar{Z} = \\tfrac{\\bar{L}}{N} \\left(\\operatorname{softmax}(Z) - Y\\right)', grads: [] },
+  cases: [],
+});
+
 const crossEntropyOp = registerOp<NoAttrs>({
   name: 'crossEntropy',
   family: 'loss',
@@ -99,19 +138,7 @@ const crossEntropyOp = registerOp<NoAttrs>({
     return scalar(total / n);
   },
   vjp: [
-    (dy, { inputs: [logits, labels], saved }) => {
-      const [n, k] = logits.shape;
-      const z = logits.data;
-      const g = new Float64Array(n * k);
-      const scale = dy.data[0] / n;
-      for (let i = 0; i < n; i++) {
-        const lse = saved.lse.data[i];
-        for (let j = 0; j < k; j++) g[i * k + j] = Math.exp(z[i * k + j] - lse);
-        g[i * k + labels.data[i]] -= 1;
-        for (let j = 0; j < k; j++) g[i * k + j] *= scale;
-      }
-      return new Tensor(g, [n, k]);
-    },
+    (dy, { inputs: [logits, labels], saved }) => apply(crossEntropyBackward, [dy, logits, labels, saved.lse], none),
     null,
   ],
   latex: {
@@ -153,6 +180,34 @@ function checkSigns(scores: Tensor, y: Tensor): void {
   }
 }
 
+/**
+ * d/ds softplus(−y s) = −y σ(−y s) = −y (1 − σ(y s)): the lecture's −y x (1 − σ(y wᵀx)) before
+ * the x, times dL/N, in the broadcast shape.
+ */
+const loglossBackward: OpDef<NoAttrs> = registerBackwardOp<NoAttrs>({
+  name: 'loglossBackward',
+  backwardOf: 'logloss',
+  inputs: ['dy', 'scores', 'y'],
+  differentiable: [true, true, false],
+  summary: "logloss's score gradient −y σ(−y s)/N, as one loop.",
+  kernel: ([dy, s, y]) => {
+    const { shape, ad, bd } = expandPair('logloss', ['scores', 'y'], s, y);
+    const scale = dy.data[0] / ad.length;
+    const g = new Float64Array(ad.length);
+    for (let i = 0; i < g.length; i++) g[i] = -bd[i] * sigmoidOf(-bd[i] * ad[i]) * scale;
+    return new Tensor(g, shape);
+  },
+  composite: ([dy, s, y]) => {
+    const n = lossShape('logloss', ['scores', 'y'], s.shape, y.shape);
+    return mul(neg(mul(y, sigmoid(neg(mul(y, s))))), perElement(dy, sizeOf(n)));
+  },
+  latex: { forward: '\\bar{s} = -\\tfrac{\\bar{L}}{N}\\, y \\odot \\sigma(-y \\odot s)', grads: [] },
+  cases: [
+    { inputs: [{ shape: [], lo: 0.5, hi: 2 }, { shape: [6] }, { shape: [6], signs: true }] },
+    { label: 'broadcast label', inputs: [{ shape: [] }, { shape: [4, 1] }, { shape: [], signs: true }] },
+  ],
+});
+
 const loglossOp = registerOp<NoAttrs>({
   name: 'logloss',
   family: 'loss',
@@ -166,14 +221,7 @@ const loglossOp = registerOp<NoAttrs>({
     return scalar(total / ad.length);
   },
   vjp: [
-    (dy, { inputs: [s, y] }) => {
-      // d/ds softplus(−y s) = −y σ(−y s) = −y (1 − σ(y s)): the lecture's −y x (1 − σ(y wᵀx)) before the x.
-      const { shape, ad, bd } = expandPair('logloss', ['scores', 'y'], s, y);
-      const scale = dy.data[0] / ad.length;
-      const g = new Float64Array(ad.length);
-      for (let i = 0; i < g.length; i++) g[i] = -bd[i] * sigmoidOf(-bd[i] * ad[i]) * scale;
-      return new Tensor(g, shape);
-    },
+    (dy, { inputs: [s, y] }) => apply(loglossBackward, [dy, s, y], none),
     null,
   ],
   latex: {
@@ -206,6 +254,56 @@ function xlogy(t: number, p: number): number {
   return t === 0 ? 0 : t * Math.log(p);
 }
 
+const bceCases = [
+  { inputs: [{ shape: [] }, { shape: [5], lo: 0.05, hi: 0.95 }, { shape: [5], lo: 0, hi: 1 }] },
+  { label: 'broadcast target row', inputs: [{ shape: [] }, { shape: [3, 4], lo: 0.05, hi: 0.95 }, { shape: [4], lo: 0, hi: 1 }] },
+];
+
+/** (dL/N) (p − t)/(p(1 − p)), in the broadcast shape. */
+const bceGradProb: OpDef<NoAttrs> = registerBackwardOp<NoAttrs>({
+  name: 'binaryCrossEntropyGradProb',
+  backwardOf: 'binaryCrossEntropy',
+  inputs: ['dy', 'prob', 'target'],
+  differentiable: [true, true, true],
+  summary: "binaryCrossEntropy's probability gradient (p − t)/(p(1 − p))/N, as one loop.",
+  kernel: ([dy, p, t]) => {
+    const { shape, ad, bd } = expandPair('binaryCrossEntropy', ['prob', 'target'], p, t);
+    const scale = dy.data[0] / ad.length;
+    const g = new Float64Array(ad.length);
+    for (let i = 0; i < g.length; i++) g[i] = ((ad[i] - bd[i]) / (ad[i] * (1 - ad[i]))) * scale;
+    return new Tensor(g, shape);
+  },
+  composite: ([dy, p, t]) => {
+    const n = sizeOf(lossShape('binaryCrossEntropy', ['prob', 'target'], p.shape, t.shape));
+    return mul(div(sub(p, t), mul(p, sub(1, p))), perElement(dy, n));
+  },
+  latex: { forward: '\\bar{p} = \\tfrac{\\bar{L}}{N}\\, (p - t) \\oslash (p \\odot (1-p))', grads: [] },
+  cases: bceCases,
+});
+
+/** (dL/N) (log(1 − p) − log p), in the broadcast shape. */
+const bceGradTarget: OpDef<NoAttrs> = registerBackwardOp<NoAttrs>({
+  name: 'binaryCrossEntropyGradTarget',
+  backwardOf: 'binaryCrossEntropy',
+  inputs: ['dy', 'prob', 'target'],
+  differentiable: [true, true, false],
+  summary: "binaryCrossEntropy's target gradient (log(1 − p) − log p)/N, as one loop.",
+  kernel: ([dy, p, t]) => {
+    const { shape, ad } = expandPair('binaryCrossEntropy', ['prob', 'target'], p, t);
+    const scale = dy.data[0] / ad.length;
+    const g = new Float64Array(ad.length);
+    for (let i = 0; i < g.length; i++) g[i] = (Math.log(1 - ad[i]) - Math.log(ad[i])) * scale;
+    return new Tensor(g, shape);
+  },
+  composite: ([dy, p, t]) => {
+    const shape = lossShape('binaryCrossEntropy', ['prob', 'target'], p.shape, t.shape);
+    // Broadcast to the common shape through t (its values do not enter: 0·t).
+    return add(mul(sub(log(sub(1, p)), log(p)), perElement(dy, sizeOf(shape))), mul(t, 0));
+  },
+  latex: { forward: '\\bar{t} = \\tfrac{\\bar{L}}{N}\\, (\\log(1-p) - \\log p)', grads: [] },
+  cases: bceCases,
+});
+
 const binaryCrossEntropyOp = registerOp<NoAttrs>({
   name: 'binaryCrossEntropy',
   family: 'loss',
@@ -220,20 +318,8 @@ const binaryCrossEntropyOp = registerOp<NoAttrs>({
     return scalar(total / ad.length);
   },
   vjp: [
-    (dy, { inputs: [p, t] }) => {
-      const { shape, ad, bd } = expandPair('binaryCrossEntropy', ['prob', 'target'], p, t);
-      const scale = dy.data[0] / ad.length;
-      const g = new Float64Array(ad.length);
-      for (let i = 0; i < g.length; i++) g[i] = ((ad[i] - bd[i]) / (ad[i] * (1 - ad[i]))) * scale;
-      return new Tensor(g, shape);
-    },
-    (dy, { inputs: [p, t] }) => {
-      const { shape, ad } = expandPair('binaryCrossEntropy', ['prob', 'target'], p, t);
-      const scale = dy.data[0] / ad.length;
-      const g = new Float64Array(ad.length);
-      for (let i = 0; i < g.length; i++) g[i] = (Math.log(1 - ad[i]) - Math.log(ad[i])) * scale;
-      return new Tensor(g, shape);
-    },
+    (dy, { inputs: [p, t] }) => apply(bceGradProb, [dy, p, t], none),
+    (dy, { inputs: [p, t] }) => apply(bceGradTarget, [dy, p, t], none),
   ],
   latex: {
     forward: 'L = -\\tfrac{1}{N} \\textstyle\\sum_{i} t_i \\log p_i + (1-t_i) \\log(1-p_i)',
@@ -254,6 +340,36 @@ const binaryCrossEntropyOp = registerOp<NoAttrs>({
 
 // ---- mse(pred, target) ----
 
+interface SignAttrs {
+  /** +1 for pred's gradient, −1 for target's. */
+  sign: number;
+}
+
+/** sign · 2(p − t)/N · dL, in the broadcast shape (the tape sums it back to each input). */
+const mseBackward: OpDef<SignAttrs> = registerBackwardOp<SignAttrs>({
+  name: 'mseBackward',
+  backwardOf: 'mse',
+  inputs: ['dy', 'pred', 'target'],
+  differentiable: [true, true, true],
+  summary: "mse's gradients ±2(p − t)/N, as one loop.",
+  kernel: ([dy, p, t], { sign }) => {
+    const { shape, ad, bd } = expandPair('mse', ['pred', 'target'], p, t);
+    const scale = (sign * 2 * dy.data[0]) / ad.length;
+    const g = new Float64Array(ad.length);
+    for (let i = 0; i < g.length; i++) g[i] = (ad[i] - bd[i]) * scale;
+    return new Tensor(g, shape);
+  },
+  composite: ([dy, p, t], { sign }) => {
+    const n = sizeOf(lossShape('mse', ['pred', 'target'], p.shape, t.shape));
+    return mul(sub(p, t), mul(perElement(dy, n), 2 * sign));
+  },
+  latex: { forward: '\\bar{p} = -\\bar{t} = \\tfrac{2\\bar{L}}{N} (p - t)', grads: [] },
+  cases: [
+    { label: 'pred', inputs: [{ shape: [] }, { shape: [3, 4] }, { shape: [4] }], attrs: { sign: 1 } },
+    { label: 'target', inputs: [{ shape: [] }, { shape: [3, 1] }, { shape: [3, 2] }], attrs: { sign: -1 } },
+  ],
+});
+
 const mseOp = registerOp<NoAttrs>({
   name: 'mse',
   family: 'loss',
@@ -267,8 +383,8 @@ const mseOp = registerOp<NoAttrs>({
     return scalar(total / ad.length);
   },
   vjp: [
-    (dy, { inputs: [p, t] }) => residualGrad(dy, p, t, 1),
-    (dy, { inputs: [p, t] }) => residualGrad(dy, p, t, -1),
+    (dy, { inputs: [p, t] }) => apply(mseBackward, [dy, p, t], { sign: 1 }),
+    (dy, { inputs: [p, t] }) => apply(mseBackward, [dy, p, t], { sign: -1 }),
   ],
   latex: {
     forward: 'L = \\tfrac{1}{N} \\textstyle\\sum_{\\text{all elements } i} (p_i - t_i)^{2}',
@@ -285,15 +401,6 @@ const mseOp = registerOp<NoAttrs>({
     reference: ([p, t]) => plainMean(plainZip(p, t, (a, b) => (a - b) ** 2)),
   },
 });
-
-/** sign · 2(p − t)/N · dL, in the broadcast shape (the tape sums it back to each input). */
-function residualGrad(dy: Tensor, p: Tensor, t: Tensor, sign: number): Tensor {
-  const { shape, ad, bd } = expandPair('mse', ['pred', 'target'], p, t);
-  const scale = (sign * 2 * dy.data[0]) / ad.length;
-  const g = new Float64Array(ad.length);
-  for (let i = 0; i < g.length; i++) g[i] = (ad[i] - bd[i]) * scale;
-  return new Tensor(g, shape);
-}
 
 /** Softmax cross-entropy of logits [N,K] against class indices [N], averaged over the batch. */
 export const crossEntropy = (logits: TensorLike, labels: TensorLike): Tensor => apply(crossEntropyOp, [logits, labels], none);

@@ -1,7 +1,11 @@
 // Reductions over axes: sum, mean, max. The kernels map every input element to its output slot
 // with the broadcast index of the "kept" shape (reduced axes set to 1) — the backward of a
 // reduction is exactly a broadcast of the upstream gradient back over the reduced axes.
+import { registerBackwardOp } from '../backwardOp';
 import { TensorLike, apply, registerOp } from '../registry';
+import { mul } from './arithmetic';
+import { scatterRows } from './scatterRows';
+import { broadcastTo, reshape } from './shape';
 import { broadcastIndex, expandData } from '../broadcast';
 import { type Axis, type ReduceAttrs, type ReducePlan, describeAxis, reducePlan } from '../reducePlan';
 import { GradlensError, Shape, Tensor, fmtShape, sizeOf } from '../tensor';
@@ -23,12 +27,37 @@ function sumData(x: Tensor, plan: ReducePlan): Float64Array {
   return out;
 }
 
+interface SpreadAttrs {
+  /** The reduced input's shape, and its shape with the reduced axes kept as 1. */
+  shape: number[];
+  keptShape: number[];
+  scale: number;
+}
+
+/** sum's and mean's backward: dy broadcast back over the reduced axes, times a scale. */
+const spreadOp = registerBackwardOp<SpreadAttrs>({
+  name: 'spread',
+  backwardOf: 'sum, mean',
+  inputs: ['dy'],
+  differentiable: [true],
+  summary: 'The VJP of sum and mean: dy broadcast back over the reduced axes, scaled (1, or 1/m for a mean).',
+  kernel: ([dy], { shape, keptShape, scale }) => {
+    const data = expandData('sum', new Tensor(dy.data, keptShape), shape);
+    const out = new Float64Array(data.length);
+    for (let i = 0; i < out.length; i++) out[i] = data[i] * scale;
+    return new Tensor(out, shape.slice());
+  },
+  composite: ([dy], { shape, keptShape, scale }) => mul(broadcastTo(reshape(dy, keptShape), shape), scale),
+  latex: { forward: '\\bar{x} = s\\, \\bar{y}\\,\\mathbf{1}^{\\top}', grads: [] },
+  cases: [
+    { label: 'rows', inputs: [{ shape: [3] }], attrs: { shape: [3, 4], keptShape: [3, 1], scale: 1 } },
+    { label: 'a mean over axes 0 and 2', inputs: [{ shape: [3] }], attrs: { shape: [2, 3, 4], keptShape: [1, 3, 1], scale: 0.125 } },
+  ],
+});
+
 /** Spreads `dy` (of the reduced shape) back over the input's shape, times `scale`. */
 function spread(dy: Tensor, plan: ReducePlan, xShape: Shape, scale: number): Tensor {
-  const data = expandData('sum', new Tensor(dy.data, plan.keptShape), xShape);
-  const out = new Float64Array(data.length);
-  for (let i = 0; i < out.length; i++) out[i] = data[i] * scale;
-  return new Tensor(out, xShape.slice());
+  return apply(spreadOp, [dy], { shape: xShape.slice(), keptShape: plan.keptShape, scale });
 }
 
 const reduceCases = [
@@ -111,12 +140,7 @@ const maxOp = registerOp<ReduceAttrs>({
     return new Tensor(best, plan.outShape);
   },
   vjp: [
-    (dy, { inputs: [x], saved }) => {
-      const arg = saved.argmax.data;
-      const out = new Float64Array(x.size);
-      for (let o = 0; o < arg.length; o++) out[arg[o]] += dy.data[o];
-      return new Tensor(out, x.shape.slice());
-    },
+    (dy, { inputs: [x], saved }) => scatterRows(dy, saved.argmax, x.size, x.shape),
   ],
   latex: {
     forward: 'y = \\max_{\\text{axes}} x',

@@ -2,10 +2,13 @@
 // permutation, the reverse reshape, a scatter of the slice into zeros); broadcastTo's VJP is the
 // identity because the tape's central unbroadcast already sums the gradient back.
 // Outputs always own fresh data (tensors are immutable values, see tensor.ts).
-import { broadcastIndex } from '../broadcast';
+import { provideRecordedAlgebra } from '../autograd';
+import { registerBackwardOp } from '../backwardOp';
+import { broadcastIndex, unbroadcast } from '../broadcast';
+import { add } from './arithmetic';
 import { gather, stridedOffsets } from '../kernels/strided';
 import { allocate } from '../memory';
-import { apply, registerOp, TensorLike, asTensor } from '../registry';
+import { type OpDef, apply, registerOp, TensorLike, asTensor } from '../registry';
 import { GradlensError, Shape, Tensor, fmtShape, normAxis, sizeOf, stridesOf } from '../tensor';
 import { plainAt, plainSize, Plain } from './reference';
 
@@ -261,6 +264,47 @@ const broadcastToOp = registerOp<BroadcastToAttrs>({
   },
 });
 
+interface SumToAttrs {
+  shape: number[];
+}
+
+/**
+ * broadcastTo's backward: sums a gradient of the broadcast shape back down to `shape`. The tape
+ * does this with the plain `unbroadcast` kernel; a recorded backward (`createGraph`) does it with
+ * this op, so the sum can be differentiated again.
+ */
+const sumToOp = registerOp<SumToAttrs>({
+  name: 'sumTo',
+  family: 'backward',
+  backwardOf: 'broadcastTo',
+  inputs: ['g'],
+  summary: 'Sums a broadcast gradient back to a shape it was broadcast from (the tape\'s unbroadcast, recorded).',
+  forward: ([g], { shape }) => {
+    checkBroadcastTo(shape, g.shape.slice());
+    return unbroadcast(g, shape);
+  },
+  vjp: [(dy, { inputs: [g] }) => broadcastTo(dy, g.shape.slice())],
+  latex: { forward: 'y = \\textstyle\\sum_{\\text{broadcast axes}} G', grads: ['\\bar{G} = \\operatorname{broadcast}(\\bar{y})'] },
+  test: {
+    cases: [
+      { label: 'rows summed', inputs: [{ shape: [3, 4] }], attrs: { shape: [4] } },
+      { label: 'keeps a column', inputs: [{ shape: [2, 3, 4] }], attrs: { shape: [3, 1] } },
+      { label: 'to a scalar', inputs: [{ shape: [2, 2] }], attrs: { shape: [] } },
+    ],
+    reference: ([g], { shape }) => {
+      const out = { data: new Array<number>(plainSize(shape)).fill(0), shape: shape.slice() };
+      const off = g.shape.length - shape.length;
+      for (let k = 0; k < g.data.length; k++) {
+        const idx = plainIndexOf(k, g.shape).slice(off).map((v, i) => (shape[i] === 1 ? 0 : v));
+        let flat = 0;
+        idx.forEach((v, i) => (flat = flat * shape[i] + v));
+        out.data[flat] += g.data[k];
+      }
+      return out;
+    },
+  },
+});
+
 // ---------------------------------------------------------------------------------------------
 // concat (variadic)
 
@@ -368,7 +412,33 @@ function resolveSlice(shape: Shape, begin: number | readonly number[], size?: nu
   return { begin: rb, size: rs };
 }
 
-const sliceOp = registerOp<SliceAttrs>({
+interface UnsliceAttrs extends SliceAttrs {
+  shape: number[];
+}
+
+/** slice's backward: dy written into the box of a zero tensor. Linear; its own VJP is the slice. */
+const unsliceOp: OpDef<UnsliceAttrs> = registerBackwardOp<UnsliceAttrs>({
+  name: 'unslice',
+  backwardOf: 'slice',
+  inputs: ['dy'],
+  differentiable: [true],
+  summary: "slice's VJP: the box's gradient placed into zeros of the sliced tensor's shape.",
+  kernel: ([dy], { begin, size, shape }) => {
+    const out = new Float64Array(sizeOf(shape));
+    copyBox(dy.data, size, new Array<number>(size.length).fill(0), out, shape, begin, size);
+    return new Tensor(out, shape.slice());
+  },
+  vjp: [(g, { attrs: { begin, size } }) => apply(sliceOp, [g], { begin, size })],
+  reference: ([dy], { begin, size, shape }) =>
+    plainGather(shape.slice(), (idx) => (idx.every((v, i) => v >= begin[i] && v < begin[i] + size[i]) ? plainAt(dy, idx.map((v, i) => v - begin[i])) : 0)),
+  latex: { forward: '\\bar{X}_{[b : b + s]} = \\bar{Y}, \\text{ zero elsewhere}', grads: [] },
+  cases: [
+    { label: 'matrix box', inputs: [{ shape: [2, 3] }], attrs: { begin: [1, 0], size: [2, 3], shape: [3, 4] } },
+    { label: '3-D', inputs: [{ shape: [1, 3, 2] }], attrs: { begin: [1, 0, 2], size: [1, 3, 2], shape: [2, 3, 4] } },
+  ],
+});
+
+const sliceOp: OpDef<SliceAttrs> = registerOp<SliceAttrs>({
   name: 'slice',
   family: 'shape',
   inputs: ['x'],
@@ -383,9 +453,7 @@ const sliceOp = registerOp<SliceAttrs>({
   vjp: [
     (dy, { inputs: [x], attrs }) => {
       const { begin, size } = resolveSlice(x.shape, attrs.begin, attrs.size);
-      const out = new Float64Array(x.size);
-      copyBox(dy.data, size, new Array<number>(size.length).fill(0), out, x.shape, begin, size);
-      return new Tensor(out, x.shape.slice());
+      return apply(unsliceOp, [dy], { begin, size, shape: x.shape.slice() });
     },
   ],
   latex: { forward: 'Y = X_{[b : b + s]}', grads: ['\\bar{X}_{[b : b + s]} = \\bar{Y}, \\text{ zero elsewhere}'] },
@@ -427,6 +495,18 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
 
 export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   return apply(broadcastToOp, [x], { shape: Array.isArray(shape) ? shape.slice() : (shape as number[]) });
+}
+
+/** Sums `g` back down to `shape`, a shape that broadcasts to g's. */
+export function sumTo(g: TensorLike, shape: readonly number[]): Tensor {
+  return apply(sumToOp, [g], { shape: Array.isArray(shape) ? shape.slice() : (shape as number[]) });
+}
+
+// A recorded backward (grad's createGraph) undoes broadcasting and adds gradients up with these.
+provideRecordedAlgebra({ sumTo: (g, shape) => (sameShape(g.shape, shape) ? g : sumTo(g, shape)), add });
+
+function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 export function concat(xs: readonly TensorLike[], axis = 0): Tensor {

@@ -26,7 +26,7 @@ export const VIEW_TYPE = 'gradlens.panel';
 
 /** What the panel needs from the check controller (CheckController fits). */
 export interface PanelChecks {
-  check(doc: vscode.TextDocument, model?: string, mode?: CheckMode): Promise<unknown>;
+  check(doc: vscode.TextDocument, model?: string, mode?: CheckMode, order?: 1 | 2): Promise<unknown>;
   cancelAll(): number;
   readonly isRunning: boolean;
 }
@@ -227,7 +227,7 @@ export class GradlensPanel implements vscode.Disposable {
         this.post({ type: 'reply', id: m.id, ok: true, result: null });
         this.post({ type: 'check/didChangeState', running: true, mode: m.mode });
         try {
-          await GradlensPanel.checks.check(doc, undefined, m.mode);
+          await GradlensPanel.checks.check(doc, undefined, m.mode, m.order);
         } finally {
           this.post({ type: 'check/didChangeState', running: GradlensPanel.checks.isRunning, mode: m.mode });
         }

@@ -20,6 +20,10 @@ export function diagnosticsFor(doc: vscode.TextDocument, parse: ParseResult, rep
       out.push(errorDiagnostic(doc, r.error, parse, model));
       continue;
     }
+    if (r.order === 2) {
+      out.push(...secondOrderDiagnostics(doc, parse, r, model));
+      continue;
+    }
     for (const p of r.params) {
       if (p.passed || !p.worst) continue;
       const d = new vscode.Diagnostic(
@@ -54,6 +58,29 @@ export function diagnosticsFor(doc: vscode.TextDocument, parse: ParseResult, rep
       if (o.loc) d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, lineRangeAt(doc, o.loc)), 'the call where the error is largest')];
       out.push(tag(d, 'op'));
     }
+  }
+  return out;
+}
+
+/**
+ * A second-order check's problems: H·v of a parameter (on its declaration), the hand-written rule
+ * (on the backward), and each op whose backward is not differentiated right (on its call).
+ */
+function secondOrderDiagnostics(doc: vscode.TextDocument, parse: ParseResult, r: ModelCheckResult, model: ModelInfo | undefined): vscode.Diagnostic[] {
+  const out: vscode.Diagnostic[] = [];
+  const worst = (c: { worst: { index: number[]; analytic: number; numeric: number } | null; maxAbsError: number; error?: string }, name: string) =>
+    c.worst ? `at ${name}${fmtIndex(c.worst.index)}: ${fmtNum(c.worst.analytic)} vs differences of the gradient ${fmtNum(c.worst.numeric)} (max abs err ${fmtNum(c.maxAbsError)})` : (c.error ?? 'not compared');
+  for (const p of r.params.filter((c) => !c.passed)) {
+    out.push(tag(new vscode.Diagnostic(paramRange(doc, model, p.name), `${r.name}: second order: H·v by double backward is wrong ${worst(p, p.name)}.`, vscode.DiagnosticSeverity.Error), 'param'));
+  }
+  for (const m of (r.manual ?? []).filter((c) => !c.passed)) {
+    const range = model?.backward ? toRange(model.backward.nameRange) : modelRange(doc, model);
+    out.push(tag(new vscode.Diagnostic(range, `${r.name}: second order: the hand-written rule for ${m.name} is wrong ${worst(m, m.name)}.`, vscode.DiagnosticSeverity.Error), 'manual'));
+  }
+  for (const o of r.ops.filter((c) => !c.passed)) {
+    const range = o.loc && (!o.loc.file || o.loc.file === doc.fileName) ? callRangeAt(doc, parse, o.loc) : modelRange(doc, model);
+    const what = o.worst ? `argument ${o.worst.input}${fmtIndex(o.worst.index)}: double backward ${fmtNum(o.worst.analytic)} vs differences ${fmtNum(o.worst.numeric)}` : (o.error ?? 'not compared');
+    out.push(tag(new vscode.Diagnostic(range, `op ${o.name}: second order: its backward is not differentiated right (${what}).`, vscode.DiagnosticSeverity.Error), 'op'));
   }
   return out;
 }
