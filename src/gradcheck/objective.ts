@@ -2,6 +2,7 @@
 // perturb in place. A model (its params, with the output projected to a scalar) and a custom op at
 // one call site (its inputs) both become an Objective, so every mode serves both.
 import { Tensor } from '../engine/tensor';
+import { type Direction, addScaled } from './directions';
 
 export interface Objective {
   /** Names for the report, one per tensor (`W1`, or `x0` for an op's inputs). */
@@ -16,7 +17,7 @@ export interface Objective {
    */
   valueAt?(t: number, k: number, value: number): number;
   /** The scalar with every tensor t moved by h·dirs[t] (undefined: left as is); as value() after that move. */
-  valueShifted?(dirs: readonly (Float64Array | undefined)[], h: number): number;
+  valueShifted?(dirs: readonly (Direction | undefined)[], h: number): number;
 }
 
 /** vᵀy over flat data. */
@@ -49,12 +50,10 @@ export function withShift<T>(x: Float64Array, u: Float64Array, h: number, lo: nu
 }
 
 /** Runs `fn` with every tensor moved by h·d[t] (one direction per tensor), restoring them all. */
-export function withShiftAll<T>(tensors: readonly Tensor[], d: readonly Float64Array[], h: number, fn: () => T): T {
+export function withShiftAll<T>(tensors: readonly Tensor[], d: readonly Direction[], h: number, fn: () => T): T {
   const saved = tensors.map((t) => t.data.slice());
   try {
-    tensors.forEach((t, i) => {
-      for (let k = 0; k < t.size; k++) t.data[k] += h * d[i][k];
-    });
+    tensors.forEach((t, i) => addScaled(t.data, d[i], h));
     return fn();
   } finally {
     tensors.forEach((t, i) => t.data.set(saved[i]));

@@ -14,6 +14,7 @@ import { broadcastIndex } from '../engine/broadcast';
 import type { OpDef } from '../engine/registry';
 import { Tensor } from '../engine/tensor';
 import { project } from './objective';
+import type { Direction } from './directions';
 import { type Recording, ShiftedEvaluator } from './shifts';
 
 interface Step {
@@ -167,7 +168,7 @@ export class Replay implements Recording {
    * The projected output with parameters moved by h·dirs[t] (undefined: not moved), recomputing only
    * what is not linear in the move (shifts.ts); the recording is left as it is.
    */
-  valueShifted(dirs: readonly (Float64Array | undefined)[], h: number): number {
+  valueShifted(dirs: readonly (Direction | undefined)[], h: number): number {
     return (this.shifted ??= new ShiftedEvaluator(this)).value(dirs, h);
   }
 

@@ -8,7 +8,7 @@
 // instead of a matrix product.
 import { type OpDef, registry } from '../engine/registry';
 import { Tensor } from '../engine/tensor';
-import { type Factors, factorsOf, outer } from './directions';
+import { type Direction, RankOne } from './directions';
 import { project } from './objective';
 
 /** What a recording is made of (replay.ts): the op applications, by slot, and where the parameters sit. */
@@ -25,11 +25,15 @@ class Delta {
   constructor(
     readonly shape: readonly number[],
     private data: Float64Array | undefined,
-    readonly factors?: Factors,
+    readonly factors?: RankOne,
   ) {}
 
+  static of(shape: readonly number[], d: Direction): Delta {
+    return d instanceof RankOne ? new Delta(shape, undefined, d) : new Delta(shape, d);
+  }
+
   dense(): Float64Array {
-    return (this.data ??= outer(this.factors!.left, this.factors!.right));
+    return (this.data ??= this.factors!.dense());
   }
 
   tensor(): Tensor {
@@ -66,7 +70,7 @@ const noop = (): void => {};
 
 /** For one set of directions: the affine tensors' Δ, the steps to recompute for each h, and scratch. */
 interface Plan {
-  dirs: readonly (Float64Array | undefined)[];
+  dirs: readonly (Direction | undefined)[];
   delta: (Delta | undefined)[];
   recompute: number[];
   /** Per affine slot that a recomputed step (or the output) reads: its value at the current h. */
@@ -85,7 +89,7 @@ export class ShiftedEvaluator {
   }
 
   /** The projected output with every parameter t moved by h·dirs[t] (undefined: left as is). Nothing is written to the recording. */
-  value(dirs: readonly (Float64Array | undefined)[], h: number): number {
+  value(dirs: readonly (Direction | undefined)[], h: number): number {
     const plan = this.planFor(dirs);
     const gen = ++this.generation;
     const { steps } = this.rec;
@@ -107,11 +111,12 @@ export class ShiftedEvaluator {
     const out = (plan.scratch[slot] ??= new Float64Array(base.size));
     const x = base.data;
     if (d.factors) {
+      // Each entry as directions.ts addScaled moves a real parameter: x + h·(left[i]·right[j]).
       const { left, right } = d.factors;
       const n = right.length;
-      for (let i = 0; i < left.length; i++) {
-        const hl = h * left[i];
-        for (let j = 0, o = i * n; j < n; j++) out[o + j] = x[o + j] + hl * right[j];
+      for (let i = 0, o = 0; i < left.length; i++, o += n) {
+        const l = left[i];
+        for (let j = 0; j < n; j++) out[o + j] = x[o + j] + h * (l * right[j]);
       }
     } else {
       const dd = d.dense();
@@ -123,7 +128,7 @@ export class ShiftedEvaluator {
     return t;
   }
 
-  private planFor(dirs: readonly (Float64Array | undefined)[]): Plan {
+  private planFor(dirs: readonly (Direction | undefined)[]): Plan {
     const cached = this.plan;
     if (cached && cached.dirs.length === dirs.length && cached.dirs.every((d, i) => d === dirs[i])) return cached;
     const { steps, tensors, paramSlots } = this.rec;
@@ -132,8 +137,7 @@ export class ShiftedEvaluator {
     dirs.forEach((d, t) => {
       if (!d) return;
       const slot = paramSlots[t];
-      // A parameter moves exactly by h·d[k], as a real forward's in-place move does: dense, never refactored.
-      delta[slot] = new Delta(tensors[slot].shape, d);
+      delta[slot] = Delta.of(tensors[slot].shape, d);
       reached[slot] = 1;
     });
     const recompute: number[] = [];
@@ -164,9 +168,9 @@ export class ShiftedEvaluator {
         const sign = op === 'sub' && only === 1 ? -1 : 1;
         const same = sameShape(d.shape, outShape);
         if (same && sign === 1) return d;
-        if (same && d.factors) return new Delta(outShape, undefined, { left: scaled(d.factors.left, -1), right: d.factors.right });
+        if (same && d.factors) return new Delta(outShape, undefined, new RankOne(scaled(d.factors.left, -1), d.factors.right));
         if (outShape.length === 2 && isRowVector(d.shape, outShape[1])) {
-          return new Delta(outShape, undefined, { left: new Float64Array(outShape[0]).fill(sign), right: d.dense() });
+          return new Delta(outShape, undefined, new RankOne(new Float64Array(outShape[0]).fill(sign), d.dense()));
         }
       }
       const args = inputs.map((x, i) => moved[i]?.tensor() ?? new Tensor(new Float64Array(x.size), x.shape.slice()));
@@ -177,10 +181,10 @@ export class ShiftedEvaluator {
     const i = positions[0];
     const d = moved[i]!;
     const [A, B] = inputs;
-    const factors = d.factors ?? factorsOf(d.dense());
-    if (step.op.name === 'matmul' && factors && A.ndim === 2 && B.ndim === 2) {
+    const f = d.factors;
+    if (step.op.name === 'matmul' && f && A.ndim === 2 && B.ndim === 2) {
       // X·(a bᵀ) = (X a) bᵀ and (a bᵀ)·Y = a (Yᵀ b)ᵀ.
-      return new Delta(outShape, undefined, i === 1 ? { left: matVec(A, factors.left), right: factors.right } : { left: factors.left, right: vecMat(factors.right, B) });
+      return new Delta(outShape, undefined, i === 1 ? new RankOne(matVec(A, f.left), f.right) : new RankOne(f.left, vecMat(f.right, B)));
     }
     const args = inputs.map((x, k) => (k === i ? d.tensor() : x));
     return new Delta(outShape, step.op.forward(args, step.attrs, noop).data);

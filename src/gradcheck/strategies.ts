@@ -5,7 +5,7 @@ import { Rng } from '../engine/random';
 import { NOISE_FACTOR, type Tally, type Tolerance } from './compare';
 import type { Decider } from './types';
 import type { Differences } from './differences';
-import { randomDirection, smallestWeight } from './directions';
+import { type Direction, denseOf, dotWith, randomDirection, smallestWeight } from './directions';
 import { dot } from './objective';
 
 /** One analytic gradient for the tensor (autograd's or the hand-written one) and where its results go. */
@@ -50,7 +50,7 @@ function directionalAllowance(diff: Differences, numeric: number, weight: number
  * Which rule the directional derivatives break, if any: the scaled tolerance, or NOISE_FACTOR × the
  * directional noise floor (measured, two more forwards, only when the cheap bound cannot clear it).
  */
-function disagree(diff: Differences, t: number, dir: Float64Array, tag: string, a: number, n: number, tol: Tolerance): { broken?: Decider; noise: number } {
+function disagree(diff: Differences, t: number, dir: Direction, tag: string, a: number, n: number, tol: Tolerance): { broken?: Decider; noise: number } {
   const d = Math.abs(a - n);
   if (!(d <= directionalAllowance(diff, n, smallestWeight(dir), tol))) return { broken: Number.isFinite(d) ? 'tolerance' : 'error', noise: NaN }; // NaN disagrees
   const cheap = diff.roundoffBound();
@@ -87,7 +87,7 @@ function checkFast(diff: Differences, t: number, sets: GradientSet[], s: Strateg
     const tag = `u.${probe}`;
     const numeric = diff.directional(t, u, 0, n, tag);
     for (const set of [...pending]) {
-      const a = dot(set.grad, u);
+      const a = dotWith(set.grad, u);
       const { broken, noise } = disagree(diff, t, u, tag, a, numeric, s.tol);
       set.tally.addDirectional(a, numeric, broken, noise);
       if (!broken) continue;
@@ -102,10 +102,10 @@ function checkFast(diff: Differences, t: number, sets: GradientSet[], s: Strateg
  * linear in the direction, so the error of one half of the coordinates is the parent's error minus
  * the other half's, and each bisection level costs two forwards.
  */
-function drillDown(diff: Differences, t: number, set: GradientSet, u: Float64Array, probeTag: string, numeric: number, s: Strategy): void {
+function drillDown(diff: Differences, t: number, set: GradientSet, u: Direction, probeTag: string, numeric: number, s: Strategy): void {
   const n = u.length;
   const seen = new Set<number>();
-  let dir = u;
+  let dir = denseOf(u);
   let tag = probeTag;
   let top = numeric;
   for (let round = 0; round < ROUNDS; round++) {
