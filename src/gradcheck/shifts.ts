@@ -207,10 +207,11 @@ function scaled(x: Float64Array, s: number): Float64Array {
 /** A·x for A [m, k]. */
 function matVec(A: Tensor, x: Float64Array): Float64Array {
   const [m, k] = A.shape;
+  const a = A.data;
   const out = new Float64Array(m);
   for (let i = 0; i < m; i++) {
     let s = 0;
-    for (let l = 0, o = i * k; l < k; l++) s += A.data[o + l] * x[l];
+    for (let l = 0, o = i * k; l < k; l++) s += a[o + l] * x[l];
     out[i] = s;
   }
   return out;
@@ -219,10 +220,11 @@ function matVec(A: Tensor, x: Float64Array): Float64Array {
 /** xᵀ·B for B [k, n]. */
 function vecMat(x: Float64Array, B: Tensor): Float64Array {
   const [k, n] = B.shape;
+  const b = B.data;
   const out = new Float64Array(n);
   for (let l = 0; l < k; l++) {
     const xl = x[l];
-    for (let j = 0, o = l * n; j < n; j++) out[j] += xl * B.data[o + j];
+    for (let j = 0, o = l * n; j < n; j++) out[j] += xl * b[o + j];
   }
   return out;
 }
