@@ -5,7 +5,7 @@
 // others (one wrong element always shows), and the magnitudes have a density (no exact cancellation,
 // as ±1 factors would allow for errors like a constant offset: aᵀ1 = 0 when the signs balance).
 import type { Rng } from '../engine/random';
-import { dot } from './objective';
+import { dot, dotAt } from './objective';
 
 /**
  * A matrix direction d[i·n + j] = left[i]·right[j], kept factored: its dense form (a buffer of the
@@ -52,11 +52,7 @@ export function dotWith(g: Float64Array, d: Direction): number {
   const { left, right } = d;
   const n = right.length;
   let s = 0;
-  for (let i = 0, o = 0; i < left.length; i++, o += n) {
-    let r = 0;
-    for (let j = 0; j < n; j++) r += g[o + j] * right[j];
-    s += left[i] * r;
-  }
+  for (let i = 0; i < left.length; i++) s += left[i] * dotAt(g, i * n, right, 0, n);
   return s;
 }
 

@@ -60,8 +60,24 @@ export function withShiftAll<T>(tensors: readonly Tensor[], d: readonly Directio
   }
 }
 
+/** Σ a[i]·b[i] over [lo, hi), in four interleaved sums: one running sum waits on each add's latency. */
 export function dot(a: Float64Array, b: Float64Array, lo = 0, hi = a.length): number {
-  let s = 0;
-  for (let i = lo; i < hi; i++) s += a[i] * b[i];
-  return s;
+  return dotAt(a, lo, b, lo, hi - lo);
+}
+
+/** Σ a[ia + i]·b[ib + i] for i < n, in four interleaved sums. */
+export function dotAt(a: Float64Array, ia: number, b: Float64Array, ib: number, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += a[ia + i] * b[ib + i];
+    s1 += a[ia + i + 1] * b[ib + i + 1];
+    s2 += a[ia + i + 2] * b[ib + i + 2];
+    s3 += a[ia + i + 3] * b[ib + i + 3];
+  }
+  for (; i < n; i++) s0 += a[ia + i] * b[ib + i];
+  return s0 + s1 + (s2 + s3);
 }

@@ -5,10 +5,12 @@
 // the output elements that the move reaches: a pointwise op the moved positions, a broadcasting op
 // the positions its changed operand feeds, a matrix product a rank-one update of a row or column.
 // What changes is patched into the recorded tensors in place and restored exactly afterwards.
+// Moves of whole tensors along directions (the fast probes, the Taylor test) go through shifts.ts.
 //
 // A recording stands for the model only when the forward is a fixed composition of registry ops.
-// A forward that reads `.data` or branches on values is not; `validate` compares the replay with the
-// real forward at a moved point, and the checker falls back to real forwards when they disagree.
+// A forward that reads `.data` or branches on values is not; the checker compares the replay with
+// the real forward at a moved point (model.ts replayHolds) and falls back to real forwards when
+// they disagree.
 import { withOpObserver } from '../engine/autograd';
 import { broadcastIndex } from '../engine/broadcast';
 import type { OpDef } from '../engine/registry';

@@ -9,7 +9,7 @@
 import { type OpDef, registry } from '../engine/registry';
 import { Tensor } from '../engine/tensor';
 import { type Direction, RankOne } from './directions';
-import { project } from './objective';
+import { dotAt, project } from './objective';
 
 /** What a recording is made of (replay.ts): the op applications, by slot, and where the parameters sit. */
 export interface Recording {
@@ -68,13 +68,11 @@ function linearityOf(op: OpDef<any>): 'joint' | readonly number[] | undefined {
 
 const noop = (): void => {};
 
-/** For one set of directions: the affine tensors' Δ, the steps to recompute for each h, and scratch. */
+/** For one set of directions: the affine tensors' Δ and the steps to recompute for each h. */
 interface Plan {
   dirs: readonly (Direction | undefined)[];
   delta: (Delta | undefined)[];
   recompute: number[];
-  /** Per affine slot that a recomputed step (or the output) reads: its value at the current h. */
-  scratch: (Float64Array | undefined)[];
 }
 
 export class ShiftedEvaluator {
@@ -82,10 +80,13 @@ export class ShiftedEvaluator {
   private readonly fresh: (Tensor | undefined)[];
   private readonly stamp: Int32Array;
   private generation = 0;
+  /** Per affine slot that a recomputed step (or the output) reads: its value at the current h. */
+  private readonly scratch: (Float64Array | undefined)[];
 
   constructor(private readonly rec: Recording) {
     this.fresh = new Array(rec.tensors.length);
     this.stamp = new Int32Array(rec.tensors.length);
+    this.scratch = new Array(rec.tensors.length);
   }
 
   /** The projected output with every parameter t moved by h·dirs[t] (undefined: left as is). Nothing is written to the recording. */
@@ -108,7 +109,7 @@ export class ShiftedEvaluator {
     const d = plan.delta[slot];
     const base = this.rec.tensors[slot];
     if (!d) return base;
-    const out = (plan.scratch[slot] ??= new Float64Array(base.size));
+    const out = (this.scratch[slot] ??= new Float64Array(base.size));
     const x = base.data;
     if (d.factors) {
       // Each entry as directions.ts addScaled moves a real parameter: x + h·(left[i]·right[j]).
@@ -148,7 +149,7 @@ export class ShiftedEvaluator {
       if (d) delta[step.out] = d;
       else recompute.push(s);
     });
-    return (this.plan = { dirs: [...dirs], delta, recompute, scratch: new Array(tensors.length) });
+    return (this.plan = { dirs: [...dirs], delta, recompute });
   }
 
   /** Δ of a step's output when it is linear in its moved inputs (all of them affine), else undefined. */
@@ -209,11 +210,7 @@ function matVec(A: Tensor, x: Float64Array): Float64Array {
   const [m, k] = A.shape;
   const a = A.data;
   const out = new Float64Array(m);
-  for (let i = 0; i < m; i++) {
-    let s = 0;
-    for (let l = 0, o = i * k; l < k; l++) s += a[o + l] * x[l];
-    out[i] = s;
-  }
+  for (let i = 0; i < m; i++) out[i] = dotAt(a, i * k, x, 0, k);
   return out;
 }
 
