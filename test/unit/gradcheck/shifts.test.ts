@@ -4,15 +4,12 @@
 // and leaves the recording and the inputs as they were.
 import * as assert from 'node:assert/strict';
 import * as F from '../../../src/engine/F';
-import { noGrad } from '../../../src/engine/autograd';
 import { randn } from '../../../src/engine/create';
 import { Rng } from '../../../src/engine/random';
-import { type OpDef, apply, registry } from '../../../src/engine/registry';
 import { Tensor } from '../../../src/engine/tensor';
 import { RankOne, randomDirection } from '../../../src/gradcheck/directions';
 import { withShiftAll } from '../../../src/gradcheck/objective';
-import { Replay } from '../../../src/gradcheck/replay';
-import { drawInput, isDifferentiable } from '../../helpers/opInputs';
+import { opCases, recorded, tinyMlp } from './recorded';
 
 /** Small enough to keep every op's inputs in its domain (a target in [0, 1], a log's positive argument). */
 const STEPS = [1e-3, -1e-3, 1e-6];
@@ -20,17 +17,7 @@ const STEPS = [1e-3, -1e-3, 1e-6];
 const MODEL_STEPS = [0.1, ...STEPS];
 
 function assertShifts(forward: () => Tensor, params: Tensor[], label: string, steps = STEPS, seed = 5): void {
-  params.forEach((p) => (p.requiresGrad = true));
-  const probe = noGrad(forward);
-  const v = Float64Array.from({ length: probe.size }, (_, i) => Math.cos(i + 1));
-  const { replay } = Replay.record(forward, params, v);
-  assert.ok(replay, `${label}: the forward was recorded`);
-  const real = (): number => noGrad(() => {
-    const y = forward();
-    let s = 0;
-    for (let i = 0; i < v.length; i++) s += y.data[i] * v[i];
-    return s;
-  });
+  const { replay, real } = recorded(forward, params, label);
   const base = real();
   const before = params.map((p) => p.data.slice());
   const rng = new Rng(seed);
@@ -49,28 +36,13 @@ function assertShifts(forward: () => Tensor, params: Tensor[], label: string, st
 }
 
 describe('shifted replay of a recorded forward', () => {
-  for (const def of [...registry.values()] as OpDef<any>[]) {
-    if (def.family === 'custom') continue;
-    def.test.cases.forEach((c, ci) => {
-      const rng = new Rng(200 + ci);
-      const inputs = c.inputs.map((spec) => drawInput(spec, rng));
-      const moving = inputs.filter((_, i) => isDifferentiable(c.inputs[i]) && def.vjp[def.variadic ? 0 : i]);
-      if (!moving.length) return;
-      it(`${def.name}${c.label ? ` (${c.label})` : ''}`, () => {
-        // Squared and summed, so a linear op feeds a nonlinearity, as in a model.
-        assertShifts(() => F.sum(F.pow(apply(def, inputs, c.attrs ?? {}), 2)), moving, def.name);
-      });
-    });
+  for (const { def, label, forward, moving } of opCases(200)) {
+    it(`${def.name}${label ? ` (${label})` : ''}`, () => assertShifts(forward, moving, def.name));
   }
 
   it('an MLP: rank-one moves through both products, biases along the rows, tanh recomputed', () => {
-    const X = randn([7, 5], { seed: 1 });
-    const W1 = randn([5, 6], { seed: 2 });
-    const b1 = randn([6], { seed: 3 });
-    const W2 = randn([6, 3], { seed: 4 });
-    const b2 = randn([3], { seed: 5 });
-    const y = new Tensor(Float64Array.from([0, 1, 2, 1, 0, 2, 1]), [7]);
-    assertShifts(() => F.crossEntropy(F.add(F.matmul(F.tanh(F.add(F.matmul(X, W1), b1)), W2), b2), y), [W1, b1, W2, b2], 'mlp', MODEL_STEPS);
+    const { forward, params } = tinyMlp();
+    assertShifts(forward, params, 'mlp', MODEL_STEPS);
   });
 
   it('linear chains: a product on the left, transposes, subtraction from a constant, a sum, a parameter used twice', () => {
