@@ -1,13 +1,44 @@
-import * as F from '../src/engine/F';
-import { Rng } from '../src/engine/random';
-import { Tensor } from '../src/engine/tensor';
+// Where the fast check's time goes: `npx tsx bench/_prof.ts [mode] [size index 0-2] [reps]`, or
+// under `node --cpu-prof --require tsx/cjs bench/_prof.ts ...` for a profile. Not in `npm run bench`.
+import { grad } from '../src/engine/autograd';
 import { checkModel } from '../src/gradcheck';
-function rnd(n: number, seed: number, s = 1) { const r = new Rng(seed); return Float64Array.from({ length: n }, () => r.normal() * s); }
-const [i,h,o,b]=process.argv[3].split(',').map(Number); const r = new Rng(9);
-const X = new Tensor(rnd(b * i, 1), [b, i]); const y = new Tensor(Float64Array.from({ length: b }, () => r.int(o)), [b]);
-let calls = 0;
-const m = { name: 'mlp', inputs: { X, y }, params: { W1: new Tensor(rnd(i * h, 2, 0.1), [i, h]), b1: new Tensor(new Float64Array(h), [h]), W2: new Tensor(rnd(h * o, 3, 0.1), [h, o]), b2: new Tensor(new Float64Array(o), [o]) },
-    forward: ({ X, y }: any, { W1, b1, W2, b2 }: any) => { calls++; return F.crossEntropy(F.add(F.matmul(F.tanh(F.add(F.matmul(X, W1), b1)), W2), b2), y); } };
-const mode = process.argv[2] as any; const reps = Number(process.argv[4] ?? 20);
-checkModel(m, { mode }); calls = 0;
-const t = performance.now(); for (let k = 0; k < reps; k++) checkModel(m, { mode }); console.log(mode, ((performance.now()-t)/reps).toFixed(2), 'ms/check', calls / reps, 'forward calls/check');
+import { mlpData, tanhMlpSpec } from './workloads';
+
+const SIZES = [
+  { batch: 8, inp: 20, hidden: 16, out: 5, seed: 21 },
+  { batch: 16, inp: 64, hidden: 64, out: 10, seed: 31 },
+  { batch: 32, inp: 784, hidden: 64, out: 10, seed: 41 },
+];
+const mode = (process.argv[2] ?? 'fast') as 'fast' | 'full';
+const sizes = process.argv[3] ? [SIZES[Number(process.argv[3])]] : SIZES;
+const reps = Number(process.argv[4] ?? 200);
+
+function time(fn: () => void, n: number): number {
+  for (let k = 0; k < Math.min(n, 20); k++) fn();
+  const ms: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const t = performance.now();
+    fn();
+    ms.push(performance.now() - t);
+  }
+  return ms.sort((a, b) => a - b)[ms.length >> 1];
+}
+
+for (const s of sizes) {
+  const spec = tanhMlpSpec('mlp', s, mlpData(s, s.seed));
+  const params = Object.values(spec.params);
+  let calls = 0;
+  const forward = spec.forward;
+  spec.forward = (i, p) => (calls++, forward(i, p));
+  const r = checkModel(spec, { mode });
+  if (!r.passed) throw new Error(JSON.stringify(r));
+  const n = s.inp * s.hidden > 10000 ? Math.ceil(reps / 5) : reps;
+  const check = time(() => checkModel(spec, { mode }), n);
+  calls = 0;
+  checkModel(spec, { mode });
+  const forwards = calls;
+  params.forEach((p) => p.requireGrad());
+  const step = time(() => void grad(spec.forward(spec.inputs, spec.params), params), n);
+  params.forEach((p) => p.requireGrad(false));
+  console.log(`${s.inp}→${s.hidden}→${s.out} b${s.batch}: ${mode} ${check.toFixed(3)} ms (${forwards} user forwards), traced fwd+bwd ${step.toFixed(3)} ms`);
+}

@@ -83,6 +83,15 @@ export function binaryKernel(op: string, a: Tensor, b: Tensor, f: (x: number, y:
   const out = allocate(op, n);
   const ad = a.data;
   const bd = b.data;
+  const rows = ROWS[op];
+  if (rows && ad.length === n && bd.length > 1 && bd.length < n && isTrailing(b.shape, shape)) {
+    rows(out, ad, bd, true);
+    return new Tensor(out, shape);
+  }
+  if (rows && bd.length === n && ad.length > 1 && ad.length < n && isTrailing(a.shape, shape)) {
+    rows(out, bd, ad, false);
+    return new Tensor(out, shape);
+  }
   const ma = ad.length === n ? null : ad.length === 1 ? ZERO_MAP : broadcastIndex(a.shape, shape);
   const mb = bd.length === n ? null : bd.length === 1 ? ZERO_MAP : broadcastIndex(b.shape, shape);
   const kernel = ARITHMETIC[op];
@@ -121,6 +130,44 @@ const ARITHMETIC: Record<string, Kernel | undefined> = {
   div: (out, a, ma, b, mb) => {
     if (ma === null && mb === null) for (let i = 0; i < out.length; i++) out[i] = a[i] / b[i];
     else for (let i = 0; i < out.length; i++) out[i] = a[at(ma, i)] / b[at(mb, i)];
+  },
+};
+
+/** `inner` is `shape`'s trailing axes (leading 1s aside): it repeats over the leading ones, row by row, as a bias does. */
+function isTrailing(inner: Shape, shape: Shape): boolean {
+  let i = 0;
+  while (i < inner.length && inner[i] === 1) i++;
+  const k = inner.length - i;
+  if (k === 0 || k > shape.length) return false;
+  for (let j = 0; j < k; j++) if (inner[i + j] !== shape[shape.length - k + j]) return false;
+  return true;
+}
+
+/**
+ * The four ops with one operand repeated along the leading axes (`row`, its length dividing the
+ * output's): no index map, one pass per row. `rowIsB` says which side of the op the row is on.
+ */
+type RowKernel = (out: Float64Array, full: Float64Array, row: Float64Array, rowIsB: boolean) => void;
+const ROWS: Record<string, RowKernel | undefined> = {
+  add: (out, full, row, rowIsB) => {
+    const n = row.length;
+    if (rowIsB) for (let o = 0; o < out.length; o += n) for (let j = 0; j < n; j++) out[o + j] = full[o + j] + row[j];
+    else for (let o = 0; o < out.length; o += n) for (let j = 0; j < n; j++) out[o + j] = row[j] + full[o + j];
+  },
+  sub: (out, full, row, rowIsB) => {
+    const n = row.length;
+    if (rowIsB) for (let o = 0; o < out.length; o += n) for (let j = 0; j < n; j++) out[o + j] = full[o + j] - row[j];
+    else for (let o = 0; o < out.length; o += n) for (let j = 0; j < n; j++) out[o + j] = row[j] - full[o + j];
+  },
+  mul: (out, full, row, rowIsB) => {
+    const n = row.length;
+    if (rowIsB) for (let o = 0; o < out.length; o += n) for (let j = 0; j < n; j++) out[o + j] = full[o + j] * row[j];
+    else for (let o = 0; o < out.length; o += n) for (let j = 0; j < n; j++) out[o + j] = row[j] * full[o + j];
+  },
+  div: (out, full, row, rowIsB) => {
+    const n = row.length;
+    if (rowIsB) for (let o = 0; o < out.length; o += n) for (let j = 0; j < n; j++) out[o + j] = full[o + j] / row[j];
+    else for (let o = 0; o < out.length; o += n) for (let j = 0; j < n; j++) out[o + j] = row[j] / full[o + j];
   },
 };
 

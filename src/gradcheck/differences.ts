@@ -2,6 +2,7 @@
 // gradient and a hand-written one are compared against the same forwards. Also the kink test: a
 // failing element is checked for a non-differentiable point before it is called a failure.
 import { type ElementJudgement, allowed, brokenRule, type Tolerance } from './compare';
+import { type Direction, denseOf } from './directions';
 import { type Objective, withElement, withShift } from './objective';
 
 export interface ElementDifference {
@@ -57,7 +58,7 @@ export class Differences {
   }
 
   /** vᵀ(J u) for tensor t along u restricted to the coordinates [lo, hi). */
-  directional(t: number, u: Float64Array, lo: number, hi: number, tag: string, h = this.eps): number {
+  directional(t: number, u: Direction, lo: number, hi: number, tag: string, h = this.eps): number {
     const key = `dir:${tag}:${t}:${lo}:${hi}:${h}`;
     const hit = this.cache.get(key);
     if (hit) return hit.numeric;
@@ -67,13 +68,14 @@ export class Differences {
     let fm: number;
     if (shifted) {
       // Moving u restricted to [lo, hi) is moving along the direction that is zero elsewhere.
-      const dirs: (Float64Array | undefined)[] = this.objective.tensors.map(() => undefined);
-      dirs[t] = lo === 0 && hi === u.length ? u : restricted(u, lo, hi);
+      const dirs: (Direction | undefined)[] = this.objective.tensors.map(() => undefined);
+      dirs[t] = lo === 0 && hi === u.length ? u : restricted(denseOf(u), lo, hi);
       fp = shifted.call(this.objective, dirs, h);
       fm = shifted.call(this.objective, dirs, -h);
     } else {
-      fp = withShift(x, u, h, lo, hi, () => this.value());
-      fm = withShift(x, u, -h, lo, hi, () => this.value());
+      const d = denseOf(u);
+      fp = withShift(x, d, h, lo, hi, () => this.value());
+      fm = withShift(x, d, -h, lo, hi, () => this.value());
     }
     const numeric = (fp - fm) / (2 * h);
     this.cache.set(key, { numeric, forward: NaN, backward: NaN, roundoff: this.roundoff(Math.max(Math.abs(fp), Math.abs(fm)), 2 * h) });
@@ -85,7 +87,7 @@ export class Differences {
    * measured disagreement with the quotient at twice the step (Richardson: for smooth f that is three
    * times the truncation error; it also carries the round-off). Costs two forwards, once per probe.
    */
-  directionalNoise(t: number, u: Float64Array, lo: number, hi: number, tag: string): number {
+  directionalNoise(t: number, u: Direction, lo: number, hi: number, tag: string): number {
     const n = this.directional(t, u, lo, hi, tag);
     const coarse = this.directional(t, u, lo, hi, tag, 2 * this.eps);
     const r = this.cache.get(`dir:${tag}:${t}:${lo}:${hi}:${this.eps}`)!.roundoff;

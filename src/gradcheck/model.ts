@@ -18,8 +18,9 @@ import { localizeManualMistakes } from './localize';
 import { manualGradients } from './manual';
 import { type Objective, project, withShiftAll } from './objective';
 import { type CapturedCall, autogradOfForward, captureCustomCalls, checkCustomOps } from './ops';
-import { Replay } from './replay';
-import { type Strategy, checkTensor, randomNormal, randomSigns } from './strategies';
+import { type OpRecord, Replay } from './replay';
+import { randomDirection } from './directions';
+import { type Strategy, checkTensor, randomNormal } from './strategies';
 import { checkSecondOrder } from './secondOrder';
 import { streamFor } from './streams';
 import { taylorTest } from './taylor';
@@ -125,8 +126,14 @@ function prepare(spec: ModelSpec, opts: CheckOptions, names: string[], params: T
   const calls: CapturedCall[] = [];
   const failed = (error: string): Preparation => ({ error, report, notes, calls, opts, mode, spec, names, params });
   try {
-    // One traced forward: the autograd gradient, and every custom op call with its inputs.
-    const y = withOpObserver(captureCustomCalls(calls), () => forwardOf(spec));
+    // One traced forward: the autograd gradient, every custom op call with its inputs, and the
+    // recording the checks replay (replay.ts).
+    const records: OpRecord[] = [];
+    const capture = captureCustomCalls(calls);
+    const y = withOpObserver((op, inputs, out, attrs) => {
+      capture(op, inputs, out, attrs);
+      records.push({ op, inputs, out, attrs });
+    }, () => forwardOf(spec));
     const outShape = y.shape.slice();
     const projected = y.size !== 1;
     const v = projected ? randomNormal(y.size, streamFor(opts.seed, 'projection')) : Float64Array.of(1);
@@ -134,21 +141,22 @@ function prepare(spec: ModelSpec, opts: CheckOptions, names: string[], params: T
     report.loss = project(y, v);
     if (!Number.isFinite(report.loss)) return failed(projected ? `the output holds ${firstBad(y)}, so its projection is ${report.loss}` : `the loss is ${report.loss}`);
     let analytic: Float64Array[];
+    let again: Float64Array[];
     try {
-      analytic = grad(y, params, new Tensor(v, outShape)).map((g) => g.data);
+      const seed = new Tensor(v, outShape);
+      analytic = grad(y, params, seed).map((g) => g.data);
+      // Backward twice over the one tape, as torch's reentrancy check does: a backward that gives
+      // different numbers on each run makes every comparison meaningless. Only user code can: the
+      // engine's own VJPs are float64 functions of what the forward saved, run in one thread, so
+      // the rerun is needed, and runs, when a custom op's hand-written backward is on the tape.
+      again = records.some((r) => r.op.family === 'custom') ? grad(y, params, seed).map((g) => g.data) : analytic;
     } catch (e) {
       // A custom op's backward that throws (or returns a misshapen gradient) stops autograd; its
       // own check at the call site names the op, so the report says which one.
       report.ops = checkCustomOps(calls, opts, mode);
       return failed(message(e));
     }
-
-    // Backward twice: a nondeterministic forward or backward makes every comparison meaningless.
-    // The second forward is recorded, so the full sweep can replay it op by op.
-    const { replay, output: y2 } = Replay.record(() => forwardOf(spec), params, v);
-    const again = grad(y2, params, new Tensor(v, y2.shape.slice())).map((g) => g.data);
-    const sameLoss = y2.size === y.size && project(y2, v) === report.loss;
-    report.deterministic = sameLoss && analytic.every((g, i) => g.every((x, k) => Object.is(x, again[i][k])));
+    const sameGradients = analytic.every((g, i) => sameBits(g, again[i]));
     const manual = spec.backward ? manualGradients(spec, names, params, outShape, notes) : undefined;
     const value = () =>
       noGrad(() => {
@@ -156,15 +164,21 @@ function prepare(spec: ModelSpec, opts: CheckOptions, names: string[], params: T
         if (out.size !== v.length) throw new GradlensError('forward', `returned shape ${fmtShape(out.shape)} after returning ${fmtShape(outShape)}`);
         return project(out, v);
       });
+    // f at the unmoved point is the loss already computed.
     const prep: Prepared = { spec, opts, mode, names, params, report, notes, calls, analytic, manual, objective: { names, tensors: params, value }, f0: report.loss };
+    // The forward again, untraced: where the recording replays it at a moved point, that one run
+    // shows both that the forward is a fixed composition of ops and that it is deterministic (every
+    // later value comes from the replay); otherwise it runs once more at the same point.
+    const replay = Replay.of(records, y, params, v);
+    const replayed = replay !== undefined && replayHolds(replay, prep);
+    const sameLoss = replayed || Object.is(value(), report.loss);
+    report.deterministic = sameLoss && sameGradients;
     if (!report.deterministic) {
       notes.push(sameLoss ? 'two backward runs gave different gradients' : 'two forward runs gave different losses (randomness in the forward?)');
       return prep;
     }
-    // f at the unmoved point is the loss already computed (the determinism check saw it twice).
-    prep.f0 = report.loss;
     prep.reference = referenceGradient(prep, v);
-    if (replay && replayHolds(replay, prep)) {
+    if (replayed) {
       prep.replay = replay;
       prep.objective = { ...prep.objective, valueAt: (t, k, x) => replay.valueAt(t, k, x), valueShifted: (dirs, h) => replay.valueShifted(dirs, h) };
     }
@@ -206,16 +220,37 @@ function referenceGradient(prep: Prepared, v: Float64Array): Float64Array[] | un
 }
 
 /**
- * The recording stands for the forward when replaying it gives the real forward's value, bit for
- * bit at the recorded point and to round-off at a moved one. A forward that reads `.data`, or
- * branches on values, fails here and keeps real forwards.
+ * The recording stands for the forward when replaying it at a moved point gives the real forward's
+ * value there, to round-off. A forward that reads `.data`, branches on values or draws random
+ * numbers fails here and keeps real forwards.
  */
 function replayHolds(replay: Replay, prep: Prepared): boolean {
-  if (!Object.is(replay.value(), prep.f0)) return false;
   const rng = streamFor(prep.opts.seed, 'taylor', '\u0000replay');
-  const d = prep.params.map((p) => randomSigns(p.size, rng));
-  const [real, replayed] = withShiftAll(prep.params, d, 1e-3, () => [prep.objective.value(), replay.value()]);
+  const d = prep.params.map((p) => randomDirection(p.shape, rng, Math.sqrt(p.size)));
+  const real = withShiftAll(prep.params, d, MOVE, () => prep.objective.value());
+  const replayed = replay.valueShifted(d, MOVE);
   return Math.abs(real - replayed) <= 1e-12 * (Math.abs(real) + Math.abs(prep.f0)) || Object.is(real, replayed);
+}
+
+/** How far the replay's check moves every element (in units of its direction's entries, about 1). */
+const MOVE = 1e-3;
+
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    // As Object.is: +0 and −0 differ, NaN equals NaN.
+    if (x === y ? x === 0 && 1 / x !== 1 / y : x === x || y === y) return false;
+  }
+  return true;
+}
+
+function allFinite(g: Float64Array): boolean {
+  // x − x is 0 for every finite x and NaN for ±Inf and NaN.
+  for (let i = 0; i < g.length; i++) if (g[i] - g[i] !== 0) return false;
+  return true;
 }
 
 function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
@@ -343,7 +378,7 @@ function unjudged(prep: Prepared, selected: number[], phase: ParamPhase): void {
 
 /** Sampled and fast modes may not visit a NaN in the gradient: it fails the tensor all the same. */
 function withFiniteGradient(check: TensorCheck, g: Float64Array): TensorCheck {
-  if (!check.passed || g.every(Number.isFinite)) return check;
+  if (!check.passed || allFinite(g)) return check;
   return { ...check, passed: false, error: `the gradient holds ${firstBad({ data: g, shape: check.shape })}` };
 }
 

@@ -2,6 +2,7 @@
 // perturb in place. A model (its params, with the output projected to a scalar) and a custom op at
 // one call site (its inputs) both become an Objective, so every mode serves both.
 import { Tensor } from '../engine/tensor';
+import { type Direction, addScaled } from './directions';
 
 export interface Objective {
   /** Names for the report, one per tensor (`W1`, or `x0` for an op's inputs). */
@@ -16,7 +17,7 @@ export interface Objective {
    */
   valueAt?(t: number, k: number, value: number): number;
   /** The scalar with every tensor t moved by h·dirs[t] (undefined: left as is); as value() after that move. */
-  valueShifted?(dirs: readonly (Float64Array | undefined)[], h: number): number;
+  valueShifted?(dirs: readonly (Direction | undefined)[], h: number): number;
 }
 
 /** vᵀy over flat data. */
@@ -49,20 +50,34 @@ export function withShift<T>(x: Float64Array, u: Float64Array, h: number, lo: nu
 }
 
 /** Runs `fn` with every tensor moved by h·d[t] (one direction per tensor), restoring them all. */
-export function withShiftAll<T>(tensors: readonly Tensor[], d: readonly Float64Array[], h: number, fn: () => T): T {
+export function withShiftAll<T>(tensors: readonly Tensor[], d: readonly Direction[], h: number, fn: () => T): T {
   const saved = tensors.map((t) => t.data.slice());
   try {
-    tensors.forEach((t, i) => {
-      for (let k = 0; k < t.size; k++) t.data[k] += h * d[i][k];
-    });
+    tensors.forEach((t, i) => addScaled(t.data, d[i], h));
     return fn();
   } finally {
     tensors.forEach((t, i) => t.data.set(saved[i]));
   }
 }
 
+/** Σ a[i]·b[i] over [lo, hi), in four interleaved sums: one running sum waits on each add's latency. */
 export function dot(a: Float64Array, b: Float64Array, lo = 0, hi = a.length): number {
-  let s = 0;
-  for (let i = lo; i < hi; i++) s += a[i] * b[i];
-  return s;
+  return dotAt(a, lo, b, lo, hi - lo);
+}
+
+/** Σ a[ia + i]·b[ib + i] for i < n, in four interleaved sums. */
+export function dotAt(a: Float64Array, ia: number, b: Float64Array, ib: number, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += a[ia + i] * b[ib + i];
+    s1 += a[ia + i + 1] * b[ib + i + 1];
+    s2 += a[ia + i + 2] * b[ib + i + 2];
+    s3 += a[ia + i + 3] * b[ib + i + 3];
+  }
+  for (; i < n; i++) s0 += a[ia + i] * b[ib + i];
+  return s0 + s1 + (s2 + s3);
 }

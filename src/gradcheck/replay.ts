@@ -5,15 +5,19 @@
 // the output elements that the move reaches: a pointwise op the moved positions, a broadcasting op
 // the positions its changed operand feeds, a matrix product a rank-one update of a row or column.
 // What changes is patched into the recorded tensors in place and restored exactly afterwards.
+// Moves of whole tensors along directions (the fast probes, the Taylor test) go through shifts.ts.
 //
 // A recording stands for the model only when the forward is a fixed composition of registry ops.
-// A forward that reads `.data` or branches on values is not; `validate` compares the replay with the
-// real forward at a moved point, and the checker falls back to real forwards when they disagree.
+// A forward that reads `.data` or branches on values is not; the checker compares the replay with
+// the real forward at a moved point (model.ts replayHolds) and falls back to real forwards when
+// they disagree.
 import { withOpObserver } from '../engine/autograd';
 import { broadcastIndex } from '../engine/broadcast';
 import type { OpDef } from '../engine/registry';
 import { Tensor } from '../engine/tensor';
 import { project } from './objective';
+import type { Direction } from './directions';
+import { type Recording, ShiftedEvaluator } from './shifts';
 
 interface Step {
   op: OpDef<any>;
@@ -36,6 +40,14 @@ function scratchOf(step: Step, size: number): NonNullable<Step['scratch']> {
   return (step.scratch ??= { idx: new Int32Array(size), old: new Float64Array(size), a: new Float64Array(size), b: new Float64Array(size) });
 }
 
+/** One op application, as an OpObserver sees it. */
+export interface OpRecord {
+  op: OpDef<any>;
+  inputs: readonly Tensor[];
+  out: Tensor;
+  attrs: unknown;
+}
+
 /** Per changed tensor: which flat elements moved and their recorded values before the move. */
 interface Change {
   idx: Int32Array;
@@ -47,14 +59,14 @@ const noop = (): void => {};
 /** Above this share of a tensor's elements, recomputing the op whole is cheaper than patching. */
 const PATCH_SHARE = 0.25;
 
-export class Replay {
-  private readonly steps: Step[] = [];
+export class Replay implements Recording {
+  readonly steps: Step[] = [];
   /** Every tensor the recording touches, by slot: leaves (params, data, constants) and op outputs. */
-  private readonly tensors: Tensor[] = [];
-  private readonly out: number;
+  readonly tensors: Tensor[] = [];
+  readonly out: number;
   /** Per parameter, the steps that depend on it, in execution order. */
   private readonly cones: number[][];
-  private readonly paramSlots: number[];
+  readonly paramSlots: number[];
   // Per evaluation, by slot; `stamp` tells which entries belong to the current evaluation.
   private readonly stamp: Int32Array;
   private readonly fresh: (Tensor | undefined)[];
@@ -66,10 +78,10 @@ export class Replay {
   private readonly moved: Change[];
 
   private constructor(
-    records: { op: OpDef<any>; inputs: readonly Tensor[]; out: Tensor; attrs: unknown }[],
+    records: readonly OpRecord[],
     output: Tensor,
     private readonly params: readonly Tensor[],
-    private readonly v: Float64Array,
+    readonly v: Float64Array,
   ) {
     const slotOf = new Map<Tensor, number>();
     const slot = (t: Tensor): number => {
@@ -113,13 +125,18 @@ export class Replay {
    * result of a recorded op (a forward that returns a parameter, or builds its output from raw data).
    */
   static record(forward: () => Tensor, params: readonly Tensor[], v: Float64Array): { replay?: Replay; output: Tensor } {
-    const records: { op: OpDef<any>; inputs: readonly Tensor[]; out: Tensor; attrs: unknown }[] = [];
+    const records: OpRecord[] = [];
     const output = withOpObserver((op, inputs, out, attrs) => records.push({ op, inputs, out, attrs }), forward);
-    if (!records.some((r) => r.out === output) || output.size !== v.length) return { output };
+    return { replay: Replay.of(records, output, params, v), output };
+  }
+
+  /** A replay of op applications an observer saw (undefined as for `record`). */
+  static of(records: readonly OpRecord[], output: Tensor, params: readonly Tensor[], v: Float64Array): Replay | undefined {
+    if (!records.some((r) => r.out === output) || output.size !== v.length) return undefined;
     try {
-      return { replay: new Replay(records, output, params, v), output };
+      return new Replay(records, output, params, v);
     } catch {
-      return { output };
+      return undefined;
     }
   }
 
@@ -151,61 +168,13 @@ export class Replay {
 
   /**
    * The projected output with parameters moved by h·dirs[t] (undefined: not moved), recomputing only
-   * the ops downstream of them. A matrix product of a moved parameter with a fixed operand is linear
-   * in the move: A(W + hU) = AW + h·AU, so AU is formed once per direction and each step size costs
-   * only a scaled addition there (the probes' ±h and 2h, and every step of the Taylor test).
+   * what is not linear in the move (shifts.ts); the recording is left as it is.
    */
-  valueShifted(dirs: readonly (Float64Array | undefined)[], h: number): number {
-    const gen = ++this.generation;
-    const moved = new Map<number, Float64Array>();
-    const reached = new Uint8Array(this.tensors.length);
-    dirs.forEach((d, t) => {
-      if (!d) return;
-      moved.set(this.paramSlots[t], d);
-      reached[this.paramSlots[t]] = 1;
-    });
-    const saved = [...moved.keys()].map((slot) => this.tensors[slot].data.slice());
-    try {
-      for (const [slot, d] of moved) {
-        const x = this.tensors[slot].data;
-        for (let i = 0; i < x.length; i++) x[i] += h * d[i];
-      }
-      for (const step of this.steps) {
-        if (!step.inputs.some((x) => reached[x])) continue;
-        reached[step.out] = 1;
-        if (!this.shiftProduct(step, moved, reached, h, gen)) this.recompute(step, gen);
-      }
-      return project(this.current(this.out, gen), this.v);
-    } finally {
-      [...moved.keys()].forEach((slot, i) => this.tensors[slot].data.set(saved[i]));
-    }
+  valueShifted(dirs: readonly (Direction | undefined)[], h: number): number {
+    return (this.shifted ??= new ShiftedEvaluator(this)).value(dirs, h);
   }
 
-  /** A(W + hU) as AW + h·(AU) when exactly one operand is a moved parameter and the other is fixed. */
-  private shiftProduct(step: Step, moved: Map<number, Float64Array>, reached: Uint8Array, h: number, gen: number): boolean {
-    if (step.op.incremental !== 'matmul') return false;
-    const [ia, ib] = step.inputs;
-    const side = moved.has(ib) && !reached[ia] ? 1 : moved.has(ia) && !reached[ib] ? 0 : -1;
-    if (side < 0) return false;
-    const dir = moved.get(step.inputs[side])!;
-    let cache = this.products.get(step);
-    if (!cache || cache.dir !== dir) {
-      const operands = step.inputs.map((x) => this.tensors[x]);
-      const u = new Tensor(dir, operands[side].shape.slice());
-      const product = step.op.forward(side === 1 ? [operands[0], u] : [u, operands[1]], step.attrs, noop);
-      this.products.set(step, (cache = { dir, product: product.data }));
-    }
-    const base = this.tensors[step.out];
-    const out = new Float64Array(base.size);
-    for (let i = 0; i < out.length; i++) out[i] = base.data[i] + h * cache.product[i];
-    this.stamp[step.out] = gen;
-    this.fresh[step.out] = new Tensor(out, base.shape.slice());
-    this.change[step.out] = undefined;
-    return true;
-  }
-
-  /** Per matrix-product step, the product of its fixed operand with the last direction it was moved along. */
-  private readonly products = new Map<Step, { dir: Float64Array; product: Float64Array }>();
+  private shifted: ShiftedEvaluator | undefined;
 
   /** The projected output recomputed op by op from the tensors' current values (no user code runs). */
   value(): number {

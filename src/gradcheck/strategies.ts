@@ -5,6 +5,7 @@ import { Rng } from '../engine/random';
 import { NOISE_FACTOR, type Tally, type Tolerance } from './compare';
 import type { Decider } from './types';
 import type { Differences } from './differences';
+import { type Direction, denseOf, dotWith, randomDirection, smallestWeight } from './directions';
 import { dot } from './objective';
 
 /** One analytic gradient for the tensor (autograd's or the hand-written one) and where its results go. */
@@ -34,23 +35,24 @@ const ROUNDOFF_FACTOR = 1e3;
 
 /**
  * How far the directional derivatives may differ before the drill-down looks for a culprit. One
- * element's error δ shows up as δ·uᵢ, and |uᵢ| ≈ 1/√n for a random unit u, so the element rule
- * (atol + rtol·|n|) is scaled by 1/√n; otherwise an error in a small component would hide behind
- * the large ones. The floor keeps round-off from raising false suspicions. A suspicion is settled
- * element by element, so a tight allowance costs forwards, never a false verdict.
+ * element's error δ shows up as δ·uᵢ, and |uᵢ| is at least `weight` (1/√n for random signs of a
+ * unit u), so the element rule (atol + rtol·|n|) is scaled by it; otherwise an error in a small
+ * component would hide behind the large ones. The floor keeps round-off from raising false
+ * suspicions. A suspicion is settled element by element, so a tight allowance costs forwards,
+ * never a false verdict.
  */
-function directionalAllowance(diff: Differences, numeric: number, moved: number, tol: Tolerance): number {
+function directionalAllowance(diff: Differences, numeric: number, weight: number, tol: Tolerance): number {
   const roundoff = (ROUNDOFF_FACTOR * Number.EPSILON * (Math.abs(diff.f0) + 1)) / diff.eps;
-  return (tol.atol + tol.rtol * Math.abs(numeric)) / Math.sqrt(Math.max(moved, 1)) + roundoff;
+  return (tol.atol + tol.rtol * Math.abs(numeric)) * Math.min(weight, 1) + roundoff;
 }
 
 /**
  * Which rule the directional derivatives break, if any: the scaled tolerance, or NOISE_FACTOR × the
  * directional noise floor (measured, two more forwards, only when the cheap bound cannot clear it).
  */
-function disagree(diff: Differences, t: number, dir: Float64Array, tag: string, a: number, n: number, moved: number, tol: Tolerance): { broken?: Decider; noise: number } {
+function disagree(diff: Differences, t: number, dir: Direction, tag: string, a: number, n: number, tol: Tolerance): { broken?: Decider; noise: number } {
   const d = Math.abs(a - n);
-  if (!(d <= directionalAllowance(diff, n, moved, tol))) return { broken: Number.isFinite(d) ? 'tolerance' : 'error', noise: NaN }; // NaN disagrees
+  if (!(d <= directionalAllowance(diff, n, smallestWeight(dir), tol))) return { broken: Number.isFinite(d) ? 'tolerance' : 'error', noise: NaN }; // NaN disagrees
   const cheap = diff.roundoffBound();
   if (d <= NOISE_FACTOR * cheap) return { noise: cheap };
   const noise = diff.directionalNoise(t, dir, 0, dir.length, tag);
@@ -81,12 +83,12 @@ function checkFast(diff: Differences, t: number, sets: GradientSet[], s: Strateg
   const n = diff.objective.tensors[t].size;
   const pending = new Set(sets);
   for (let probe = 0; probe < PROBES && pending.size; probe++) {
-    const u = unitDirection(n, s.rng);
+    const u = randomDirection(diff.objective.tensors[t].shape, s.rng);
     const tag = `u.${probe}`;
     const numeric = diff.directional(t, u, 0, n, tag);
     for (const set of [...pending]) {
-      const a = dot(set.grad, u);
-      const { broken, noise } = disagree(diff, t, u, tag, a, numeric, n, s.tol);
+      const a = dotWith(set.grad, u);
+      const { broken, noise } = disagree(diff, t, u, tag, a, numeric, s.tol);
       set.tally.addDirectional(a, numeric, broken, noise);
       if (!broken) continue;
       pending.delete(set); // located (or settled element by element) by the drill-down
@@ -100,10 +102,10 @@ function checkFast(diff: Differences, t: number, sets: GradientSet[], s: Strateg
  * linear in the direction, so the error of one half of the coordinates is the parent's error minus
  * the other half's, and each bisection level costs two forwards.
  */
-function drillDown(diff: Differences, t: number, set: GradientSet, u: Float64Array, probeTag: string, numeric: number, s: Strategy): void {
+function drillDown(diff: Differences, t: number, set: GradientSet, u: Direction, probeTag: string, numeric: number, s: Strategy): void {
   const n = u.length;
   const seen = new Set<number>();
-  let dir = u;
+  let dir = denseOf(u);
   let tag = probeTag;
   let top = numeric;
   for (let round = 0; round < ROUNDS; round++) {
@@ -123,7 +125,7 @@ function drillDown(diff: Differences, t: number, set: GradientSet, u: Float64Arr
     dir.fill(0, lo, hi);
     tag = `${probeTag}.${round + 1}`;
     top = diff.directional(t, dir, 0, n, tag);
-    if (!disagree(diff, t, dir, tag, dot(set.grad, dir), top, n - seen.size, s.tol).broken) {
+    if (!disagree(diff, t, dir, tag, dot(set.grad, dir), top, s.tol).broken) {
       set.tally.forgiveDirectional();
       return;
     }
@@ -187,25 +189,4 @@ export function randomNormal(n: number, rng: Rng): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = rng.normal();
   return out;
-}
-
-/**
- * n random signs ±1, 32 from each draw: as good as normal draws for a probe direction (an error
- * vector e shows as e·u with the same variance) and far cheaper than Box–Muller at 10⁵ elements.
- */
-export function randomSigns(n: number, rng: Rng): Float64Array {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i += 32) {
-    const bits = (rng.next() * 4294967296) >>> 0;
-    for (let b = 0; b < 32 && i + b < n; b++) out[i + b] = (bits >>> b) & 1 ? 1 : -1;
-  }
-  return out;
-}
-
-/** A random direction of length 1: random signs over √n. */
-export function unitDirection(n: number, rng: Rng): Float64Array {
-  const u = randomSigns(n, rng);
-  const scale = 1 / Math.sqrt(n || 1);
-  for (let i = 0; i < n; i++) u[i] *= scale;
-  return u;
 }

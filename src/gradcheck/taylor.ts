@@ -5,7 +5,7 @@
 // over the smallest steps that are still clear of it (the asymptotic regime).
 import { Rng } from '../engine/random';
 import { type Objective, dot, withShiftAll } from './objective';
-import { randomSigns } from './strategies';
+import { type Direction, denseOf, dotWith, randomDirection, scaledDirection, squaredNorm } from './directions';
 
 export interface TaylorResult {
   slope?: number;
@@ -28,12 +28,18 @@ const ROUNDOFF_MARGIN = 1e6 * Number.EPSILON;
  *   makes the remainder O(h) even for a right gradient).
  */
 export function taylorTest(obj: Objective, f0: number, grads: readonly Float64Array[], rng: Rng, avoid: readonly number[][] = []): TaylorResult {
-  const d = obj.tensors.map((t) => randomSigns(t.size, rng));
-  avoid.forEach((ks, t) => ks.forEach((k) => (d[t][k] = 0)));
-  const norm = Math.sqrt(d.reduce((s, x) => s + dot(x, x), 0));
+  // Entries of size about 1 in every tensor (a matrix's rank-one, shifts.ts), then one unit length overall.
+  const raw = obj.tensors.map((t, i): Direction => {
+    const x = randomDirection(t.shape, rng, Math.sqrt(t.size));
+    if (!avoid[i]?.length) return x;
+    const y = denseOf(x).slice(); // no longer rank-one
+    for (const k of avoid[i]) y[k] = 0;
+    return y;
+  });
+  const norm = Math.sqrt(raw.reduce((s, x) => s + squaredNorm(x), 0));
   if (norm === 0) return { note: 'Taylor test skipped: there is nothing to move' };
-  d.forEach((x) => x.forEach((_, i) => (x[i] /= norm)));
-  const slope = d.reduce((s, x, t) => s + dot(grads[t], x), 0);
+  const d = raw.map((x) => scaledDirection(x, 1 / norm));
+  const slope = d.reduce((s, x, t) => s + dotWith(grads[t], x), 0);
   if (!Number.isFinite(slope)) return { note: `Taylor test skipped: the gradient is not finite` };
 
   const points: [number, number][] = [];

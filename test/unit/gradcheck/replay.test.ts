@@ -4,28 +4,16 @@
 import * as assert from 'node:assert/strict';
 import '../../../src/engine/F';
 import * as F from '../../../src/engine/F';
-import { noGrad } from '../../../src/engine/autograd';
 import { randn } from '../../../src/engine/create';
 import { Rng } from '../../../src/engine/random';
-import { type OpDef, apply, registry } from '../../../src/engine/registry';
 import { Tensor } from '../../../src/engine/tensor';
 import { checkModel } from '../../../src/gradcheck/model';
-import { Replay } from '../../../src/gradcheck/replay';
-import { drawInput, isDifferentiable } from '../../helpers/opInputs';
+import type { Replay } from '../../../src/gradcheck/replay';
+import { opCases, recorded, tinyMlp } from './recorded';
 
 /** Moves a few elements of each parameter, one at a time, and compares replay with the real forward. */
 function assertReplays(forward: () => Tensor, params: Tensor[], label: string): Replay {
-  params.forEach((p) => (p.requiresGrad = true));
-  const probe = noGrad(forward);
-  const v = Float64Array.from({ length: probe.size }, (_, i) => Math.cos(i + 1));
-  const { replay } = Replay.record(forward, params, v);
-  assert.ok(replay, `${label}: the forward was recorded`);
-  const real = (): number => noGrad(() => {
-    const y = forward();
-    let s = 0;
-    for (let i = 0; i < v.length; i++) s += y.data[i] * v[i];
-    return s;
-  });
+  const { replay, real } = recorded(forward, params, label);
   const base = real();
   assert.equal(replay.value(), base, `${label}: replaying unmoved gives the forward's value bit for bit`);
   const rng = new Rng(5);
@@ -49,28 +37,13 @@ function assertReplays(forward: () => Tensor, params: Tensor[], label: string): 
 }
 
 describe('incremental replay of a recorded forward', () => {
-  for (const def of [...registry.values()] as OpDef<any>[]) {
-    if (def.family === 'custom') continue;
-    def.test.cases.forEach((c, ci) => {
-      const rng = new Rng(100 + ci);
-      const inputs = c.inputs.map((spec) => drawInput(spec, rng));
-      const moving = inputs.filter((_, i) => isDifferentiable(c.inputs[i]) && def.vjp[def.variadic ? 0 : i]);
-      if (!moving.length) return;
-      it(`${def.name}${c.label ? ` (${c.label})` : ''}${def.incremental ? `, patched as ${def.incremental}` : ''}`, () => {
-        // Squared, so a patched op feeds a nonlinearity and a sum, as in a model.
-        assertReplays(() => F.sum(F.pow(apply(def, inputs, c.attrs ?? {}), 2)), moving, def.name);
-      });
-    });
+  for (const { def, label, forward, moving } of opCases(100)) {
+    it(`${def.name}${label ? ` (${label})` : ''}${def.incremental ? `, patched as ${def.incremental}` : ''}`, () => assertReplays(forward, moving, def.name));
   }
 
   it('an MLP: both matrix products patched by rows and columns, biases broadcast, tanh pointwise', () => {
-    const X = randn([7, 5], { seed: 1 });
-    const W1 = randn([5, 6], { seed: 2 });
-    const b1 = randn([6], { seed: 3 });
-    const W2 = randn([6, 3], { seed: 4 });
-    const b2 = randn([3], { seed: 5 });
-    const y = new Tensor(Float64Array.from([0, 1, 2, 1, 0, 2, 1]), [7]);
-    assertReplays(() => F.crossEntropy(F.add(F.matmul(F.tanh(F.add(F.matmul(X, W1), b1)), W2), b2), y), [W1, b1, W2, b2], 'mlp');
+    const { forward, params } = tinyMlp();
+    assertReplays(forward, params, 'mlp');
   });
 
   it('vector operands, a parameter used twice, and a scalar broadcast', () => {

@@ -1,0 +1,227 @@
+// f(x + h·d) of a recorded forward for many step sizes h along one set of directions d: a fast
+// probe's ±h (and 2h for its noise floor), the Taylor test's shrinking steps, the replay's check.
+// Until the first op that is not linear in what moved, every tensor of the forward is affine in h,
+// t(h) = t + h·Δt, so Δt is computed once per set of directions (a JVP through the linear ops) and
+// each h costs only the ops from the first nonlinearity on: for an MLP's first layer, the tanh and
+// what follows, never the product X·W1 again. A rank-one direction of a matrix stays rank-one
+// through a matrix product with a fixed operand, X·(a bᵀ) = (X a) bᵀ, so even its Δ costs O(n·k)
+// instead of a matrix product.
+import { type OpDef, registry } from '../engine/registry';
+import { Tensor } from '../engine/tensor';
+import { type Direction, RankOne } from './directions';
+import { dotAt, project } from './objective';
+
+/** What a recording is made of (replay.ts): the op applications, by slot, and where the parameters sit. */
+export interface Recording {
+  readonly steps: readonly { op: OpDef<any>; attrs: unknown; inputs: readonly number[]; out: number }[];
+  readonly tensors: readonly Tensor[];
+  readonly paramSlots: readonly number[];
+  readonly out: number;
+  readonly v: Float64Array;
+}
+
+/** The change of one tensor per unit of h: dense, or rank-one (kept factored, densified on demand). */
+class Delta {
+  constructor(
+    readonly shape: readonly number[],
+    private data: Float64Array | undefined,
+    readonly factors?: RankOne,
+  ) {}
+
+  static of(shape: readonly number[], d: Direction): Delta {
+    return d instanceof RankOne ? new Delta(shape, undefined, d) : new Delta(shape, d);
+  }
+
+  dense(): Float64Array {
+    return (this.data ??= this.factors!.dense());
+  }
+
+  tensor(): Tensor {
+    return new Tensor(this.dense(), this.shape.slice());
+  }
+}
+
+/**
+ * Ops linear in their inputs jointly (Δout = op(Δ of each input, zeros for the fixed ones)), and
+ * ops linear in each input while the others stay fixed (Δout = op with the moved one replaced by Δ).
+ */
+const JOINTLY_LINEAR = ['add', 'sub', 'neg', 'transpose', 'permute', 'reshape', 'broadcastTo', 'sum', 'mean', 'slice', 'concat', 'trace'];
+const LINEAR_IN_EACH: Record<string, readonly number[]> = { mul: [0, 1], matmul: [0, 1], outer: [0, 1], dot: [0, 1], div: [0] };
+
+let linearity: Map<OpDef<any>, 'joint' | readonly number[]> | undefined;
+
+/** Looked up by the registry's own definitions, so a custom op that shares a name is not mistaken for one. */
+function linearityOf(op: OpDef<any>): 'joint' | readonly number[] | undefined {
+  if (!linearity) {
+    linearity = new Map();
+    for (const name of JOINTLY_LINEAR) {
+      const def = registry.get(name);
+      if (def) linearity.set(def, 'joint');
+    }
+    for (const [name, positions] of Object.entries(LINEAR_IN_EACH)) {
+      const def = registry.get(name);
+      if (def) linearity.set(def, positions);
+    }
+  }
+  return linearity.get(op);
+}
+
+const noop = (): void => {};
+
+/** For one set of directions: the affine tensors' Δ and the steps to recompute for each h. */
+interface Plan {
+  dirs: readonly (Direction | undefined)[];
+  delta: (Delta | undefined)[];
+  recompute: number[];
+}
+
+export class ShiftedEvaluator {
+  private plan: Plan | undefined;
+  private readonly fresh: (Tensor | undefined)[];
+  private readonly stamp: Int32Array;
+  private generation = 0;
+  /** Per affine slot that a recomputed step (or the output) reads: its value at the current h. */
+  private readonly scratch: (Float64Array | undefined)[];
+
+  constructor(private readonly rec: Recording) {
+    this.fresh = new Array(rec.tensors.length);
+    this.stamp = new Int32Array(rec.tensors.length);
+    this.scratch = new Array(rec.tensors.length);
+  }
+
+  /** The projected output with every parameter t moved by h·dirs[t] (undefined: left as is). Nothing is written to the recording. */
+  value(dirs: readonly (Direction | undefined)[], h: number): number {
+    const plan = this.planFor(dirs);
+    const gen = ++this.generation;
+    const { steps } = this.rec;
+    for (const s of plan.recompute) {
+      const step = steps[s];
+      const inputs = step.inputs.map((x) => this.current(plan, x, h, gen));
+      this.fresh[step.out] = step.op.forward(inputs, step.attrs, noop);
+      this.stamp[step.out] = gen;
+    }
+    return project(this.current(plan, this.rec.out, h, gen), this.rec.v);
+  }
+
+  /** A slot's value at this h: recomputed, affine (materialized), or as recorded. */
+  private current(plan: Plan, slot: number, h: number, gen: number): Tensor {
+    if (this.stamp[slot] === gen) return this.fresh[slot]!;
+    const d = plan.delta[slot];
+    const base = this.rec.tensors[slot];
+    if (!d) return base;
+    const out = (this.scratch[slot] ??= new Float64Array(base.size));
+    const x = base.data;
+    if (d.factors) {
+      // Each entry as directions.ts addScaled moves a real parameter: x + h·(left[i]·right[j]).
+      const { left, right } = d.factors;
+      const n = right.length;
+      for (let i = 0, o = 0; i < left.length; i++, o += n) {
+        const l = left[i];
+        for (let j = 0; j < n; j++) out[o + j] = x[o + j] + h * (l * right[j]);
+      }
+    } else {
+      const dd = d.dense();
+      for (let i = 0; i < out.length; i++) out[i] = x[i] + h * dd[i];
+    }
+    const t = new Tensor(out, base.shape);
+    this.fresh[slot] = t;
+    this.stamp[slot] = gen;
+    return t;
+  }
+
+  private planFor(dirs: readonly (Direction | undefined)[]): Plan {
+    const cached = this.plan;
+    if (cached && cached.dirs.length === dirs.length && cached.dirs.every((d, i) => d === dirs[i])) return cached;
+    const { steps, tensors, paramSlots } = this.rec;
+    const delta: (Delta | undefined)[] = new Array(tensors.length);
+    const reached = new Uint8Array(tensors.length);
+    dirs.forEach((d, t) => {
+      if (!d) return;
+      const slot = paramSlots[t];
+      delta[slot] = Delta.of(tensors[slot].shape, d);
+      reached[slot] = 1;
+    });
+    const recompute: number[] = [];
+    steps.forEach((step, s) => {
+      if (!step.inputs.some((x) => reached[x])) return;
+      reached[step.out] = 1;
+      const d = this.linearDelta(step, delta, reached);
+      if (d) delta[step.out] = d;
+      else recompute.push(s);
+    });
+    return (this.plan = { dirs: [...dirs], delta, recompute });
+  }
+
+  /** Δ of a step's output when it is linear in its moved inputs (all of them affine), else undefined. */
+  private linearDelta(step: Recording['steps'][number], delta: (Delta | undefined)[], reached: Uint8Array): Delta | undefined {
+    const kind = linearityOf(step.op);
+    if (!kind) return undefined;
+    const moved = step.inputs.map((x) => (reached[x] ? delta[x] : undefined));
+    if (step.inputs.some((x, i) => reached[x] && !moved[i])) return undefined; // a recomputed input: no longer affine
+    const inputs = step.inputs.map((x) => this.rec.tensors[x]);
+    const outShape = this.rec.tensors[step.out].shape;
+    if (kind === 'joint') {
+      const only = moved.filter((d) => d).length === 1 ? moved.findIndex((d) => d) : -1;
+      const op = step.op.name;
+      // A lone moved operand of add/sub in the output's own shape, or a bias along its rows: Δ unchanged (negated), or 1·Δᵀ.
+      if (only >= 0 && (op === 'add' || op === 'sub')) {
+        const d = moved[only]!;
+        const sign = op === 'sub' && only === 1 ? -1 : 1;
+        const same = sameShape(d.shape, outShape);
+        if (same && sign === 1) return d;
+        if (same && d.factors) return new Delta(outShape, undefined, new RankOne(scaled(d.factors.left, -1), d.factors.right));
+        if (outShape.length === 2 && isRowVector(d.shape, outShape[1])) {
+          return new Delta(outShape, undefined, new RankOne(new Float64Array(outShape[0]).fill(sign), d.dense()));
+        }
+      }
+      const args = inputs.map((x, i) => moved[i]?.tensor() ?? new Tensor(new Float64Array(x.size), x.shape.slice()));
+      return new Delta(outShape, step.op.forward(args, step.attrs, noop).data);
+    }
+    const positions = moved.flatMap((d, i) => (d ? [i] : []));
+    if (positions.length !== 1 || !kind.includes(positions[0])) return undefined;
+    const i = positions[0];
+    const d = moved[i]!;
+    const [A, B] = inputs;
+    const f = d.factors;
+    if (step.op.name === 'matmul' && f && A.ndim === 2 && B.ndim === 2) {
+      // X·(a bᵀ) = (X a) bᵀ and (a bᵀ)·Y = a (Yᵀ b)ᵀ.
+      return new Delta(outShape, undefined, i === 1 ? new RankOne(matVec(A, f.left), f.right) : new RankOne(f.left, vecMat(f.right, B)));
+    }
+    const args = inputs.map((x, k) => (k === i ? d.tensor() : x));
+    return new Delta(outShape, step.op.forward(args, step.attrs, noop).data);
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Shape [n] or [1, n]: broadcast along the rows of an [m, n] output. */
+function isRowVector(shape: readonly number[], n: number): boolean {
+  return (shape.length === 1 && shape[0] === n) || (shape.length === 2 && shape[0] === 1 && shape[1] === n);
+}
+
+function scaled(x: Float64Array, s: number): Float64Array {
+  return x.map((v) => v * s);
+}
+
+/** A·x for A [m, k]. */
+function matVec(A: Tensor, x: Float64Array): Float64Array {
+  const [m, k] = A.shape;
+  const a = A.data;
+  const out = new Float64Array(m);
+  for (let i = 0; i < m; i++) out[i] = dotAt(a, i * k, x, 0, k);
+  return out;
+}
+
+/** xᵀ·B for B [k, n]. */
+function vecMat(x: Float64Array, B: Tensor): Float64Array {
+  const [k, n] = B.shape;
+  const b = B.data;
+  const out = new Float64Array(n);
+  for (let l = 0; l < k; l++) {
+    const xl = x[l];
+    for (let j = 0, o = l * n; j < n; j++) out[j] += xl * b[o + j];
+  }
+  return out;
+}
