@@ -119,6 +119,11 @@ function tensorRow(model: string, label: string, c: TensorCheck): string[] {
   ];
 }
 
+/** A second-order row can be about the upstream gradient: its index is one past the inputs. */
+function inputLabel(op: OpCheckResult, input: number): string {
+  return op.inputShapes && input === op.inputShapes.length ? 'upstream gradient dy' : `input ${input}`;
+}
+
 function opRow(model: string, op: OpCheckResult): string[] {
   const w = op.worst;
   // The row is about one input: the worst one, or the only one.
@@ -126,7 +131,7 @@ function opRow(model: string, op: OpCheckResult): string[] {
   const shape = input !== undefined ? op.inputShapes?.[input] : undefined;
   return [
     model,
-    `op ${op.name}${op.loc ? ` (line ${op.loc.line})` : ''}${input !== undefined ? `, input ${input}` : ''}`,
+    `op ${op.name}${op.loc ? ` (line ${op.loc.line})` : ''}${input !== undefined ? `, ${inputLabel(op, input)}` : ''}`,
     shape ? `[${shape.join(',')}]` : '-',
     '-',
     num(op.maxAbsError),

@@ -269,7 +269,7 @@ export class ResultsView {
         h('td', { class: 'verdict-cell' }, o.passed ? 'pass' : 'FAIL'),
         h('td', { class: 'num' }, fmt(o.maxAbsError)),
         h('td', { class: 'num' }, fmt(o.maxRelError)),
-        h('td', { class: 'nowrap' }, o.worst ? `input ${o.worst.input} ${fmtIndex(o.worst.index)}` : '—'),
+        h('td', { class: 'nowrap' }, o.worst ? `${o.inputShapes && o.worst.input === o.inputShapes.length ? 'dy' : `input ${o.worst.input}`} ${fmtIndex(o.worst.index)}` : '—'),
         h('td', { class: 'num' }, o.worst ? fmt(o.worst.analytic) : '—'),
         h('td', { class: 'num' }, o.worst ? fmt(o.worst.numeric) : '—'),
         h('td', { class: 'muted' }, o.error ?? '', o.loc ? h('span', {}, 'worst call: ', this.lineLink(o.loc, `op:${o.name}`)) : null),

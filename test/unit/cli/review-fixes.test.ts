@@ -88,6 +88,12 @@ describe('gradlens check (spawned) on the reviewed cases', function () {
     const callLine = lineOf('examples/custom-op.ts', 'const h = swish(');
     assert.match(op.stdout, new RegExp(`^swishNet\\s+op swish \\(line ${callLine}\\), input 0\\s+\\[8,4\\]\\s`, 'm'));
 
+    // At order 2 an op row can be about the upstream gradient, one past the op's inputs: named, not numbered.
+    const order2 = await run('check', 'examples/newton-logreg.ts', '--order', '2');
+    assert.equal(order2.code, 0, order2.stderr);
+    assert.match(order2.stdout, /^newtonLogreg\s+op matmul \(line \d+\), upstream gradient dy\s/m);
+    assert.doesNotMatch(order2.stdout, /op matmul \(line \d+\), input 2/);
+
     const noisy = await run('check', 'test/fixtures/runner/nondeterministic.ts');
     assert.equal(noisy.code, 1);
     assert.match(noisy.stdout, /^noisy\s+w\s+\[3\]\s+full\s+-\s+-\s+\S+\s+-\s+-\s+FAIL \(error\)$/m);
