@@ -24,8 +24,13 @@ export function isGradEnabled(): boolean {
 
 /** Runs `fn` without recording: VJPs and custom-op forwards use it. */
 export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+
+/** Runs `fn` with recording on or off, whatever the caller's mode, restoring it after. */
+function withGradMode<T>(enabled: boolean, fn: () => T): T {
   const prev = gradEnabled;
-  gradEnabled = false;
+  gradEnabled = enabled;
   try {
     return fn();
   } finally {
@@ -89,7 +94,7 @@ export interface GradOptions {
 export function grad(root: Tensor, wrt: readonly Tensor[], seed?: Tensor, options?: GradOptions): Tensor[] {
   const grads = new Map<number, Tensor>();
   backprop(root, seed, grads, options?.createGraph === true);
-  return wrt.map((t) => grads.get(t.id) ?? new Tensor(new Float64Array(t.size), t.shape.slice()));
+  return gradientsOf(wrt, grads);
 }
 
 /** Accumulates dL/dx into `.grad` of every leaf that requires a gradient. */
@@ -126,17 +131,6 @@ function recordedAlgebra(): RecordedAlgebra {
   return algebra;
 }
 
-/** Runs `fn` with recording on, whatever the caller's mode: a recorded backward. */
-function withGrad<T>(fn: () => T): T {
-  const prev = gradEnabled;
-  gradEnabled = true;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = prev;
-  }
-}
-
 function backprop(root: Tensor, seed: Tensor | undefined, grads: Map<number, Tensor>, createGraph = false, stop?: ReadonlySet<number>): Tensor[] {
   if (!seed && root.size !== 1) {
     throw new GradlensError('backward', `the output has shape ${fmtShape(root.shape)}; backward needs a scalar or an explicit upstream gradient`);
@@ -148,7 +142,7 @@ function backprop(root: Tensor, seed: Tensor | undefined, grads: Map<number, Ten
   const order = topoOrder(root, stop);
   if (createGraph) {
     const { sumTo, add } = recordedAlgebra();
-    withGrad(() => sweep(order, grads, sumTo, add, stop));
+    withGradMode(true, () => sweep(order, grads, sumTo, add, stop));
   } else {
     noGrad(() => sweep(order, grads, unbroadcast, addInto, stop));
   }
@@ -188,10 +182,15 @@ function sweep(
 export function vjpThrough(f: (xs: readonly Tensor[]) => Tensor, xs: readonly Tensor[], seed: Tensor): Tensor[] {
   const recorded = gradEnabled;
   const leaves = recorded ? xs : xs.map((x) => new Tensor(x.data, x.shape, true));
-  const root = withGrad(() => f(leaves));
+  const root = withGradMode(true, () => f(leaves));
   const grads = new Map<number, Tensor>();
   backprop(root, seed, grads, recorded, new Set(leaves.map((t) => t.id)));
-  return leaves.map((t) => grads.get(t.id) ?? new Tensor(new Float64Array(t.size), t.shape.slice()));
+  return gradientsOf(leaves, grads);
+}
+
+/** Each tensor's gradient from the sweep, zeros for those the root does not depend on. */
+function gradientsOf(wrt: readonly Tensor[], grads: ReadonlyMap<number, Tensor>): Tensor[] {
+  return wrt.map((t) => grads.get(t.id) ?? new Tensor(new Float64Array(t.size), t.shape.slice()));
 }
 
 function addInto(a: Tensor, b: Tensor): Tensor {
