@@ -32,9 +32,9 @@ const ROUNDOFF_MARGIN = 1e6 * Number.EPSILON;
 const START_ABOVE_FLOOR = 16 ** 2;
 /**
  * Log₄ of the fall between consecutive steps that counts as quadratic for stopping early. The
- * band is narrow on purpose: an O(h) term big enough to pull today's fit below TAYLOR_WRONG_BELOW
- * at the next step already flattens these falls below 1.8 (and a remainder whose sign is about to
- * flip falls faster than 2.2).
+ * band is narrow on purpose: an O(h) term big enough to pull the fit below TAYLOR_WRONG_BELOW at
+ * the steps not taken already flattens these falls below 1.8 or, of the opposite sign to the
+ * curvature, steepens them past 2.2 or flips the remainder's sign.
  */
 const QUADRATIC_FALL: readonly [number, number] = [1.8, 2.2];
 
@@ -62,8 +62,9 @@ export function taylorTest(obj: Objective, f0: number, grads: readonly Float64Ar
   const floorAt = (k: number, f: number) => ROUNDOFF_MARGIN * (Math.abs(f) + Math.abs(f0) + Math.abs(step(k) * slope)) + 1e-300;
   const remainder = (k: number): Remainder => {
     const f = valueAt(k);
-    const r = Math.abs(f - f0 - step(k) * slope);
-    return { k, r, clear: Number.isFinite(r) && r > floorAt(k, f), nextFloor: floorAt(k + 1, f) };
+    const signed = f - f0 - step(k) * slope;
+    const r = Math.abs(signed);
+    return { k, r, sign: Math.sign(signed), clear: Number.isFinite(r) && r > floorAt(k, f), nextFloor: floorAt(k + 1, f) };
   };
 
   const first = remainder(0);
@@ -82,6 +83,8 @@ export function taylorTest(obj: Objective, f0: number, grads: readonly Float64Ar
 interface Remainder {
   k: number;
   r: number;
+  /** The sign of f(x+hd) − f(x) − h ∇f·d: a right gradient's is the curvature's, the same at every small step. */
+  sign: number;
   /** r is above the round-off floor of the values it comes from. */
   clear: boolean;
   /** The floor at the next step. */
@@ -93,9 +96,10 @@ function fall(a: Remainder, b: Remainder): number {
   return Math.log(a.r / b.r) / Math.log(SHRINK);
 }
 
+/** b falls from a as h² does, without a change of sign (a wrong gradient's O(h) term can flip it). */
 function quadratic(a: Remainder, b: Remainder): boolean {
   const x = fall(a, b);
-  return x >= QUADRATIC_FALL[0] && x <= QUADRATIC_FALL[1];
+  return a.sign === b.sign && x >= QUADRATIC_FALL[0] && x <= QUADRATIC_FALL[1];
 }
 
 /**
@@ -130,14 +134,16 @@ function quadraticEnd(points: readonly Remainder[]): boolean {
 }
 
 /**
- * The walk from a jump to `start`, and up from there while fewer than three steps in a row are
- * clear (the remainder fell faster than quadratically above the start). Undefined when that does
- * not give one run of consecutive clear steps.
+ * The walk from a jump to `start`, then up from there until the points to fit are as the walk from
+ * the first step would fit them: three when they end in a quadratic fall, else FIT_POINTS (the
+ * remainder fell faster than quadratically above the start, or has not settled yet). Undefined
+ * when those steps are not one run of consecutive clear ones.
  */
 function fromJump(start: number, remainder: (k: number) => Remainder): Remainder[] | undefined {
   const head = remainder(start);
   const points = head.clear ? walk(start, remainder) : [];
-  for (let k = (points[0]?.k ?? start) - 1; points.length < 3 && k > 0; k--) {
+  const wanted = quadraticEnd(points) ? 3 : FIT_POINTS;
+  for (let k = (points[0]?.k ?? start) - 1; points.length < wanted && k >= 0; k--) {
     const p = remainder(k);
     if (p.clear) points.unshift(p);
     else if (points.length) return undefined; // a clear step between two at round-off
