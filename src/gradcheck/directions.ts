@@ -52,8 +52,45 @@ export function dotWith(g: Float64Array, d: Direction): number {
   if (!(d instanceof RankOne)) return dot(g, d);
   const { left, right } = d;
   const n = right.length;
+  const m = left.length;
   let s = 0;
-  for (let i = 0; i < left.length; i++) s += left[i] * dotAt(g, i * n, right, 0, n);
+  let i = 0;
+  // Two rows at a time share the loads of `right` (about 1.25× faster on a 784×64 matrix); each
+  // row's sum is still dotAt's, four interleaved sums in the same order, so the bits are its bits.
+  for (; i + 2 <= m; i += 2) {
+    const o = i * n;
+    const p = o + n;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    let b2 = 0;
+    let b3 = 0;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const r0 = right[j];
+      const r1 = right[j + 1];
+      const r2 = right[j + 2];
+      const r3 = right[j + 3];
+      a0 += g[o + j] * r0;
+      a1 += g[o + j + 1] * r1;
+      a2 += g[o + j + 2] * r2;
+      a3 += g[o + j + 3] * r3;
+      b0 += g[p + j] * r0;
+      b1 += g[p + j + 1] * r1;
+      b2 += g[p + j + 2] * r2;
+      b3 += g[p + j + 3] * r3;
+    }
+    for (; j < n; j++) {
+      a0 += g[o + j] * right[j];
+      b0 += g[p + j] * right[j];
+    }
+    s += left[i] * (a0 + a1 + (a2 + a3));
+    s += left[i + 1] * (b0 + b1 + (b2 + b3));
+  }
+  for (; i < m; i++) s += left[i] * dotAt(g, i * n, right, 0, n);
   return s;
 }
 
