@@ -171,14 +171,34 @@ export function gemmWasm(M: number, N: number, K: number, a: MatOperand, b: MatO
       return false; // the engine refused the pages: the JS kernel needs less memory
     }
   }
-  const mem = new Float64Array(w.memory.buffer); // after any grow (the old buffer is detached)
+  const mem = memoryView(w);
   for (let ip = 0; ip < panelsM; ip++) packRowPanel(a, M, K, ip * 4, mem, aOff + ip * K * 4);
   packColumnPanels(b, K, N, mem, bOff);
   w.kernel(aOff * 8, bOff * 8, cOff2 * 8, panelsM, panelsN, K);
-  for (let i = 0; i < M; i++) {
-    const src = cOff2 + i * padN;
-    C.set(mem.subarray(src, src + N), cOff + i * N);
-  }
+  copyOut(mem, cOff2, padN, C, cOff, M, N);
   if (w.memory.buffer.byteLength > RETAIN_BYTES) instance = undefined;
   return true;
+}
+
+let view: Float64Array | undefined;
+
+/** The memory as f64s, made again only when the buffer changed (a grow detaches the old one, a new instance has its own). */
+function memoryView(w: WasmKernel): Float64Array {
+  if (view === undefined || view.buffer !== w.memory.buffer) view = new Float64Array(w.memory.buffer);
+  return view;
+}
+
+/**
+ * The valid M×N part of the padded C (rows padN apart) into C at cOff. With N a multiple of 4 the
+ * rows are already adjacent: one copy. Otherwise row by row with a plain loop: a subarray per row
+ * makes a typed-array object each, which cost more than a short row's copy.
+ */
+function copyOut(mem: Float64Array, src: number, padN: number, C: Float64Array, cOff: number, M: number, N: number): void {
+  if (padN === N) {
+    C.set(mem.subarray(src, src + M * N), cOff);
+    return;
+  }
+  for (let i = 0, s = src, d = cOff; i < M; i++, s += padN, d += N) {
+    for (let j = 0; j < N; j++) C[d + j] = mem[s + j];
+  }
 }
