@@ -4,6 +4,7 @@
 import { unbroadcast } from './broadcast';
 import { type OpDef, vjpFor } from './registry';
 import { GradlensError, Tensor, fmtShape } from './tensor';
+import { zeroedValues } from './memory';
 
 export interface TapeNode {
   op: OpDef<any>;
@@ -138,7 +139,7 @@ function backprop(root: Tensor, seed: Tensor | undefined, grads: Map<number, Ten
   if (seed && seed.size !== root.size) {
     throw new GradlensError('backward', `upstream gradient of shape ${fmtShape(seed.shape)} does not match output ${fmtShape(root.shape)}`);
   }
-  grads.set(root.id, seed ?? new Tensor(new Float64Array(root.size).fill(1), root.shape.slice()));
+  grads.set(root.id, seed ?? new Tensor(zeroedValues(root.size).fill(1), root.shape.slice()));
   const order = topoOrder(root, stop);
   if (createGraph) {
     const { sumTo, add } = recordedAlgebra();
@@ -190,11 +191,11 @@ export function vjpThrough(f: (xs: readonly Tensor[]) => Tensor, xs: readonly Te
 
 /** Each tensor's gradient from the sweep, zeros for those the root does not depend on. */
 function gradientsOf(wrt: readonly Tensor[], grads: ReadonlyMap<number, Tensor>): Tensor[] {
-  return wrt.map((t) => grads.get(t.id) ?? new Tensor(new Float64Array(t.size), t.shape.slice()));
+  return wrt.map((t) => grads.get(t.id) ?? new Tensor(zeroedValues(t.size), t.shape.slice()));
 }
 
 function addInto(a: Tensor, b: Tensor): Tensor {
-  const out = new Float64Array(a.size);
+  const out = zeroedValues(a.size);
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] + b.data[i];
   return new Tensor(out, a.shape.slice());
 }

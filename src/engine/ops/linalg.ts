@@ -6,7 +6,7 @@ import { registerBackwardOp } from '../backwardOp';
 import { type OpDef, apply, registerOp, TensorLike } from '../registry';
 import { GradlensError, Shape, Tensor, fmtShape, sizeOf, stridesOf } from '../tensor';
 import { gemm } from '../kernels/matmul';
-import { allocate } from '../memory';
+import { allocate, zeroedValues, copyValues } from '../memory';
 import { mul } from './arithmetic';
 import { reshape, transpose } from './shape';
 import { plainAt, plainSize, Plain } from './reference';
@@ -310,7 +310,7 @@ const traceOp = registerOp<NoAttrs>({
   vjp: [
     (dy, { inputs: [x] }) => {
       const [m, n] = x.shape;
-      const eye = new Float64Array(m * n);
+      const eye = zeroedValues(m * n);
       for (let i = 0; i < Math.min(m, n); i++) eye[i * n + i] = 1;
       return mul(dy, new Tensor(eye, [m, n]));
     },
@@ -346,7 +346,7 @@ interface Lu {
 
 function luFactor(x: Tensor): Lu {
   const n = x.shape[0];
-  const lu = Float64Array.from(x.data);
+  const lu = copyValues(x.data);
   const perm = Int32Array.from({ length: n }, (_, i) => i);
   let sign = 1;
   let zeroPivot = -1;
@@ -403,8 +403,8 @@ function invData(op: string, x: Tensor): Float64Array {
   const f = luFactor(x);
   const k = singularPivot(f, n);
   if (k >= 0) throw new GradlensError(op, `matrix of shape ${fmtShape(x.shape)} is singular to working precision (pivot ${k} vanishes); it has no inverse`);
-  const out = new Float64Array(n * n);
-  const col = new Float64Array(n);
+  const out = zeroedValues(n * n);
+  const col = zeroedValues(n);
   for (let c = 0; c < n; c++) {
     // Solve L U x = P e_c by forward then back substitution.
     for (let i = 0; i < n; i++) {
