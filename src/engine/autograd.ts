@@ -52,27 +52,43 @@ export function withOpObserver<T>(obs: OpObserver, fn: () => T): T {
 
 export function recordOp(op: OpDef<any>, inputs: readonly Tensor[], out: Tensor, saved: Record<string, Tensor>, attrs: unknown): void {
   if (gradEnabled && observer) observer(op, inputs, out, attrs);
-  if (!gradEnabled) return;
-  if (!inputs.some((x, i) => x.requiresGrad && vjpFor(op, i))) return;
+  if (!gradEnabled || !needsGradient(op, inputs)) return;
   out.requiresGrad = true;
   out.node = { op, inputs, saved, attrs };
+}
+
+/** Whether any input with a VJP needs a gradient (a loop: this runs on every op application). */
+function needsGradient(op: OpDef<any>, inputs: readonly Tensor[]): boolean {
+  for (let i = 0; i < inputs.length; i++) if (inputs[i].requiresGrad && vjpFor(op, i)) return true;
+  return false;
 }
 
 /** Nodes reachable from `root`, inputs before outputs. Iterative, so deep graphs do not overflow the stack. */
 function topoOrder(root: Tensor, stop?: ReadonlySet<number>): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<number>();
-  const stack: [Tensor, boolean][] = [[root, false]];
+  // Two parallel stacks (the tensor, and whether its inputs are already pushed) rather than a
+  // tuple per entry.
+  const stack: Tensor[] = [root];
+  const expanded: boolean[] = [false];
   while (stack.length) {
-    const [t, expanded] = stack.pop()!;
-    if (expanded) {
+    const t = stack.pop()!;
+    if (expanded.pop()) {
       order.push(t);
       continue;
     }
     if (seen.has(t.id)) continue;
     seen.add(t.id);
-    stack.push([t, true]);
-    if (t.node && !stop?.has(t.id)) for (const x of t.node.inputs) if (x.requiresGrad && !seen.has(x.id)) stack.push([x, false]);
+    stack.push(t);
+    expanded.push(true);
+    if (t.node && !stop?.has(t.id)) {
+      for (const x of t.node.inputs) {
+        if (x.requiresGrad && !seen.has(x.id)) {
+          stack.push(x);
+          expanded.push(false);
+        }
+      }
+    }
   }
   return order;
 }
@@ -163,14 +179,16 @@ function sweep(
     const node = t.node;
     const dy = grads.get(t.id);
     if (!node || !dy || stop?.has(t.id)) continue;
-    node.inputs.forEach((x, i) => {
+    const inputs = node.inputs;
+    for (let i = 0; i < inputs.length; i++) {
+      const x = inputs[i];
       const vjp = vjpFor(node.op, i);
-      if (!vjp || !x.requiresGrad) return;
-      const ctx = { inputs: node.inputs, out: t, saved: node.saved, attrs: node.attrs, index: i };
+      if (!vjp || !x.requiresGrad) continue;
+      const ctx = { inputs, out: t, saved: node.saved, attrs: node.attrs, index: i };
       const g = sumTo(vjp(dy, ctx), x.shape);
       const prev = grads.get(x.id);
       grads.set(x.id, prev ? add(prev, g) : g);
-    });
+    }
   }
 }
 

@@ -174,22 +174,23 @@ export function gemmWasm(M: number, N: number, K: number, a: MatOperand, b: MatO
   const padN = panelsN * 4;
   const bytes = (cOff2 + panelsM * 4 * padN) * 8;
   if (bytes > 2 ** 31) return false; // beyond i32 addressing: let the JS kernel do it
-  const have = w.memory.buffer.byteLength;
-  if (bytes > have) {
+  let mem = memoryView(w);
+  if (bytes > mem.byteLength) {
     try {
-      w.memory.grow(Math.ceil((bytes - have) / PAGE));
+      w.memory.grow(Math.ceil((bytes - mem.byteLength) / PAGE));
     } catch {
       return false; // the engine refused the pages: the JS kernel needs less memory
     }
+    view = undefined; // the grow detached the old buffer
+    mem = memoryView(w);
   }
-  const mem = memoryView(w);
   if (aDirect) mem.set(a.data.subarray(a.offset, a.offset + M * K), aOff);
   else for (let ip = 0; ip < panelsM; ip++) packRowPanel(a, M, K, ip * 4, mem, aOff + ip * K * 4);
   if (bDirect) mem.set(b.data.subarray(b.offset, b.offset + K * N), bOff);
   else packColumnPanels(b, K, N, mem, bOff);
   w.kernel(aOff * 8, bOff * 8, cOff2 * 8, panelsM, panelsN, K, aDirect ? M * 8 : 32, aDirect ? 32 : K * 32, bDirect ? N * 8 : 32, bDirect ? 32 : K * 32);
   copyOut(mem, cOff2, padN, C, cOff, M, N);
-  if (w.memory.buffer.byteLength > RETAIN_BYTES) instance = undefined;
+  if (mem.byteLength > RETAIN_BYTES) instance = undefined;
   return true;
 }
 
@@ -209,10 +210,17 @@ function roundUp4(n: number): number {
 }
 
 let view: Float64Array | undefined;
+let viewOf: WasmKernel | undefined;
 
-/** The memory as f64s, made again only when the buffer changed (a grow detaches the old one, a new instance has its own). */
+/**
+ * The memory as f64s, made again only for a new instance or after a grow (which detaches the old
+ * buffer): reading `memory.buffer` on every call showed in the profile of small products.
+ */
 function memoryView(w: WasmKernel): Float64Array {
-  if (view === undefined || view.buffer !== w.memory.buffer) view = new Float64Array(w.memory.buffer);
+  if (view === undefined || viewOf !== w) {
+    view = new Float64Array(w.memory.buffer);
+    viewOf = w;
+  }
   return view;
 }
 

@@ -33,6 +33,7 @@ function planMatmul(aShape: Shape, bShape: Shape): MatmulPlan {
   if (aShape.length === 0 || bShape.length === 0) {
     throw new GradlensError('matmul', `shapes ${fmtShape(aShape)} and ${fmtShape(bShape)}: operands need at least 1 dimension (use mul for a scalar)`);
   }
+  if (aShape.length === 2 && bShape.length === 2) return planMatrices(aShape, bShape);
   const a = aShape.length === 1 ? [1, aShape[0]] : aShape.slice();
   const b = bShape.length === 1 ? [bShape[0], 1] : bShape.slice();
   const M = a[a.length - 2];
@@ -56,6 +57,14 @@ function planMatmul(aShape: Shape, bShape: Shape): MatmulPlan {
   if (aShape.length > 1) outShape.push(M);
   if (bShape.length > 1) outShape.push(N);
   return { M, K, N, aBatch, bBatch, batch, outShape };
+}
+
+/** The plan of two plain matrices (the common case, without the batch bookkeeping); same checks and messages. */
+function planMatrices(aShape: Shape, bShape: Shape): MatmulPlan {
+  const [M, K] = aShape;
+  const [Kb, N] = bShape;
+  if (K !== Kb) throw new GradlensError('matmul', `shapes ${fmtShape(aShape)} and ${fmtShape(bShape)} do not align (${K} vs ${Kb})`);
+  return { M, K, N, aBatch: [], bBatch: [], batch: [], outShape: [M, N] };
 }
 
 /** For each output batch index, the matching batch index of an operand (broadcast axes read 0). */
@@ -88,6 +97,11 @@ function batchedGemm(
 ): Float64Array {
   const nBatch = sizeOf(batch);
   const out = allocate('matmul', nBatch * rows * cols);
+  if (nBatch === 1) {
+    // One product: every operand's batch offset is 0, no index maps needed.
+    gemm(rows, cols, inner, { data: a.data, offset: 0, trans: a.trans }, { data: b.data, offset: 0, trans: b.trans }, out, 0);
+    return out;
+  }
   const ia = batchIndex(a.batch, batch);
   const ib = batchIndex(b.batch, batch);
   for (let t = 0; t < nBatch; t++) {
