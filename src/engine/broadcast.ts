@@ -63,8 +63,15 @@ export function expandData(op: string, x: Tensor, shape: Shape): Float64Array {
 /** Sums a gradient of the broadcast shape back down to `shape`. */
 export function unbroadcast(grad: Tensor, shape: Shape): Tensor {
   if (grad.shape.length === shape.length && grad.shape.every((d, i) => d === shape[i])) return grad;
-  const map = broadcastIndex(shape, grad.shape);
   const out = zeroedValues(sizeOf(shape));
+  if (out.length > 0 && isTrailing(shape, grad.shape)) {
+    // A bias's gradient: the rows summed, each element in row order as the map loop would.
+    const g = grad.data;
+    const n = out.length;
+    for (let o = 0; o < g.length; o += n) for (let j = 0; j < n; j++) out[j] += g[o + j];
+    return new Tensor(out, shape.slice());
+  }
+  const map = broadcastIndex(shape, grad.shape);
   if (map) {
     for (let i = 0; i < map.length; i++) out[map[i]] += grad.data[i];
   } else {
