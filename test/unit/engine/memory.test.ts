@@ -48,10 +48,10 @@ describe('unbroadcast by rows', () => {
   it("sums a bias's gradient over the batch with the same bits as an elementwise loop in row order", () => {
     const rng = new Rng(3);
     for (const [batch, shape] of [[[6, 5], [5]], [[2, 3, 4], [3, 4]], [[2, 3, 4], [1, 4]], [[3, 7], [1, 7]]] as const) {
-      const n = batch.reduce((a, b) => a * b, 1);
+      const n = batch.reduce((a: number, b: number) => a * b, 1);
       const x = new Tensor(Float64Array.from({ length: n }, () => rng.uniform(-2, 2)), [...batch]);
       const w = new Tensor(Float64Array.from({ length: n }, () => rng.uniform(-2, 2)), [...batch]);
-      const m = shape.reduce((a, b) => a * b, 1);
+      const m = shape.reduce((a: number, b: number) => a * b, 1);
       const b = new Tensor(Float64Array.from({ length: m }, () => rng.uniform(-2, 2)), [...shape], true);
       // d/db Σ w ⊙ (x + b) = w summed over the broadcast axes.
       const [gb] = grad(F.sum(F.mul(F.add(x, b), w)), [b]);
