@@ -14,7 +14,7 @@ import { defaultCheckOptions, gradcheck } from '../src/gradcheck';
 import { runFile } from '../src/runner';
 import { machine, median, row } from './harness';
 import { type Bug, PYTHON, TorchServer, type TorchModel, type TorchRuns, torchMissing } from './torch';
-import { type MlpData, type MlpDims, mlpData, tanhMlpSpec } from './workloads';
+import { GRADCHECK_SIZES as SIZES, type GradcheckSize, type MlpData, type MlpDims, mlpData, tanhMlpSpec } from './workloads';
 
 /** `--quick`: a smoke run of the harness (short cells, no full check at 50k). */
 const quick = process.argv.includes('--quick');
@@ -36,16 +36,6 @@ const WARM_CALLS = 300;
 const TORCH_CAP_MS = 1000 * Number(process.argv.find((a) => a.startsWith('--torch-cap='))?.split('=')[1] ?? (quick ? 20 : 300));
 const WORKERS = os.availableParallelism();
 
-interface Size extends MlpDims {
-  /** The first of the six seeds its arrays are drawn from (workloads.ts mlpData). */
-  seed: number;
-}
-
-const SIZES: Size[] = [
-  { batch: 8, inp: 20, hidden: 16, out: 5, seed: 21 },
-  { batch: 16, inp: 64, hidden: 64, out: 10, seed: 31 },
-  { batch: 32, inp: 784, hidden: 64, out: 10, seed: 41 },
-];
 
 /** The correctness rows: W1's gradient 1 % too large in one hidden unit's column, or in one weight. */
 const [FACTOR, UNIT] = [1.01, 0];
@@ -66,7 +56,7 @@ const fileName = (s: MlpDims) => `mlp-${s.inp}-${s.hidden}-${s.out}`;
  * The same MLP with a hand-written backward that scales W1's gradient as torch_gradcheck.py's
  * autograd.Function does: nowhere (control), in one hidden unit's column, or in one weight.
  */
-function withBackward(s: Size, d: MlpData, bug: Bug): ModelSpec {
+function withBackward(s: GradcheckSize, d: MlpData, bug: Bug): ModelSpec {
   const spec = tanhMlpSpec(`${fileName(s)} ${bug.kind}`, s, d);
   const scale = new Float64Array(s.inp * s.hidden).fill(1);
   if (bug.kind === 'unit') for (let i = 0; i < s.inp; i++) scale[i * s.hidden + bug.unit] = bug.factor;
@@ -85,7 +75,7 @@ function withBackward(s: Size, d: MlpData, bug: Bug): ModelSpec {
 }
 
 /** The model as a user's file: `randn`/`randint` with the seeds mlpData uses give the same numbers. */
-function modelFile(s: Size): string {
+function modelFile(s: GradcheckSize): string {
   const { batch, inp, hidden, out, seed } = s;
   return `import { defineModel, F, randint, randn } from 'gradlens';
 
@@ -273,7 +263,7 @@ interface Context {
 const progress = (s: string) => process.stderr.write(`  ${s}\n`);
 
 /** One size: fast mode, then full mode in-process and through the runner's pool. */
-async function sizeRows(s: Size, { torch, dir, notes }: Context): Promise<Row[]> {
+async function sizeRows(s: GradcheckSize, { torch, dir, notes }: Context): Promise<Row[]> {
   const d = mlpData(s, s.seed);
   const spec = tanhMlpSpec(fileName(s), s, d);
   const P = parameters(s);
@@ -306,7 +296,7 @@ async function sizeRows(s: Size, { torch, dir, notes }: Context): Promise<Row[]>
 }
 
 /** The largest size with a hand-written first-layer gradient, right and wrong, in fast mode. */
-async function bugRows(s: Size, { torch, dir, notes }: Context): Promise<Row[]> {
+async function bugRows(s: GradcheckSize, { torch, dir, notes }: Context): Promise<Row[]> {
   const d = mlpData(s, s.seed);
   const tm = torch && (await torch.load(dir, `${fileName(s)}-bug`, s, d));
   const rows: Row[] = [];

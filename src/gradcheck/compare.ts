@@ -84,7 +84,7 @@ export class Tally {
   /**
    * Every element's values, kept for small tensors; reported only when all of them were compared.
    * Made at the first element compared: a fast check that compares none would pay for three
-   * buffers per tensor (each above 64 bytes costs ~0.6 µs, smallArrays.ts) and never read them.
+   * buffers per tensor (each above 64 bytes costs ~0.6 µs of its own, engine/memory.ts) and never read them.
    */
   private values: { analytic: Float64Array; numeric: Float64Array; seen: Uint8Array; count: number } | undefined;
   private readonly size: number;

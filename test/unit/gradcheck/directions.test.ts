@@ -1,34 +1,24 @@
-// The probe directions' arithmetic (src/gradcheck/directions.ts), the slabs their small arrays come
-// from (smallArrays.ts) and withShiftAll's move and exact restore (objective.ts). The reports'
+// The probe directions' arithmetic (src/gradcheck/directions.ts; their small arrays come from the
+// engine's slab, tested in test/unit/engine/memory.test.ts) and withShiftAll's move and exact
+// restore (objective.ts). The reports'
 // directional values are computed with these, so a faster loop must give the same bits.
 import * as assert from 'node:assert/strict';
 import { Rng } from '../../../src/engine/random';
 import { Tensor } from '../../../src/engine/tensor';
 import { RankOne, addScaled, dotWith, randomDirection, scaledDirection } from '../../../src/gradcheck/directions';
-import { dotAt, withShiftAll } from '../../../src/gradcheck/objective';
-import { smallFloat64 } from '../../../src/gradcheck/smallArrays';
-
-/** Row by row, as dotWith summed before it took two rows at a time. */
-function rowByRow(g: Float64Array, d: RankOne): number {
-  const n = d.right.length;
-  let s = 0;
-  for (let i = 0; i < d.left.length; i++) s += d.left[i] * dotAt(g, i * n, d.right, 0, n);
-  return s;
-}
+import { withShiftAll } from '../../../src/gradcheck/objective';
 
 function randomData(n: number, rng: Rng): Float64Array {
   return Float64Array.from({ length: n }, () => rng.normal() * 10 ** (rng.int(7) - 3));
 }
 
 describe('probe directions', () => {
-  it('dotWith of a rank-one direction gives the bits of the row-by-row sum, for odd and even shapes', () => {
+  it('dotWith of a rank-one direction is the dot product with its dense form, for odd and even shapes', () => {
     const rng = new Rng(3);
     for (const [m, n] of [[2, 2], [3, 2], [2, 3], [5, 7], [7, 5], [16, 5], [64, 10], [784, 64], [9, 1 + 4 * 3]]) {
       const g = randomData(m * n, rng);
       const d = randomDirection([m, n], rng) as RankOne;
       assert.ok(d instanceof RankOne, `${m}×${n} is rank-one`);
-      assert.ok(Object.is(dotWith(g, d), rowByRow(g, d)), `${m}×${n}: ${dotWith(g, d)} vs ${rowByRow(g, d)}`);
-      // And it is the dot product with the dense direction, to round-off.
       const dense = d.dense();
       let exact = 0;
       for (let k = 0; k < g.length; k++) exact += g[k] * dense[k];
@@ -57,18 +47,6 @@ describe('probe directions', () => {
     assert.deepEqual(r.left, left);
     const v = randomDirection([11], rng) as Float64Array;
     assert.deepEqual(Array.from(scaledDirection(v, 3) as Float64Array), Array.from(v, (x) => x * 3));
-  });
-
-  it('small arrays from the slabs start zeroed and never overlap, across a slab boundary', () => {
-    const arrays: Float64Array[] = [];
-    for (let k = 0; k < 40; k++) {
-      const a = smallFloat64(5 + ((k * 37) % 700));
-      assert.ok(a.every((x) => x === 0), `array ${k} is zeroed`);
-      a.fill(k + 1);
-      arrays.push(a);
-    }
-    arrays.forEach((a, k) => assert.ok(a.every((x) => x === k + 1), `array ${k} kept its values`));
-    assert.equal(smallFloat64(5000).length, 5000);
   });
 });
 
