@@ -31,7 +31,7 @@ const ROUNDS = 5;
  * warm-up measured the compiler, not the checker. torch (no JIT) gets the same warm-up.
  */
 const WARM_MS = quick ? 300 : 1_000;
-const WARM_CALLS = 300;
+const WARM_CALLS = 5_000;
 /** torch's full mode is skipped where its estimate (2 forwards per parameter element) exceeds this. */
 const TORCH_CAP_MS = 1000 * Number(process.argv.find((a) => a.startsWith('--torch-cap='))?.split('=')[1] ?? (quick ? 20 : 300));
 const WORKERS = os.availableParallelism();
