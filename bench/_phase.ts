@@ -3,13 +3,8 @@
 // wrappers add a little time of their own, so compare its figures only with each other.
 import { checkModel } from '../src/gradcheck';
 import { Replay } from '../src/gradcheck/replay';
-import { mlpData, tanhMlpSpec } from './workloads';
+import { GRADCHECK_SIZES as SIZES, mlpData, tanhMlpSpec } from './workloads';
 
-const SIZES = [
-  { batch: 8, inp: 20, hidden: 16, out: 5, seed: 21 },
-  { batch: 16, inp: 64, hidden: 64, out: 10, seed: 31 },
-  { batch: 32, inp: 784, hidden: 64, out: 10, seed: 41 },
-];
 const sizes = process.argv[2] ? [SIZES[Number(process.argv[2])]] : SIZES;
 const mode = (process.argv[3] ?? 'fast') as 'fast' | 'full';
 

@@ -2,13 +2,8 @@
 // under `node --cpu-prof --require tsx/cjs bench/_prof.ts ...` for a profile. Not in `npm run bench`.
 import { grad } from '../src/engine/autograd';
 import { checkModel } from '../src/gradcheck';
-import { mlpData, tanhMlpSpec } from './workloads';
+import { GRADCHECK_SIZES as SIZES, mlpData, tanhMlpSpec } from './workloads';
 
-const SIZES = [
-  { batch: 8, inp: 20, hidden: 16, out: 5, seed: 21 },
-  { batch: 16, inp: 64, hidden: 64, out: 10, seed: 31 },
-  { batch: 32, inp: 784, hidden: 64, out: 10, seed: 41 },
-];
 const mode = (process.argv[2] ?? 'fast') as 'fast' | 'full';
 const sizes = process.argv[3] ? [SIZES[Number(process.argv[3])]] : SIZES;
 const reps = Number(process.argv[4] ?? 200);

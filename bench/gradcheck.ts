@@ -14,7 +14,7 @@ import { defaultCheckOptions, gradcheck } from '../src/gradcheck';
 import { runFile } from '../src/runner';
 import { machine, median, row } from './harness';
 import { type Bug, PYTHON, TorchServer, type TorchModel, type TorchRuns, torchMissing } from './torch';
-import { type MlpData, type MlpDims, mlpData, tanhMlpSpec } from './workloads';
+import { GRADCHECK_SIZES as SIZES, type GradcheckSize, type MlpData, type MlpDims, mlpData, tanhMlpSpec } from './workloads';
 
 /** `--quick`: a smoke run of the harness (short cells, no full check at 50k). */
 const quick = process.argv.includes('--quick');
@@ -24,20 +24,18 @@ const CELL_BUDGET_MS = quick ? 4_000 : 20_000;
 const SLOW_MS = CELL_BUDGET_MS / 2;
 const MAX_RUNS = 21;
 const ROUNDS = 5;
+/**
+ * Warm-up after the first call, per contender: until this much time or WARM_CALLS calls. V8
+ * optimizes a function after it has run hot for a while; a fast check's first few dozen calls run
+ * 3–8× slower than the settled ones (`bench/_phase.ts`), and a median over 21 calls after one
+ * warm-up measured the compiler, not the checker. torch (no JIT) gets the same warm-up.
+ */
+const WARM_MS = quick ? 300 : 1_000;
+const WARM_CALLS = 5_000;
 /** torch's full mode is skipped where its estimate (2 forwards per parameter element) exceeds this. */
 const TORCH_CAP_MS = 1000 * Number(process.argv.find((a) => a.startsWith('--torch-cap='))?.split('=')[1] ?? (quick ? 20 : 300));
 const WORKERS = os.availableParallelism();
 
-interface Size extends MlpDims {
-  /** The first of the six seeds its arrays are drawn from (workloads.ts mlpData). */
-  seed: number;
-}
-
-const SIZES: Size[] = [
-  { batch: 8, inp: 20, hidden: 16, out: 5, seed: 21 },
-  { batch: 16, inp: 64, hidden: 64, out: 10, seed: 31 },
-  { batch: 32, inp: 784, hidden: 64, out: 10, seed: 41 },
-];
 
 /** The correctness rows: W1's gradient 1 % too large in one hidden unit's column, or in one weight. */
 const [FACTOR, UNIT] = [1.01, 0];
@@ -58,7 +56,7 @@ const fileName = (s: MlpDims) => `mlp-${s.inp}-${s.hidden}-${s.out}`;
  * The same MLP with a hand-written backward that scales W1's gradient as torch_gradcheck.py's
  * autograd.Function does: nowhere (control), in one hidden unit's column, or in one weight.
  */
-function withBackward(s: Size, d: MlpData, bug: Bug): ModelSpec {
+function withBackward(s: GradcheckSize, d: MlpData, bug: Bug): ModelSpec {
   const spec = tanhMlpSpec(`${fileName(s)} ${bug.kind}`, s, d);
   const scale = new Float64Array(s.inp * s.hidden).fill(1);
   if (bug.kind === 'unit') for (let i = 0; i < s.inp; i++) scale[i * s.hidden + bug.unit] = bug.factor;
@@ -77,7 +75,7 @@ function withBackward(s: Size, d: MlpData, bug: Bug): ModelSpec {
 }
 
 /** The model as a user's file: `randn`/`randint` with the seeds mlpData uses give the same numbers. */
-function modelFile(s: Size): string {
+function modelFile(s: GradcheckSize): string {
   const { batch, inp, hidden, out, seed } = s;
   return `import { defineModel, F, randint, randn } from 'gradlens';
 
@@ -114,6 +112,8 @@ type Runs = TorchRuns;
 interface SelfTimed {
   /** `n` calls, each timed alone, with each call's verdict. */
   run(n: number): Promise<Runs>;
+  /** The contender's first call is what it stands for (the pool: starting workers is the point). */
+  noWarmUp?: boolean;
 }
 
 interface Cell {
@@ -123,17 +123,21 @@ interface Cell {
   passed: boolean;
   /** Too slow to repeat: the one sample is a cold call. */
   cold: boolean;
+  /** The first call of all, before any warm-up. */
+  firstMs: number;
 }
 
 /**
- * One warm-up call each, in turn; then the calls the budget allows (split evenly, at most
- * MAX_RUNS) in up to ROUNDS rounds that alternate the contenders, so load from elsewhere hits
- * them alike. A contender whose warm-up took over SLOW_MS keeps that call as its only sample.
+ * One first call each, in turn, then a warm-up each (WARM_MS); then the calls the budget allows
+ * (split evenly, at most MAX_RUNS) in up to ROUNDS rounds that alternate the contenders, so load
+ * from elsewhere hits them alike. A contender whose first call took over SLOW_MS keeps that call
+ * as its only sample.
  */
 async function timeCell(contenders: readonly SelfTimed[]): Promise<Cell[]> {
   const firsts: Runs[] = [];
   for (const c of contenders) firsts.push(await c.run(1));
   const cold = firsts.map((f) => f.ms[0] > SLOW_MS);
+  for (let c = 0; c < contenders.length; c++) if (!cold[c] && !contenders[c].noWarmUp) firsts[c].passed.push(...(await warmUp(contenders[c], firsts[c].ms[0])));
   const wanted = firsts.map((f, i) => (cold[i] ? 0 : Math.max(1, Math.min(MAX_RUNS, Math.floor(CELL_BUDGET_MS / contenders.length / f.ms[0])))));
   const timed: Runs[] = contenders.map(() => ({ ms: [], passed: [] }));
   const rounds = Math.min(ROUNDS, Math.max(...wanted));
@@ -148,8 +152,20 @@ async function timeCell(contenders: readonly SelfTimed[]): Promise<Cell[]> {
   }
   return contenders.map((_, c) => {
     const samples = cold[c] ? firsts[c] : timed[c];
-    return { medianMs: median(samples.ms), runs: samples.ms.length, passed: [...firsts[c].passed, ...timed[c].passed].every(Boolean), cold: cold[c] };
+    return { medianMs: median(samples.ms), runs: samples.ms.length, passed: [...firsts[c].passed, ...timed[c].passed].every(Boolean), cold: cold[c], firstMs: firsts[c].ms[0] };
   });
+}
+
+/** Calls in growing blocks until WARM_MS or WARM_CALLS; returns their verdicts. */
+async function warmUp(c: SelfTimed, firstMs: number): Promise<boolean[]> {
+  const verdicts: boolean[] = [];
+  const t0 = performance.now();
+  let block = Math.max(1, Math.min(50, Math.floor(WARM_MS / 10 / Math.max(firstMs, 1e-3))));
+  while (performance.now() - t0 < WARM_MS && verdicts.length < WARM_CALLS) {
+    verdicts.push(...(await c.run(Math.min(block, WARM_CALLS - verdicts.length))).passed);
+    block = Math.min(block * 2, 100);
+  }
+  return verdicts;
 }
 
 async function timeEach(n: number, call: () => Promise<boolean> | boolean): Promise<Runs> {
@@ -174,6 +190,7 @@ const theirs = (torch: TorchServer, model: TorchModel, mode: 'full' | 'fast', bu
 /** Our full check as the product runs it: bundle the file, start workers, split the check. */
 function pool(file: string, losses: number[]): SelfTimed {
   return {
+    noWarmUp: true,
     run: (n) =>
       timeEach(n, async () => {
         const r = await runFile({ fileName: file, task: 'check', options: { mode: 'full' }, workers: WORKERS, timeoutMs: 3_600_000 });
@@ -200,6 +217,7 @@ interface Row {
 
 const ms = (c?: Cell) => (c ? `${c.medianMs >= 100 ? c.medianMs.toFixed(0) : c.medianMs.toFixed(2)}${c.cold ? '*' : ''}` : '–');
 const runs = (c?: Cell) => (c ? String(c.runs) : '–');
+const first = (c?: Cell) => (c ? (c.firstMs >= 100 ? c.firstMs.toFixed(0) : c.firstMs.toFixed(2)) : '–');
 
 function verdict(c: Cell | undefined, bug?: Bug): string {
   if (!c) return '–';
@@ -208,11 +226,11 @@ function verdict(c: Cell | undefined, bug?: Bug): string {
 }
 
 function printTable(rows: Row[]): void {
-  const widths = [20, 7, 47, 9, 11, 14, 7, 8, 9];
-  console.log(`\n${row(['model', 'params', 'mode', 'torch ms', 'gradlens ms', 'torch/gradlens', 'torch', 'gradlens', 'runs t/g'], widths)}  gradlens as`);
+  const widths = [20, 7, 47, 9, 11, 14, 7, 8, 9, 15];
+  console.log(`\n${row(['model', 'params', 'mode', 'torch ms', 'gradlens ms', 'torch/gradlens', 'torch', 'gradlens', 'runs t/g', '1st call t/g ms'], widths)}  gradlens as`);
   for (const r of rows) {
     const ratio = r.torch && r.ours ? `${(r.torch.medianMs / r.ours.medianMs).toFixed(2)}×` : '–';
-    const cells = [r.model, r.params.toLocaleString('en'), r.mode, ms(r.torch), ms(r.ours), ratio, verdict(r.torch, r.bug), verdict(r.ours, r.bug), `${runs(r.torch)}/${runs(r.ours)}`];
+    const cells = [r.model, r.params.toLocaleString('en'), r.mode, ms(r.torch), ms(r.ours), ratio, verdict(r.torch, r.bug), verdict(r.ours, r.bug), `${runs(r.torch)}/${runs(r.ours)}`, `${first(r.torch)}/${first(r.ours)}`];
     console.log(`${row(cells, widths)}  ${r.how}`);
   }
 }
@@ -245,7 +263,7 @@ interface Context {
 const progress = (s: string) => process.stderr.write(`  ${s}\n`);
 
 /** One size: fast mode, then full mode in-process and through the runner's pool. */
-async function sizeRows(s: Size, { torch, dir, notes }: Context): Promise<Row[]> {
+async function sizeRows(s: GradcheckSize, { torch, dir, notes }: Context): Promise<Row[]> {
   const d = mlpData(s, s.seed);
   const spec = tanhMlpSpec(fileName(s), s, d);
   const P = parameters(s);
@@ -278,7 +296,7 @@ async function sizeRows(s: Size, { torch, dir, notes }: Context): Promise<Row[]>
 }
 
 /** The largest size with a hand-written first-layer gradient, right and wrong, in fast mode. */
-async function bugRows(s: Size, { torch, dir, notes }: Context): Promise<Row[]> {
+async function bugRows(s: GradcheckSize, { torch, dir, notes }: Context): Promise<Row[]> {
   const d = mlpData(s, s.seed);
   const tm = torch && (await torch.load(dir, `${fileName(s)}-bug`, s, d));
   const rows: Row[] = [];
@@ -298,7 +316,8 @@ function printReport(rows: Row[], notes: string[], torch: TorchServer | undefine
   console.log(`Machine: ${machine()}`);
   if (missing) console.log(`PyTorch: not available, gradlens figures alone. ${missing}`);
   else console.log(`PyTorch: ${torch?.version} (${PYTHON}), float64, torch.set_num_threads(1); gradlens in-process on one thread, float64`);
-  console.log(`Same numbers on both sides; eps ${eps.toExponential(0)}, atol ${atol.toExponential(0)}, rtol ${rtol.toExponential(0)} on both. Medians; a cell spends ~${CELL_BUDGET_MS / 1000} s on repeats after one warm-up each;`);
+  console.log(`Same numbers on both sides; eps ${eps.toExponential(0)}, atol ${atol.toExponential(0)}, rtol ${rtol.toExponential(0)} on both. Medians; a cell spends ~${CELL_BUDGET_MS / 1000} s on repeats after a first call`);
+  console.log(`and a warm-up of ${WARM_MS / 1000} s or ${WARM_CALLS} calls each (the pool: no warm-up, its first call is in the figures); "1st call": that first call alone.`);
   console.log(`* = a call over ${SLOW_MS / 1000} s, run once, cold (no warm-up). torch full skipped when estimated over ${TORCH_CAP_MS / 1000} s a call.`);
   const warn = warnings(rows);
   for (const w of warn) console.log(`!!! WARNING: ${w}`);

@@ -87,6 +87,18 @@ export interface MlpDims {
 
 const MLP: MlpDims = { batch: 64, inp: 784, hidden: 256, out: 10 };
 
+/** An MLP of bench/gradcheck.ts, with the first of the six seeds its arrays are drawn from (mlpData). */
+export interface GradcheckSize extends MlpDims {
+  seed: number;
+}
+
+/** The gradient-checking benches' three MLPs: 421, 4,810 and 50,890 parameters. */
+export const GRADCHECK_SIZES: readonly GradcheckSize[] = [
+  { batch: 8, inp: 20, hidden: 16, out: 5, seed: 21 },
+  { batch: 16, inp: 64, hidden: 64, out: 10, seed: 31 },
+  { batch: 32, inp: 784, hidden: 64, out: 10, seed: 41 },
+];
+
 export interface MlpData {
   x: Float64Array;
   y: Float64Array;

@@ -4,6 +4,7 @@
 import { unbroadcast } from './broadcast';
 import { type OpDef, vjpFor } from './registry';
 import { GradlensError, Tensor, fmtShape } from './tensor';
+import { zeroedValues } from './memory';
 
 export interface TapeNode {
   op: OpDef<any>;
@@ -51,27 +52,43 @@ export function withOpObserver<T>(obs: OpObserver, fn: () => T): T {
 
 export function recordOp(op: OpDef<any>, inputs: readonly Tensor[], out: Tensor, saved: Record<string, Tensor>, attrs: unknown): void {
   if (gradEnabled && observer) observer(op, inputs, out, attrs);
-  if (!gradEnabled) return;
-  if (!inputs.some((x, i) => x.requiresGrad && vjpFor(op, i))) return;
+  if (!gradEnabled || !needsGradient(op, inputs)) return;
   out.requiresGrad = true;
   out.node = { op, inputs, saved, attrs };
+}
+
+/** Whether any input with a VJP needs a gradient (a loop: this runs on every op application). */
+function needsGradient(op: OpDef<any>, inputs: readonly Tensor[]): boolean {
+  for (let i = 0; i < inputs.length; i++) if (inputs[i].requiresGrad && vjpFor(op, i)) return true;
+  return false;
 }
 
 /** Nodes reachable from `root`, inputs before outputs. Iterative, so deep graphs do not overflow the stack. */
 function topoOrder(root: Tensor, stop?: ReadonlySet<number>): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<number>();
-  const stack: [Tensor, boolean][] = [[root, false]];
+  // Two parallel stacks (the tensor, and whether its inputs are already pushed) rather than a
+  // tuple per entry.
+  const stack: Tensor[] = [root];
+  const expanded: boolean[] = [false];
   while (stack.length) {
-    const [t, expanded] = stack.pop()!;
-    if (expanded) {
+    const t = stack.pop()!;
+    if (expanded.pop()) {
       order.push(t);
       continue;
     }
     if (seen.has(t.id)) continue;
     seen.add(t.id);
-    stack.push([t, true]);
-    if (t.node && !stop?.has(t.id)) for (const x of t.node.inputs) if (x.requiresGrad && !seen.has(x.id)) stack.push([x, false]);
+    stack.push(t);
+    expanded.push(true);
+    if (t.node && !stop?.has(t.id)) {
+      for (const x of t.node.inputs) {
+        if (x.requiresGrad && !seen.has(x.id)) {
+          stack.push(x);
+          expanded.push(false);
+        }
+      }
+    }
   }
   return order;
 }
@@ -138,7 +155,7 @@ function backprop(root: Tensor, seed: Tensor | undefined, grads: Map<number, Ten
   if (seed && seed.size !== root.size) {
     throw new GradlensError('backward', `upstream gradient of shape ${fmtShape(seed.shape)} does not match output ${fmtShape(root.shape)}`);
   }
-  grads.set(root.id, seed ?? new Tensor(new Float64Array(root.size).fill(1), root.shape.slice()));
+  grads.set(root.id, seed ?? new Tensor(zeroedValues(root.size).fill(1), root.shape.slice()));
   const order = topoOrder(root, stop);
   if (createGraph) {
     const { sumTo, add } = recordedAlgebra();
@@ -162,14 +179,16 @@ function sweep(
     const node = t.node;
     const dy = grads.get(t.id);
     if (!node || !dy || stop?.has(t.id)) continue;
-    node.inputs.forEach((x, i) => {
+    const inputs = node.inputs;
+    for (let i = 0; i < inputs.length; i++) {
+      const x = inputs[i];
       const vjp = vjpFor(node.op, i);
-      if (!vjp || !x.requiresGrad) return;
-      const ctx = { inputs: node.inputs, out: t, saved: node.saved, attrs: node.attrs, index: i };
+      if (!vjp || !x.requiresGrad) continue;
+      const ctx = { inputs, out: t, saved: node.saved, attrs: node.attrs, index: i };
       const g = sumTo(vjp(dy, ctx), x.shape);
       const prev = grads.get(x.id);
       grads.set(x.id, prev ? add(prev, g) : g);
-    });
+    }
   }
 }
 
@@ -190,11 +209,11 @@ export function vjpThrough(f: (xs: readonly Tensor[]) => Tensor, xs: readonly Te
 
 /** Each tensor's gradient from the sweep, zeros for those the root does not depend on. */
 function gradientsOf(wrt: readonly Tensor[], grads: ReadonlyMap<number, Tensor>): Tensor[] {
-  return wrt.map((t) => grads.get(t.id) ?? new Tensor(new Float64Array(t.size), t.shape.slice()));
+  return wrt.map((t) => grads.get(t.id) ?? new Tensor(zeroedValues(t.size), t.shape.slice()));
 }
 
 function addInto(a: Tensor, b: Tensor): Tensor {
-  const out = new Float64Array(a.size);
+  const out = zeroedValues(a.size);
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] + b.data[i];
   return new Tensor(out, a.shape.slice());
 }

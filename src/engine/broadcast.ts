@@ -1,7 +1,7 @@
 // NumPy broadcasting, forwards and backwards. This is the one place that undoes broadcasting:
 // VJPs return gradients in the output's shape and `unbroadcast` sums them back to each input.
 import { stridedOffsets } from './kernels/strided';
-import { allocate, checkAllocation } from './memory';
+import { allocate, checkAllocation, zeroedValues } from './memory';
 import { GradlensError, Shape, Tensor, fmtShape, sizeOf, stridesOf } from './tensor';
 
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
@@ -55,7 +55,7 @@ export function expandData(op: string, x: Tensor, shape: Shape): Float64Array {
   checkAllocation(op, sizeOf(shape) * Float64Array.BYTES_PER_ELEMENT);
   const map = broadcastIndex(x.shape, shape);
   if (!map) return x.data;
-  const out = new Float64Array(map.length);
+  const out = zeroedValues(map.length);
   for (let i = 0; i < map.length; i++) out[i] = x.data[map[i]];
   return out;
 }
@@ -63,8 +63,15 @@ export function expandData(op: string, x: Tensor, shape: Shape): Float64Array {
 /** Sums a gradient of the broadcast shape back down to `shape`. */
 export function unbroadcast(grad: Tensor, shape: Shape): Tensor {
   if (grad.shape.length === shape.length && grad.shape.every((d, i) => d === shape[i])) return grad;
+  const out = zeroedValues(sizeOf(shape));
+  if (out.length > 0 && isTrailing(shape, grad.shape)) {
+    // A bias's gradient: the rows summed, each element in row order as the map loop would.
+    const g = grad.data;
+    const n = out.length;
+    for (let o = 0; o < g.length; o += n) for (let j = 0; j < n; j++) out[j] += g[o + j];
+    return new Tensor(out, shape.slice());
+  }
   const map = broadcastIndex(shape, grad.shape);
-  const out = new Float64Array(sizeOf(shape));
   if (map) {
     for (let i = 0; i < map.length; i++) out[map[i]] += grad.data[i];
   } else {
@@ -173,7 +180,7 @@ const ROWS: Record<string, RowKernel | undefined> = {
 
 export function unaryKernel(x: Tensor, f: (v: number) => number): Tensor {
   const n = x.data.length;
-  const out = new Float64Array(n);
+  const out = zeroedValues(n);
   const d = x.data;
   for (let i = 0; i < n; i++) out[i] = f(d[i]);
   return new Tensor(out, x.shape.slice());

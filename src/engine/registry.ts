@@ -122,7 +122,8 @@ function describe(x: unknown): string {
 
 /** Runs an op: forward on plain data, then a tape record when any input needs a gradient. */
 export function apply<A>(def: OpDef<A>, xs: readonly TensorLike[], attrs: A): Tensor {
-  const inputs = xs.map((x) => asTensor(def.name, x));
+  const inputs = new Array<Tensor>(xs.length);
+  for (let i = 0; i < xs.length; i++) inputs[i] = asTensor(def.name, xs[i]);
   const saved: Record<string, Tensor> = {};
   const out = def.forward(inputs, attrs, (name, t) => {
     saved[name] = t;

@@ -49,16 +49,44 @@ export function withShift<T>(x: Float64Array, u: Float64Array, h: number, lo: nu
   }
 }
 
-/** Runs `fn` with every tensor moved by h·d[t] (one direction per tensor), restoring them all. */
+/**
+ * Runs `fn` with every tensor moved by h·d[t] (one direction per tensor), restoring them all.
+ * The originals are saved into one buffer, kept for the next call (a model's worth of doubles is
+ * worth not allocating and zeroing per check): copied in and out natively, the move itself is the
+ * only loop.
+ */
 export function withShiftAll<T>(tensors: readonly Tensor[], d: readonly Direction[], h: number, fn: () => T): T {
-  const saved = tensors.map((t) => t.data.slice());
+  let total = 0;
+  for (const t of tensors) total += t.size;
+  const saved = spare !== undefined && spare.length >= total ? spare : new Float64Array(total);
+  spare = undefined; // in use: a nested call gets its own
+  let kept = 0;
   try {
-    tensors.forEach((t, i) => addScaled(t.data, d[i], h));
+    for (let o = 0; kept < tensors.length; ) {
+      const x = tensors[kept].data;
+      saved.set(x, o);
+      o += x.length;
+      kept++;
+      addScaled(x, d[kept - 1], h);
+    }
     return fn();
   } finally {
-    tensors.forEach((t, i) => t.data.set(saved[i]));
+    for (let i = 0, o = 0; i < kept; i++) {
+      const x = tensors[i].data;
+      x.set(saved.subarray(o, o + x.length));
+      o += x.length;
+    }
+    keepSpare(saved);
   }
 }
+
+function keepSpare(buffer: Float64Array): void {
+  if (buffer.length <= SPARE_MAX && !(spare && spare.length >= buffer.length)) spare = buffer;
+}
+
+/** withShiftAll's buffer between calls, up to SPARE_MAX doubles (8 MB). */
+let spare: Float64Array | undefined;
+const SPARE_MAX = 2 ** 20;
 
 /** Σ a[i]·b[i] over [lo, hi), in four interleaved sums: one running sum waits on each add's latency. */
 export function dot(a: Float64Array, b: Float64Array, lo = 0, hi = a.length): number {

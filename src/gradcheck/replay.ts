@@ -64,18 +64,20 @@ export class Replay implements Recording {
   /** Every tensor the recording touches, by slot: leaves (params, data, constants) and op outputs. */
   readonly tensors: Tensor[] = [];
   readonly out: number;
-  /** Per parameter, the steps that depend on it, in execution order. */
-  private readonly cones: number[][];
   readonly paramSlots: number[];
+  // What only the element-by-element sweep (valueAt) and value() use is made at their first call:
+  // a fast check evaluates through shifts.ts alone and would build it for nothing.
+  /** Per parameter, the steps that depend on it, in execution order. */
+  private cones: number[][] | undefined;
   // Per evaluation, by slot; `stamp` tells which entries belong to the current evaluation.
-  private readonly stamp: Int32Array;
-  private readonly fresh: (Tensor | undefined)[];
-  private readonly change: (Change | undefined)[];
+  private stamp!: Int32Array;
+  private fresh!: (Tensor | undefined)[];
+  private change!: (Change | undefined)[];
   private generation = 0;
   private readonly undo: { data: Float64Array; idx: Int32Array; old: Float64Array }[] = [];
   private markGeneration = 0;
   /** Per parameter, the one-element change record valueAt reuses. */
-  private readonly moved: Change[];
+  private moved: (Change | undefined)[] | undefined;
 
   private constructor(
     records: readonly OpRecord[],
@@ -94,7 +96,6 @@ export class Replay implements Recording {
       return s;
     };
     this.paramSlots = params.map(slot);
-    this.moved = params.map(() => ({ idx: new Int32Array(1), old: new Float64Array(1) }));
     for (const r of records) {
       const inputs = r.inputs.map(slot);
       // An op that hands back an existing tensor would alias a slot; such a forward is not replayed.
@@ -102,22 +103,35 @@ export class Replay implements Recording {
       this.steps.push({ op: r.op, attrs: r.attrs, inputs, out: slot(r.out) });
     }
     this.out = slot(output);
+  }
+
+  /** The per-evaluation tables, made at the first valueAt or value(). */
+  private ready(): void {
+    if (this.stamp) return;
     const n = this.tensors.length;
     this.stamp = new Int32Array(n);
     this.fresh = new Array(n);
     this.change = new Array(n);
-    this.cones = this.paramSlots.map((p) => {
-      const reached = new Uint8Array(n);
-      reached[p] = 1;
-      const cone: number[] = [];
-      this.steps.forEach((s, i) => {
-        if (s.inputs.some((x) => reached[x])) {
-          reached[s.out] = 1;
-          cone.push(i);
-        }
-      });
-      return cone;
-    });
+  }
+
+  /** The steps that depend on parameter t, in execution order (made once per parameter, when first moved). */
+  private coneOf(t: number): number[] {
+    const cones = (this.cones ??= new Array(this.params.length));
+    let cone = cones[t];
+    if (cone) return cone;
+    const reached = new Uint8Array(this.tensors.length);
+    reached[this.paramSlots[t]] = 1;
+    cone = [];
+    for (let i = 0; i < this.steps.length; i++) {
+      const s = this.steps[i];
+      let hit = false;
+      for (const x of s.inputs) if (reached[x]) hit = true;
+      if (hit) {
+        reached[s.out] = 1;
+        cone.push(i);
+      }
+    }
+    return (cones[t] = cone);
   }
 
   /**
@@ -142,6 +156,8 @@ export class Replay implements Recording {
 
   /** The projected output with element k of parameter t set to `value`; everything is restored after. */
   valueAt(t: number, k: number, value: number): number {
+    this.ready();
+    const cone = this.coneOf(t);
     const gen = ++this.generation;
     const p = this.params[t];
     const old = p.data[k];
@@ -149,12 +165,12 @@ export class Replay implements Recording {
     const ps = this.paramSlots[t];
     this.stamp[ps] = gen;
     this.fresh[ps] = undefined;
-    const moved = this.moved[t];
+    const moved = ((this.moved ??= new Array(this.params.length))[t] ??= { idx: new Int32Array(1), old: new Float64Array(1) });
     moved.idx[0] = k;
     moved.old[0] = old;
     this.change[ps] = moved;
     try {
-      for (const s of this.cones[t]) this.run(this.steps[s], gen);
+      for (const s of cone) this.run(this.steps[s], gen);
       return project(this.current(this.out, gen), this.v);
     } finally {
       for (let i = this.undo.length - 1; i >= 0; i--) {
@@ -178,6 +194,7 @@ export class Replay implements Recording {
 
   /** The projected output recomputed op by op from the tensors' current values (no user code runs). */
   value(): number {
+    this.ready();
     const gen = ++this.generation;
     for (const step of this.steps) this.recompute(step, gen);
     return project(this.current(this.out, gen), this.v);

@@ -11,6 +11,7 @@ import { unaryKernel } from '../broadcast';
 import { GradlensError, Tensor, fmtShape, normAxis } from '../tensor';
 import { type Plain, plainMap } from './reference';
 import { normalCdf } from '../kernels/erf';
+import { zeroedValues } from '../memory';
 
 type NoAttrs = Record<string, never>;
 const none: NoAttrs = {};
@@ -29,7 +30,7 @@ function stableSoftplus(v: number): number {
 
 /** Elementwise dy ⊙ f(x, out), the shape of every elementwise activation's VJP. */
 function scaleBy(dy: Tensor, x: Tensor, out: Tensor, f: (x: number, y: number) => number): Tensor {
-  const g = new Float64Array(x.size);
+  const g = zeroedValues(x.size);
   for (let i = 0; i < g.length; i++) g[i] = dy.data[i] * f(x.data[i], out.data[i]);
   return new Tensor(g, x.shape.slice());
 }
@@ -285,7 +286,7 @@ function lineLogSumExp(d: Float64Array, base: number, stride: number, len: numbe
 }
 
 function softmaxData(op: string, x: Tensor, axis: number, takeLog: boolean): Float64Array {
-  const out = new Float64Array(x.size);
+  const out = zeroedValues(x.size);
   eachLine(op, x.shape, axis, (base, stride, len) => {
     const lse = lineLogSumExp(x.data, base, stride, len);
     for (let k = 0; k < len; k++) {
@@ -330,7 +331,7 @@ const softmaxBackward = registerBackwardOp<AxisAttrs>({
   summary: "softmax's VJP s ⊙ (dy − ⟨dy, s⟩) along the axis, as one loop.",
   kernel: ([dy, out], { axis }) => {
     const s = out.data;
-    const g = new Float64Array(s.length);
+    const g = zeroedValues(s.length);
     eachLine('softmax', out.shape, axis, (base, stride, len) => {
       let dot = 0;
       for (let k = 0; k < len; k++) dot += dy.data[base + k * stride] * s[base + k * stride];
@@ -354,7 +355,7 @@ const logSoftmaxBackward = registerBackwardOp<AxisAttrs>({
   differentiable: [true, true],
   summary: "logSoftmax's VJP dy − e^{y} Σ dy along the axis, as one loop.",
   kernel: ([dy, out], { axis }) => {
-    const g = new Float64Array(out.size);
+    const g = zeroedValues(out.size);
     eachLine('logSoftmax', out.shape, axis, (base, stride, len) => {
       let total = 0;
       for (let k = 0; k < len; k++) total += dy.data[base + k * stride];

@@ -5,7 +5,7 @@
 import { registerBackwardOp } from '../backwardOp';
 import { NestedArray, ones, tensor, zeros } from '../create';
 import { type OpDef as OpDefOf, apply, registerOp } from '../registry';
-import { allocate } from '../memory';
+import { allocate, zeroedValues } from '../memory';
 import { GradlensError, Shape, Tensor, fmtShape, sizeOf } from '../tensor';
 import { add, mul, pow, sub } from './arithmetic';
 import { mean } from './reduce';
@@ -137,7 +137,7 @@ const conv2dGradInput: OpDefOf<ConvGradAttrs> = registerBackwardOp<ConvGradAttrs
   differentiable: [true, true],
   summary: "conv2d's input gradient (a transposed convolution of dy with w).",
   kernel: ([dy, w], attrs) => {
-    const dx = new Float64Array(sizeOf(attrs.shape));
+    const dx = zeroedValues(sizeOf(attrs.shape));
     const dyd = dy.data;
     const wd = w.data;
     forEachTap(gradGeometry(attrs, w, 'x'), (yi, xi, wi) => {
@@ -165,7 +165,7 @@ const conv2dGradWeight: OpDefOf<ConvGradAttrs> = registerBackwardOp<ConvGradAttr
   differentiable: [true, true],
   summary: "conv2d's weight gradient (the correlation of x with dy).",
   kernel: ([x, dy], attrs) => {
-    const dw = new Float64Array(sizeOf(attrs.shape));
+    const dw = zeroedValues(sizeOf(attrs.shape));
     const dyd = dy.data;
     const xd = x.data;
     forEachTap(gradGeometry(attrs, x, 'w'), (yi, xi, wi) => {
@@ -316,8 +316,8 @@ const maxPool2dOp = registerOp<PoolAttrs>({
   summary: 'Maximum over each k×k window; the gradient goes to the (first) maximum of each window.',
   forward: ([x], attrs, save) => {
     const g = poolGeometry('maxPool2d', x, attrs);
-    const y = new Float64Array(sizeOf(g.outShape));
-    const argmax = new Float64Array(y.length);
+    const y = zeroedValues(sizeOf(g.outShape));
+    const argmax = zeroedValues(y.length);
     const xd = x.data;
     forEachWindow(g, (yi, taps) => {
       let best = taps[0];
@@ -356,7 +356,7 @@ const avgPool2dBackward: OpDefOf<PoolGradAttrs> = registerBackwardOp<PoolGradAtt
   summary: "avgPool2d's VJP: each window's upstream gradient shared equally among the pixels it covers.",
   kernel: ([dy], attrs) => {
     const g = poolGeometry('avgPool2d', shaped(attrs.shape), attrs);
-    const dx = new Float64Array(sizeOf(attrs.shape));
+    const dx = zeroedValues(sizeOf(attrs.shape));
     forEachWindow(g, (yi, taps) => {
       const share = dy.data[yi] / taps.length;
       for (const t of taps) dx[t] += share;
@@ -390,7 +390,7 @@ const avgPool2dOp = registerOp<PoolAttrs>({
   summary: 'Mean over each k×k window.',
   forward: ([x], attrs) => {
     const g = poolGeometry('avgPool2d', x, attrs);
-    const y = new Float64Array(sizeOf(g.outShape));
+    const y = zeroedValues(sizeOf(g.outShape));
     const xd = x.data;
     forEachWindow(g, (yi, taps) => {
       let s = 0;
@@ -507,8 +507,8 @@ const layerNormGradInput: OpDefOf<LayerNormAttrs> = registerBackwardOp<LayerNorm
   summary: "layerNorm's input gradient, as one loop over the saved x̂ and 1/σ.",
   kernel: ([dy, x, gamma, xhat, rstd]) => {
     const D = x.shape[x.ndim - 1];
-    const dx = new Float64Array(x.size);
-    const g = new Float64Array(D);
+    const dx = zeroedValues(x.size);
+    const g = zeroedValues(D);
     for (let r = 0; r < rstd.size; r++) {
       const o = r * D;
       let m1 = 0;
@@ -542,7 +542,7 @@ const layerNormGradGamma: OpDefOf<LayerNormAttrs> = registerBackwardOp<LayerNorm
   differentiable: [true, true, false],
   summary: "layerNorm's gamma gradient dy ⊙ x̂, before the tape sums it over the rows.",
   kernel: ([dy, , xhat]) => {
-    const out = new Float64Array(dy.size);
+    const out = zeroedValues(dy.size);
     for (let i = 0; i < out.length; i++) out[i] = dy.data[i] * xhat.data[i];
     return new Tensor(out, dy.shape.slice());
   },
@@ -560,9 +560,9 @@ const layerNormOp = registerOp<LayerNormAttrs>({
   forward: ([x, gamma, beta], { eps }, save) => {
     const D = checkLayerNorm(x, gamma, beta);
     const rows = D === 0 ? 0 : x.size / D;
-    const xhat = new Float64Array(x.size);
-    const rstd = new Float64Array(rows);
-    const y = new Float64Array(x.size);
+    const xhat = zeroedValues(x.size);
+    const rstd = zeroedValues(rows);
+    const y = zeroedValues(x.size);
     for (let r = 0; r < rows; r++) {
       const o = r * D;
       let mu = 0;

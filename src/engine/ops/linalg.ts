@@ -6,7 +6,7 @@ import { registerBackwardOp } from '../backwardOp';
 import { type OpDef, apply, registerOp, TensorLike } from '../registry';
 import { GradlensError, Shape, Tensor, fmtShape, sizeOf, stridesOf } from '../tensor';
 import { gemm } from '../kernels/matmul';
-import { allocate } from '../memory';
+import { allocate, zeroedValues, copyValues } from '../memory';
 import { mul } from './arithmetic';
 import { reshape, transpose } from './shape';
 import { plainAt, plainSize, Plain } from './reference';
@@ -33,6 +33,7 @@ function planMatmul(aShape: Shape, bShape: Shape): MatmulPlan {
   if (aShape.length === 0 || bShape.length === 0) {
     throw new GradlensError('matmul', `shapes ${fmtShape(aShape)} and ${fmtShape(bShape)}: operands need at least 1 dimension (use mul for a scalar)`);
   }
+  if (aShape.length === 2 && bShape.length === 2) return planMatrices(aShape, bShape);
   const a = aShape.length === 1 ? [1, aShape[0]] : aShape.slice();
   const b = bShape.length === 1 ? [bShape[0], 1] : bShape.slice();
   const M = a[a.length - 2];
@@ -56,6 +57,14 @@ function planMatmul(aShape: Shape, bShape: Shape): MatmulPlan {
   if (aShape.length > 1) outShape.push(M);
   if (bShape.length > 1) outShape.push(N);
   return { M, K, N, aBatch, bBatch, batch, outShape };
+}
+
+/** The plan of two plain matrices (the common case, without the batch bookkeeping); same checks and messages. */
+function planMatrices(aShape: Shape, bShape: Shape): MatmulPlan {
+  const [M, K] = aShape;
+  const [Kb, N] = bShape;
+  if (K !== Kb) throw new GradlensError('matmul', `shapes ${fmtShape(aShape)} and ${fmtShape(bShape)} do not align (${K} vs ${Kb})`);
+  return { M, K, N, aBatch: [], bBatch: [], batch: [], outShape: [M, N] };
 }
 
 /** For each output batch index, the matching batch index of an operand (broadcast axes read 0). */
@@ -88,6 +97,11 @@ function batchedGemm(
 ): Float64Array {
   const nBatch = sizeOf(batch);
   const out = allocate('matmul', nBatch * rows * cols);
+  if (nBatch === 1) {
+    // One product: every operand's batch offset is 0, no index maps needed.
+    gemm(rows, cols, inner, { data: a.data, offset: 0, trans: a.trans }, { data: b.data, offset: 0, trans: b.trans }, out, 0);
+    return out;
+  }
   const ia = batchIndex(a.batch, batch);
   const ib = batchIndex(b.batch, batch);
   for (let t = 0; t < nBatch; t++) {
@@ -310,7 +324,7 @@ const traceOp = registerOp<NoAttrs>({
   vjp: [
     (dy, { inputs: [x] }) => {
       const [m, n] = x.shape;
-      const eye = new Float64Array(m * n);
+      const eye = zeroedValues(m * n);
       for (let i = 0; i < Math.min(m, n); i++) eye[i * n + i] = 1;
       return mul(dy, new Tensor(eye, [m, n]));
     },
@@ -346,7 +360,7 @@ interface Lu {
 
 function luFactor(x: Tensor): Lu {
   const n = x.shape[0];
-  const lu = Float64Array.from(x.data);
+  const lu = copyValues(x.data);
   const perm = Int32Array.from({ length: n }, (_, i) => i);
   let sign = 1;
   let zeroPivot = -1;
@@ -403,8 +417,8 @@ function invData(op: string, x: Tensor): Float64Array {
   const f = luFactor(x);
   const k = singularPivot(f, n);
   if (k >= 0) throw new GradlensError(op, `matrix of shape ${fmtShape(x.shape)} is singular to working precision (pivot ${k} vanishes); it has no inverse`);
-  const out = new Float64Array(n * n);
-  const col = new Float64Array(n);
+  const out = zeroedValues(n * n);
+  const col = zeroedValues(n);
   for (let c = 0; c < n; c++) {
     // Solve L U x = P e_c by forward then back substitution.
     for (let i = 0; i < n; i++) {

@@ -9,6 +9,7 @@ import { sigmoid, softmax } from './activation';
 import { broadcastShapes, expandData } from '../broadcast';
 import { GradlensError, Shape, Tensor, fmtShape, sizeOf } from '../tensor';
 import { type Plain, plainZip } from './reference';
+import { zeroedValues } from '../memory';
 
 type NoAttrs = Record<string, never>;
 const none: NoAttrs = {};
@@ -78,7 +79,7 @@ function checkLabels(logits: Tensor, labels: Tensor): void {
 
 /** One-hot rows of class indices: data, not differentiated. */
 function oneHot(labels: Tensor, k: number): Tensor {
-  const out = new Float64Array(labels.size * k);
+  const out = zeroedValues(labels.size * k);
   for (let i = 0; i < labels.size; i++) out[i * k + labels.data[i]] = 1;
   return new Tensor(out, [labels.size, k]);
 }
@@ -98,7 +99,7 @@ const crossEntropyBackward: OpDef<NoAttrs> = registerBackwardOp<NoAttrs>({
   kernel: ([dy, logits, labels, lse]) => {
     const [n, k] = logits.shape;
     const z = logits.data;
-    const g = new Float64Array(n * k);
+    const g = zeroedValues(n * k);
     const scale = dy.data[0] / n;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < k; j++) g[i * k + j] = Math.exp(z[i * k + j] - lse.data[i]);
@@ -123,7 +124,7 @@ const crossEntropyOp = registerOp<NoAttrs>({
     const z = logits.data;
     // Only the row log-sum-exps are saved; the VJP forms softmax from them, so a forward that is
     // never differentiated (the checker's sweep) skips n·k exponentials.
-    const lse = new Float64Array(n);
+    const lse = zeroedValues(n);
     let total = 0;
     for (let i = 0; i < n; i++) {
       const row = i * k;
@@ -193,7 +194,7 @@ const loglossBackward: OpDef<NoAttrs> = registerBackwardOp<NoAttrs>({
   kernel: ([dy, s, y]) => {
     const { shape, ad, bd } = expandPair('logloss', ['scores', 'y'], s, y);
     const scale = dy.data[0] / ad.length;
-    const g = new Float64Array(ad.length);
+    const g = zeroedValues(ad.length);
     for (let i = 0; i < g.length; i++) g[i] = -bd[i] * sigmoidOf(-bd[i] * ad[i]) * scale;
     return new Tensor(g, shape);
   },
@@ -269,7 +270,7 @@ const bceGradProb: OpDef<NoAttrs> = registerBackwardOp<NoAttrs>({
   kernel: ([dy, p, t]) => {
     const { shape, ad, bd } = expandPair('binaryCrossEntropy', ['prob', 'target'], p, t);
     const scale = dy.data[0] / ad.length;
-    const g = new Float64Array(ad.length);
+    const g = zeroedValues(ad.length);
     for (let i = 0; i < g.length; i++) g[i] = ((ad[i] - bd[i]) / (ad[i] * (1 - ad[i]))) * scale;
     return new Tensor(g, shape);
   },
@@ -291,7 +292,7 @@ const bceGradTarget: OpDef<NoAttrs> = registerBackwardOp<NoAttrs>({
   kernel: ([dy, p, t]) => {
     const { shape, ad } = expandPair('binaryCrossEntropy', ['prob', 'target'], p, t);
     const scale = dy.data[0] / ad.length;
-    const g = new Float64Array(ad.length);
+    const g = zeroedValues(ad.length);
     for (let i = 0; i < g.length; i++) g[i] = (Math.log(1 - ad[i]) - Math.log(ad[i])) * scale;
     return new Tensor(g, shape);
   },
@@ -355,7 +356,7 @@ const mseBackward: OpDef<SignAttrs> = registerBackwardOp<SignAttrs>({
   kernel: ([dy, p, t], { sign }) => {
     const { shape, ad, bd } = expandPair('mse', ['pred', 'target'], p, t);
     const scale = (sign * 2 * dy.data[0]) / ad.length;
-    const g = new Float64Array(ad.length);
+    const g = zeroedValues(ad.length);
     for (let i = 0; i < g.length; i++) g[i] = (ad[i] - bd[i]) * scale;
     return new Tensor(g, shape);
   },

@@ -6,7 +6,7 @@
 // Both VJPs are built from registry ops (the statistics recomputed from x), so they are
 // differentiable again.
 import { ones, zeros } from '../create';
-import { allocate } from '../memory';
+import { allocate, zeroedValues } from '../memory';
 import { type OptionNames, checkOptionNames } from '../options';
 import { TensorLike, apply, asTensor, registerOp } from '../registry';
 import { GradlensError, Shape, Tensor, fmtShape, normAxis, sizeOf } from '../tensor';
@@ -44,8 +44,8 @@ function normalise(x: Tensor, gamma: Tensor, beta: Tensor, axis: number, eps: nu
 /** Per-channel mean and biased variance, by two passes. */
 function batchStatistics(x: Tensor, axis: number): { means: Float64Array; vars: Float64Array } {
   const { C, inner, count } = channels(x.shape, axis);
-  const means = new Float64Array(C);
-  const vars = new Float64Array(C);
+  const means = zeroedValues(C);
+  const vars = zeroedValues(C);
   for (let i = 0; i < x.size; i++) means[Math.floor(i / inner) % C] += x.data[i];
   for (let c = 0; c < C; c++) means[c] /= count;
   for (let i = 0; i < x.size; i++) {

@@ -10,6 +10,7 @@ import { broadcastIndex, expandData } from '../broadcast';
 import { type Axis, type ReduceAttrs, type ReducePlan, describeAxis, reducePlan } from '../reducePlan';
 import { GradlensError, Shape, Tensor, fmtShape, sizeOf } from '../tensor';
 import { plainReduce } from './reference';
+import { zeroedValues } from '../memory';
 
 export type { Axis };
 
@@ -19,7 +20,7 @@ function foldIndex(x: Tensor, plan: ReducePlan): Int32Array | null {
 }
 
 function sumData(x: Tensor, plan: ReducePlan): Float64Array {
-  const out = new Float64Array(sizeOf(plan.keptShape));
+  const out = zeroedValues(sizeOf(plan.keptShape));
   const map = foldIndex(x, plan);
   const d = x.data;
   if (!map) out.set(d);
@@ -43,7 +44,7 @@ const spreadOp = registerBackwardOp<SpreadAttrs>({
   summary: 'The VJP of sum and mean: dy broadcast back over the reduced axes, scaled (1, or 1/m for a mean).',
   kernel: ([dy], { shape, keptShape, scale }) => {
     const data = expandData('sum', new Tensor(dy.data, keptShape), shape);
-    const out = new Float64Array(data.length);
+    const out = zeroedValues(data.length);
     for (let i = 0; i < out.length; i++) out[i] = data[i] * scale;
     return new Tensor(out, shape.slice());
   },
@@ -121,9 +122,9 @@ const maxOp = registerOp<ReduceAttrs>({
     const plan = reducePlan('max', x.shape, axis, keepDims);
     if (plan.count === 0) throw new GradlensError('max', `cannot take the max over an empty axis (shape ${fmtShape(x.shape)}, axis ${describeAxis(axis)})`);
     const n = sizeOf(plan.keptShape);
-    const best = new Float64Array(n).fill(-Infinity);
+    const best = zeroedValues(n).fill(-Infinity);
     // Flat input index of each output's arg-max; -1 until an element is seen.
-    const arg = new Float64Array(n).fill(-1);
+    const arg = zeroedValues(n).fill(-1);
     const map = foldIndex(x, plan);
     const d = x.data;
     for (let i = 0; i < d.length; i++) {

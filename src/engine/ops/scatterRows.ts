@@ -7,6 +7,7 @@ import { apply } from '../registry';
 import { Shape, Tensor, sizeOf } from '../tensor';
 import { embedding } from './layer';
 import { reshape } from './shape';
+import { zeroedValues } from '../memory';
 
 interface ScatterAttrs {
   /** The output's shape, read as `rows` rows of equal length. */
@@ -21,7 +22,7 @@ const scatterRowsOp = registerBackwardOp<ScatterAttrs>({
   differentiable: [true, false],
   summary: 'Zeros of a shape, read as rows, with row index[k] incremented by src row k (repeated indices add up).',
   kernel: ([src, index], { shape, rows }) => {
-    const out = new Float64Array(sizeOf(shape));
+    const out = zeroedValues(sizeOf(shape));
     const D = rows === 0 ? 0 : out.length / rows;
     const ix = index.data;
     const sd = src.data;

@@ -7,7 +7,7 @@ import { registerBackwardOp } from '../backwardOp';
 import { broadcastIndex, unbroadcast } from '../broadcast';
 import { add } from './arithmetic';
 import { gather, stridedOffsets } from '../kernels/strided';
-import { allocate } from '../memory';
+import { allocate, zeroedValues, copyValues } from '../memory';
 import { type OpDef, apply, registerOp, TensorLike, asTensor } from '../registry';
 import { GradlensError, Shape, Tensor, fmtShape, normAxis, sizeOf, stridesOf } from '../tensor';
 import { plainAt, plainSize, Plain } from './reference';
@@ -204,7 +204,7 @@ const reshapeOp = registerOp<ReshapeAttrs>({
   family: 'shape',
   inputs: ['x'],
   summary: 'Same values in row-major order, new shape; one dimension may be -1 (inferred).',
-  forward: ([x], { shape }) => new Tensor(Float64Array.from(x.data), resolveReshape(x.shape, shape)),
+  forward: ([x], { shape }) => new Tensor(copyValues(x.data), resolveReshape(x.shape, shape)),
   vjp: [(dy, { inputs: [x] }) => reshape(dy, x.shape.slice())],
   latex: { forward: 'y = \\operatorname{reshape}(x)', grads: ['\\bar{x} = \\operatorname{reshape}^{-1}(\\bar{y})'] },
   test: {
@@ -239,7 +239,7 @@ function checkBroadcastTo(from: Shape, to: readonly number[]): void {
 /** x repeated along its broadcast axes, as fresh data (the shapes were checked by the caller). */
 function broadcastData(x: Tensor, to: readonly number[]): Float64Array {
   const map = broadcastIndex(x.shape, to);
-  return map ? gather(x.data, map) : Float64Array.from(x.data);
+  return map ? gather(x.data, map) : copyValues(x.data);
 }
 
 const broadcastToOp = registerOp<BroadcastToAttrs>({
@@ -424,7 +424,7 @@ const unsliceOp: OpDef<UnsliceAttrs> = registerBackwardOp<UnsliceAttrs>({
   differentiable: [true],
   summary: "slice's VJP: the box's gradient placed into zeros of the sliced tensor's shape.",
   kernel: ([dy], { begin, size, shape }) => {
-    const out = new Float64Array(sizeOf(shape));
+    const out = zeroedValues(sizeOf(shape));
     copyBox(dy.data, size, new Array<number>(size.length).fill(0), out, shape, begin, size);
     return new Tensor(out, shape.slice());
   },
@@ -445,7 +445,7 @@ const sliceOp: OpDef<SliceAttrs> = registerOp<SliceAttrs>({
   summary: 'The box [begin, begin + size) of x (tfjs style; size -1 runs to the end of the axis).',
   forward: ([x], attrs) => {
     const { begin, size } = resolveSlice(x.shape, attrs.begin, attrs.size);
-    const out = new Float64Array(sizeOf(size));
+    const out = zeroedValues(sizeOf(size));
     copyBox(x.data, x.shape, begin, out, size, new Array<number>(size.length).fill(0), size);
     return new Tensor(out, size);
   },

@@ -2,7 +2,7 @@
 // deviations, logsumexp shifted by the maximum); every VJP is built from registry ops on dy, x and
 // the output, so it is differentiable again.
 import { broadcastIndex } from '../broadcast';
-import { allocate } from '../memory';
+import { allocate, zeroedValues } from '../memory';
 import { type OptionNames, checkOptionNames } from '../options';
 import { type Axis, type ReducePlan, describeAxis, reducePlan } from '../reducePlan';
 import { TensorLike, apply, asTensor, registerOp } from '../registry';
@@ -50,10 +50,10 @@ function varianceData(x: Tensor, plan: ReducePlan & { divisor: number }): Float6
   const map = broadcastIndex(plan.keptShape, x.shape);
   const slot = (i: number) => (map ? map[i] : i);
   const d = x.data;
-  const means = new Float64Array(slots);
+  const means = zeroedValues(slots);
   // Each slot's smallest and largest element: equal means every element is the same.
-  const lo = new Float64Array(slots).fill(Infinity);
-  const hi = new Float64Array(slots).fill(-Infinity);
+  const lo = zeroedValues(slots).fill(Infinity);
+  const hi = zeroedValues(slots).fill(-Infinity);
   for (let i = 0; i < d.length; i++) {
     const o = slot(i);
     means[o] += d[i];
@@ -174,14 +174,14 @@ const logsumexpOp = registerOp<LogSumExpAttrs>({
     const slots = plan.keptShape.reduce((a, b) => a * b, 1);
     const map = broadcastIndex(plan.keptShape, x.shape);
     const d = x.data;
-    const top = new Float64Array(slots).fill(-Infinity);
+    const top = zeroedValues(slots).fill(-Infinity);
     for (let i = 0; i < d.length; i++) {
       const o = map ? map[i] : i;
       if (d[i] > top[o]) top[o] = d[i];
     }
     // An infinite maximum shifts by 0: all −∞ gives log 0 = −∞, a +∞ gives +∞.
     for (let o = 0; o < slots; o++) if (!Number.isFinite(top[o])) top[o] = 0;
-    const sums = new Float64Array(slots);
+    const sums = zeroedValues(slots);
     for (let i = 0; i < d.length; i++) {
       const o = map ? map[i] : i;
       sums[o] += Math.exp(d[i] - top[o]);
