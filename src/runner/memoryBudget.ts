@@ -22,7 +22,11 @@ export function installMemoryBudget(): void {
   });
 }
 
-/** At the start of each request, as the supervisor starts its watch. */
-export function beginMemoryBudget(): void {
-  baseline = process.memoryUsage.rss();
+/**
+ * At the start of each request, from the supervisor's own baseline: measured here instead, it
+ * would miss what the worker grew between the two (a fresh worker loads TypeScript first), and
+ * the watch would stop a file the guard had just let through.
+ */
+export function beginMemoryBudget(supervisorBaseline: number): void {
+  baseline = supervisorBaseline;
 }

@@ -31,12 +31,12 @@ hardenRunnerRealm();
 disarmWorkerProcess();
 installMemoryBudget();
 
-serveRequests(async (req): Promise<WorkerReply> => {
+serveRequests(async (req, { rssAtStart }): Promise<WorkerReply> => {
   if (!isWorkerRequest(req)) {
     return { type: 'failed', error: { kind: 'internal', message: 'The worker received a malformed request.' } };
   }
   rejections = [];
-  beginMemoryBudget();
+  beginMemoryBudget(rssAtStart);
   let reply: WorkerReply;
   try {
     reply = execute(req);

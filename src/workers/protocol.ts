@@ -8,6 +8,21 @@ export interface RequestMessage {
   type: 'request';
   id: number;
   payload: unknown;
+  /**
+   * The process's resident memory when the supervisor started this request's memory watch. A
+   * worker that checks its own allocations measures from the same point, so it refuses a buffer
+   * before the watch would stop it (a fresh worker's own start-up, TypeScript's warm-up, lands
+   * after this point and counts for both).
+   */
+  rssAtStart: number;
+}
+
+/**
+ * Worker → supervisor, once: the worker has loaded (a runner worker warms up TypeScript first) and
+ * listens. Its first request is sent only then, so its limits measure the request, not the start-up.
+ */
+export interface ReadyMessage {
+  type: 'ready';
 }
 
 /** Worker → supervisor: text the worker printed while it served request `id`. */
@@ -31,7 +46,11 @@ function isId(x: unknown): x is number {
 }
 
 export function isRequestMessage(x: unknown): x is RequestMessage {
-  return isRecord(x) && x.type === 'request' && isId(x.id) && 'payload' in x;
+  return isRecord(x) && x.type === 'request' && isId(x.id) && 'payload' in x && typeof x.rssAtStart === 'number';
+}
+
+export function isReadyMessage(x: unknown): x is ReadyMessage {
+  return isRecord(x) && x.type === 'ready';
 }
 
 export function isOutputMessage(x: unknown): x is OutputMessage {

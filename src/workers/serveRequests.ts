@@ -5,13 +5,19 @@
 // what was printed before a time limit stopped the worker has already arrived), and what is
 // printed between requests (a late promise callback) is dropped.
 import { type MessagePort, parentPort } from 'node:worker_threads';
-import { type OutputMessage, type ReplyMessage, isRequestMessage } from './protocol';
+import { type OutputMessage, type ReadyMessage, type ReplyMessage, isRequestMessage } from './protocol';
 
 /** The most a request's output may hold (characters, stdout and stderr together); the rest is dropped. */
 export const MAX_OUTPUT_CHARS = 64 * 1024;
 
+/** What a handler may want besides the payload. */
+export interface RequestContext {
+  /** The process's resident memory when the supervisor's memory watch for this request began. */
+  rssAtStart: number;
+}
+
 /** Answers a request; a promise when the answer must wait a moment (the runner lets a file's promises settle). */
-export type RequestHandler = (payload: unknown) => unknown;
+export type RequestHandler = (payload: unknown, context: RequestContext) => unknown;
 
 export function serveRequests(handle: RequestHandler, opts: { maxOutputChars?: number } = {}): void {
   const port = parentPort;
@@ -33,7 +39,7 @@ export function serveRequests(handle: RequestHandler, opts: { maxOutputChars?: n
     output.begin(id);
     let result: unknown;
     try {
-      result = handle(msg.payload);
+      result = handle(msg.payload, { rssAtStart: msg.rssAtStart });
     } catch (err) {
       return send(failure(id, err));
     }
@@ -44,6 +50,7 @@ export function serveRequests(handle: RequestHandler, opts: { maxOutputChars?: n
     }
     send({ type: 'reply', id, ok: true, result });
   });
+  port.postMessage({ type: 'ready' } satisfies ReadyMessage);
 }
 
 /**

@@ -10,7 +10,7 @@
 // once: make a supervisor, send one request, dispose of it.
 import * as fs from 'node:fs';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
-import { type RequestMessage, isOutputMessage, isReplyMessage } from './protocol';
+import { type RequestMessage, isOutputMessage, isReadyMessage, isReplyMessage } from './protocol';
 
 /** How often the process's resident memory is sampled while a request with a memory limit runs. */
 const RSS_POLL_MS = 200;
@@ -97,6 +97,10 @@ interface Live {
   memoryMb: number | undefined;
   /** Set once the worker died or was terminated: it takes no more requests. */
   dead: boolean;
+  /** Set once the worker said it has loaded (protocol.ts ReadyMessage). */
+  ready: boolean;
+  /** The request waiting for that, sent when it comes. */
+  whenReady?: () => void;
 }
 
 export class WorkerSupervisor<Req, R> {
@@ -194,24 +198,40 @@ export class WorkerSupervisor<Req, R> {
     this.start(job, live);
   }
 
+  /**
+   * The job is the worker's from now on (a cancel, the time limit or the worker's death answers
+   * it), but it is sent, and its memory counted, only once the worker has loaded: a fresh worker's
+   * start-up (for the runner ≈30–50 MB, TypeScript's warm-up) is not the request's. The time limit
+   * runs from here, start-up included, so a worker that never loads is still stopped.
+   */
   private start(job: Job<R>, live: Live): void {
     const { timeoutMs, memoryMb } = job.options;
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.fail(job, { kind: 'timeout' }), timeoutMs);
-    const startRss = process.memoryUsage.rss();
-    const rssWatch =
-      memoryMb === undefined
-        ? undefined
-        : setInterval(() => {
-            if (process.memoryUsage.rss() - startRss > memoryMb * RSS_ALLOWANCE * 2 ** 20) this.fail(job, { kind: 'memory' });
-          }, RSS_POLL_MS);
+    let rssWatch: ReturnType<typeof setInterval> | undefined;
     const stopWatches = (): void => {
+      live.whenReady = undefined;
       clearTimeout(timer);
       clearInterval(rssWatch);
     };
     this.running = { job, live, stopWatches };
     live.worker.ref();
+    const send = (): void => {
+      live.whenReady = undefined;
+      const startRss = process.memoryUsage.rss();
+      if (memoryMb !== undefined) {
+        rssWatch = setInterval(() => {
+          if (process.memoryUsage.rss() - startRss > memoryMb * RSS_ALLOWANCE * 2 ** 20) this.fail(job, { kind: 'memory' });
+        }, RSS_POLL_MS);
+      }
+      this.post(job, live, startRss);
+    };
+    if (live.ready) send();
+    else live.whenReady = send;
+  }
+
+  private post(job: Job<R>, live: Live, startRss: number): void {
     try {
-      live.worker.postMessage({ type: 'request', id: job.id, payload: job.payload } satisfies RequestMessage);
+      live.worker.postMessage({ type: 'request', id: job.id, payload: job.payload, rssAtStart: startRss } satisfies RequestMessage);
     } catch (err) {
       // A payload that cannot be cloned: the worker never saw it and stays usable.
       this.settle(job, failed({ kind: 'unstartable', error: err as Error }));
@@ -219,6 +239,10 @@ export class WorkerSupervisor<Req, R> {
   }
 
   private onMessage(live: Live, msg: unknown): void {
+    if (isReadyMessage(msg) && !live.ready) {
+      live.ready = true;
+      return live.whenReady?.();
+    }
     const running = this.running;
     // An idle worker has no one to answer; a stopped one is no longer heard.
     if (live.dead || running?.live !== live) return;
@@ -266,7 +290,7 @@ export class WorkerSupervisor<Req, R> {
       stderr: true,
     });
     this.started++;
-    const live: Live = { worker, path: workerPath, memoryMb, dead: false };
+    const live: Live = { worker, path: workerPath, memoryMb, dead: false, ready: false };
     worker.on('message', (msg: unknown) => this.onMessage(live, msg));
     worker.on('error', (err: Error & { code?: string }) => this.onGone(live, err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? { kind: 'memory' } : { kind: 'crashed', error: err }));
     worker.on('exit', (code: number) => this.onGone(live, { kind: 'exited', code }));
