@@ -64,6 +64,22 @@ describe('worker supervisor (real worker)', function () {
     assert.equal(s.started, 2);
   });
 
+  it("counts a request's memory from when the worker has loaded, not its start-up", async () => {
+    // The start-up touches 100 MB and lasts 600 ms, so the 200 ms watch samples it; counted from
+    // when the request was made, it is past a 64 MB limit (× 1.25) and would stop the request.
+    process.env.SCRIPTED_BOOT_MB = '100';
+    process.env.SCRIPTED_BOOT_MS = '600';
+    const s = supervise();
+    try {
+      const first = s.request({ do: 'echo', value: 'loaded' }, at({ memoryMb: 64 }));
+      assert.equal(result(await first), 'loaded');
+    } finally {
+      delete process.env.SCRIPTED_BOOT_MB;
+      delete process.env.SCRIPTED_BOOT_MS;
+    }
+    assert.equal(s.started, 1);
+  });
+
   it('maps running out of the heap limit to a memory failure, and the next request still works', async () => {
     const s = supervise();
     const hog = await s.request({ do: 'allocate' }, at({ memoryMb: 32, timeoutMs: 20_000 }));
