@@ -1,9 +1,10 @@
 // One supervisor for every worker_threads worker Gradlens starts: the runner's (fresh and warm), the
 // parser's and the rule verifier's. It starts a worker with its limits and sends it requests one at
-// a time, each with an id (protocol.ts; the worker answers with serveRequests.ts). Every request is
-// answered with an outcome, never a throw: the result, or a failure as data — the time or memory
-// limit, a cancel, the worker exiting, crashing or sending what fails the guards. The calling thread
-// only waits on events, so it never blocks, whatever runs in the worker.
+// a time, each with an id (protocol.ts; the worker answers with serveRequests.ts), the first only
+// once the worker says it has loaded, so that a request's memory is counted without the start-up.
+// Every request is answered with an outcome, never a throw: the result, or a failure as data — the
+// time or memory limit, a cancel, the worker exiting, crashing or sending what fails the guards.
+// The calling thread only waits on events, so it never blocks, whatever runs in the worker.
 //
 // A worker serves request after request while it is trusted; one that broke a limit or sent
 // garbage is terminated, and the next request starts a new one. A fresh worker is a warm one used
