@@ -32,6 +32,8 @@ interface OpRecord {
 const MAX_RECORDS = 20000;
 /** Values equal up to this fraction of the tensor's largest magnitude (rounding differs by route). */
 const MATCH_RTOL = 1e-7;
+/** Two scale factors are the same one within this relative difference. */
+const FACTOR_RTOL = 1e-6;
 
 /** Sets `blame` on every failing manual gradient it can explain. Never throws: it only adds. */
 export function localizeManualMistakes(spec: ModelSpec, report: ModelReport): void {
@@ -122,6 +124,16 @@ class KnownSet {
     }
     this.cache.set(t.id, best ?? null);
     return best;
+  }
+
+  /** The true adjoint, in t's shape and order, that t is `factor` times (a scale slip carried along), if any. */
+  scaledAdjoint(t: Tensor, factor: number): Known | undefined {
+    for (const { known, data } of this.bySize.get(t.size) ?? []) {
+      if (known.kind !== 'adjoint' || !sameShape(known.shape, t.shape)) continue;
+      const c = factorBetween(t.data, data);
+      if (c !== undefined && Math.abs(c / factor - 1) <= FACTOR_RTOL) return known;
+    }
+    return undefined;
   }
 }
 
@@ -216,6 +228,8 @@ function blameFor(param: string, g: Tensor, truth: Tensor, byOut: Map<number, Op
     const r = producer(x);
     return r !== undefined && region.has(r);
   };
+  const scaled = scaleSlip(param, g, truth, region, producer, inRegion, known);
+  if (scaled) return scaled;
   const earliest = (rs: OpRecord[]) => rs.reduce<OpRecord | undefined>((a, r) => (!a || r.index < a.index ? r : a), undefined);
   // Where a right adjoint turns wrong. Failing that, the chain is wrong from its very start.
   const takesAdjoint = [...region].filter((r) => r.inputs.some((x) => !inRegion(x) && known.match(x)?.known.kind === 'adjoint'));
@@ -223,6 +237,62 @@ function blameFor(param: string, g: Tensor, truth: Tensor, byOut: Map<number, Op
   const site = blamed.site?.frame;
   if (!site) return undefined; // no user frame on the stack: nothing to point at
   return { site, message: explain(param, blamed, blamed === root, takesAdjoint.length > 0, producer, inRegion, known) };
+}
+
+/**
+ * A gradient that is c times the truth in every element (a mean's 1/N missing, a loss's scale
+ * applied twice, a sign) keeps that factor from the op that introduced it on: adjoints downstream
+ * of it are c times their true values too. That op is the first in the wrong region whose result
+ * is c times a true adjoint while none of its inputs from the region is. Blaming it beats the
+ * region's first step, which may be a forward value recomputed (a softmax) that is not wrong.
+ */
+function scaleSlip(
+  param: string,
+  g: Tensor,
+  truth: Tensor,
+  region: Set<OpRecord>,
+  producer: (x: Tensor) => OpRecord | undefined,
+  inRegion: (x: Tensor) => boolean,
+  known: KnownSet,
+): Blame | undefined {
+  const factor = factorBetween(g.data, truth.data);
+  if (factor === undefined) return undefined;
+  const carries = (r: OpRecord | undefined): boolean => r !== undefined && known.scaledAdjoint(r.out, factor) !== undefined;
+  const first = [...region]
+    .filter((r) => carries(r) && !r.inputs.some((x) => inRegion(x) && carries(producer(x))))
+    .reduce<OpRecord | undefined>((a, r) => (!a || r.index < a.index ? r : a), undefined);
+  const site = first?.site?.frame;
+  if (!first || !site) return undefined;
+  const times = Math.abs(factor + 1) <= FACTOR_RTOL ? 'the negative of' : `${fmtFactor(factor)}×`;
+  const of = known.scaledAdjoint(first.out, factor)!.label;
+  const right = first.inputs.filter((x) => !inRegion(x)).map((x) => known.match(x)?.known.label ?? (x.size === 1 ? `the constant ${x.data[0]}` : 'a tensor made without ops'));
+  const unchecked = first.inputs.filter(inRegion).map((x) => `the result of a ${producer(x)!.op.name} call`);
+  const parts = [
+    `The gradient of ${param} is ${times} the true one (∂L/∂${param}) in every element: a constant factor is wrong (a mean's 1/N, the loss's own scale, a sign).`,
+    `The factor first appears at this ${first.op.name} call${right.length ? `, with ${right.join(' and ')}` : ''}: its result is ${times} ${of}.`,
+  ];
+  if (unchecked.length) parts.push(`Its other input (${unchecked.join('; ')}) could not be checked against anything and may hold the factor.`);
+  return { site, message: parts.join(' ') };
+}
+
+/** c when a = c·b in every element (within rounding) and c is not 1; undefined otherwise. */
+function factorBetween(a: Float64Array, b: Float64Array): number | undefined {
+  if (a.length !== b.length) return undefined;
+  let ab = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i] * b[i];
+    bb += b[i] * b[i];
+  }
+  const c = ab / bb;
+  if (!Number.isFinite(c) || c === 0 || Math.abs(c - 1) <= FACTOR_RTOL) return undefined;
+  const tol = MATCH_RTOL * maxAbs(a);
+  for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i] - c * b[i]) <= tol)) return undefined;
+  return c;
+}
+
+function fmtFactor(c: number): string {
+  return Number(c.toPrecision(3)).toString().replace('-', '−');
 }
 
 function explain(

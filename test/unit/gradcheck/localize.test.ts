@@ -175,14 +175,14 @@ describe('localizing a mistake in a hand-written backward', function () {
     assert.match(blame.message, /without the sigmoid's derivative \(for y = σ\(x\).*σ\(x\) ⊙ \(1-σ\(x\)\)/u);
   });
 
-  it('an adjoint wrong from its start (a mean without /batch): blames its first unverified step, for both parameters', () => {
+  it('a mean without /batch: the gradients are batch× the truth, blamed where that factor first appears, for both parameters', () => {
     const report = checkAndLocalize(mlpWith('noMeanDivision'));
     for (const name of ['W1', 'W2']) {
       const { passed, blame } = blameOf(report, name);
       assert.equal(passed, false, name);
       assert.ok(blame, name);
       assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('mean')), name);
-      assert.match(blame.message, /wrong from the start/);
+      assert.match(blame.message, new RegExp(`^The gradient of ${name} is 8× the true one .*The factor first appears at this sub call.*its result is 8× ∂L/∂\\(2nd matmul output\\)`));
     }
   });
 
@@ -191,7 +191,36 @@ describe('localizing a mistake in a hand-written backward', function () {
     const { blame } = blameOf(report, 'W1');
     assert.ok(blame);
     assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('factor')));
+    // σ' written as a1(a1 − 1): the whole chain from there on is the negative of the truth.
+    assert.match(blame.message, /is the negative of the true one/);
+    assert.match(blame.message, /with ∂L\/∂\(sigmoid output\)/);
     assert.match(blame.message, /could not be checked/);
+  });
+
+  it('a loss of size 1e-12 with a backward scaled by 3: blames the product that brings the 3 in, not the softmax before it', () => {
+    const [batch, features, hidden, classes] = [10, 6, 5, 3];
+    const scale = 1e-12;
+    const oneHot = (labels: Tensor) => tensor(Array.from(labels.data, (c) => Array.from({ length: classes }, (_, j) => (j === c ? 1 : 0))));
+    const model = defineModel({
+      inputs: { X: randn([batch, features], { seed: 31 }), y: randint([batch], classes, { seed: 32 }) },
+      params: { W1: randn([features, hidden], { seed: 33, scale: 0.5 }), W2: randn([hidden, classes], { seed: 34, scale: 0.5 }) },
+      forward: ({ X, y }, { W1, W2 }) => F.mul(F.crossEntropy(F.matmul(F.tanh(F.matmul(X, W1)), W2), y), scale),
+      backward: ({ X, y }, { W1, W2 }) => {
+        const h = F.tanh(F.matmul(X, W1));
+        const probs = F.softmax(F.matmul(h, W2));
+        const dz2 = F.mul(F.div(F.sub(probs, oneHot(y)), batch), scale * 3); // BUG:scaled — the loss's scale times 3
+        const dz1 = F.mul(F.matmul(dz2, F.transpose(W2)), F.sub(1, F.mul(h, h)));
+        return { W1: F.matmul(F.transpose(X), dz1), W2: F.matmul(F.transpose(h), dz2) };
+      },
+    });
+    const report = checkAndLocalize(model);
+    assert.equal(report.passed, false);
+    for (const name of ['W1', 'W2']) {
+      const { blame } = blameOf(report, name);
+      assert.ok(blame, name);
+      assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('scaled')), name);
+      assert.match(blame.message, /is 3× the true one .*at this mul call, with the constant 3e-12: its result is 3× ∂L\/∂\(2nd matmul output\)/, name);
+    }
   });
 
   it('a residual: a right partial adjoint (one branch of ∂L/∂h) is not blamed; the wrong combination is', () => {
