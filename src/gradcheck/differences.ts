@@ -154,7 +154,7 @@ export class Differences {
     }
     const fineGap = Math.abs(fine.forward - fine.backward);
     if (spread > slack && fineGap > 0.5 * spread) {
-      return { verdict: 'kink', noise, note: `not differentiable here: ${sides} (a kink such as relu, abs or max at 0); the gradient ${fmt(analytic)} is a one-sided value` };
+      return { verdict: 'kink', noise, note: `not differentiable here: ${sides} (a kink such as relu, abs or max at 0); the gradient ${fmt(analytic)} ${whichSide(analytic, d, slack)}` };
     }
     return fail;
   }
@@ -178,6 +178,15 @@ export class Differences {
     const roundoff = (ROUNDOFF_FACTOR * Number.EPSILON * (Math.abs(this.f0) + 1)) / h;
     return tol.atol + tol.rtol * Math.max(Math.abs(d.forward), Math.abs(d.backward)) + roundoff;
   }
+}
+
+/** Where a gradient at a kink sits between the one-sided slopes (it is known to lie within them). */
+function whichSide(analytic: number, d: ElementDifference, slack: number): string {
+  const left = Math.abs(analytic - d.backward) <= slack;
+  const right = Math.abs(analytic - d.forward) <= slack;
+  if (left !== right) return `is the ${left ? 'left' : 'right'} one-sided value`;
+  // Two kinks at one point (relu and abs of the same value), each op taking its own convention at 0.
+  return 'lies between them: a subgradient, as where several kinks meet, not either one-sided value';
 }
 
 function restricted(u: Float64Array, lo: number, hi: number): Float64Array {

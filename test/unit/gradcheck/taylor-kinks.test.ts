@@ -62,10 +62,28 @@ describe('non-differentiable points', () => {
       const slopes = [0, Number((c.data[0] * x.data[0]).toPrecision(6))].map(String);
       const [, left, right] = /left slope (\S+), right slope (\S+?)\s/.exec(w.nonDifferentiable!.note)!;
       assert.deepEqual([left, right].sort(), slopes.sort());
+      // relu'(0) = 0: the gradient is the slope of the side where relu is off, and the note says which.
+      const side = /the gradient 0 is the (left|right) one-sided value/.exec(w.nonDifferentiable!.note)?.[1];
+      assert.ok(side, w.nonDifferentiable!.note);
+      assert.equal(side === 'left' ? left : right, '0');
       assert.deepEqual(r.params[1].nonDifferentiable?.index, [0], 'b[0] moves z[0,0] across the kink too');
       assertUnchanged(model.spec.params, before);
     });
   }
+
+  it('two kinks at one point (relu and abs of the same value): the gradient is a subgradient between the slopes, and passes', () => {
+    const x = tensor([0.8]);
+    const w = tensor([0]);
+    const model = defineModel({ inputs: { x }, params: { w }, forward: (i, p) => {
+      const z = F.mul(i.x, p.w);
+      return F.sum(F.add(F.relu(z), F.mul(F.abs(z), 0.5)));
+    } });
+    const r = checkModel(model, { mode: 'full' });
+    assert.ok(r.passed, JSON.stringify(r.params));
+    const note = r.params[0].nonDifferentiable?.note ?? '';
+    // Left slope −0.5·0.8, right slope 1.5·0.8, and autograd's relu'(0) + 0.5·abs'(0) = 0 is neither.
+    assert.match(note, /left slope -0\.4, right slope 1\.2 .*the gradient 0 lies between them: a subgradient/);
+  });
 
   it('still fails a wrong gradient that is not explained by the kink', () => {
     const w = tensor([0, 1.5, -0.7]);
