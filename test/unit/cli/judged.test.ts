@@ -7,6 +7,9 @@ import { checkModel } from '../../../src/gradcheck';
 import type { ModelCheckResult } from '../../../src/shared/workerProtocol';
 import { checkRows, fileJson, modelLine } from '../../../src/cli/report';
 import { logisticModel } from '../gradcheck/fixtures';
+import * as F from '../../../src/engine/F';
+import { tensor } from '../../../src/engine/create';
+import { defineModel } from '../../../src/engine/define';
 
 const HEADER_METHOD = 3;
 const HEADER_NOISE = 6;
@@ -44,6 +47,13 @@ describe('check output: how each entry was judged', () => {
     assert.ok(verdicts.some(([name, v]) => name === 'w (backward)' && v === 'FAIL (noise)'), JSON.stringify(verdicts));
     assert.ok(verdicts.filter(([name]) => !name!.includes('(backward)')).every(([, v]) => v === 'pass'), JSON.stringify(verdicts));
     assert.match(modelLine(m)!, /; fails, decided by the noise floor\.$/);
+  });
+
+  it('a pass at a non-differentiable point says where the kink is', () => {
+    const w = tensor([0, 1.5, -0.7]);
+    const report = checkModel(defineModel({ name: 'absKink', inputs: {}, params: { w }, forward: (_i, p) => F.sum(F.abs(p.w)) }), { mode: 'full' });
+    const { error: _error, ...m } = report;
+    assert.deepEqual(checkRows(m).map((r) => r.at(-1)), ['pass (kink at [0])']);
   });
 
   it('--json carries method, noiseFloor, decidedBy and wrong per entry, and the model\'s decidedBy', () => {
