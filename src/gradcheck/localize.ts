@@ -34,6 +34,8 @@ const MAX_RECORDS = 20000;
 const MATCH_RTOL = 1e-7;
 /** Two scale factors are the same one within this relative difference. */
 const FACTOR_RTOL = 1e-6;
+/** A constant factor is claimed only across this many entries that are not ~0 (a scalar is always "c×" another). */
+const MIN_SCALED_ENTRIES = 3;
 
 /** Sets `blame` on every failing manual gradient it can explain. Never throws: it only adds. */
 export function localizeManualMistakes(spec: ModelSpec, report: ModelReport): void {
@@ -95,6 +97,15 @@ interface Match {
 class KnownSet {
   private readonly bySize = new Map<number, { known: Known; data: Float64Array }[]>();
   private readonly cache = new Map<number, Match | null>();
+  private readonly sortedCache = new Map<number, Float64Array>();
+  private readonly scaledCache = new Map<string, { known: Known; exact: boolean } | null>();
+
+  /** A backward tensor's values in ascending order, sorted once however often it is compared. */
+  private sortedOf(t: Tensor): Float64Array {
+    let sorted = this.sortedCache.get(t.id);
+    if (!sorted) this.sortedCache.set(t.id, (sorted = t.data.slice().sort()));
+    return sorted;
+  }
 
   add(label: string, kind: Known['kind'], t: Tensor, of?: OpRecord): void {
     const scale = maxAbs(t.data);
@@ -111,13 +122,11 @@ class KnownSet {
     let best: Match | undefined;
     let bestRank = -1;
     const list = this.bySize.get(t.size) ?? [];
-    let sorted: Float64Array | undefined;
     for (const { known, data } of list) {
       const tol = MATCH_RTOL * known.scale;
       const exact = sameShape(known.shape, t.shape) && close(data, t.data, tol);
       if (!exact) {
-        sorted ??= t.data.slice().sort();
-        if (!close(known.sorted, sorted, tol)) continue;
+        if (!close(known.sorted, this.sortedOf(t), tol)) continue;
       }
       const rank = (known.kind === 'adjoint' ? 2 : 0) + (exact ? 1 : 0);
       if (rank > bestRank) [best, bestRank] = [{ known, exact }, rank];
@@ -126,14 +135,35 @@ class KnownSet {
     return best;
   }
 
-  /** The true adjoint, in t's shape and order, that t is `factor` times (a scale slip carried along), if any. */
-  scaledAdjoint(t: Tensor, factor: number): Known | undefined {
-    for (const { known, data } of this.bySize.get(t.size) ?? []) {
-      if (known.kind !== 'adjoint' || !sameShape(known.shape, t.shape)) continue;
-      const c = factorBetween(t.data, data);
-      if (c !== undefined && Math.abs(c / factor - 1) <= FACTOR_RTOL) return known;
+  /**
+   * The true adjoint that t is `factor` times (a scale slip carried along), in t's order or
+   * rearranged (transposed, reshaped) as match() allows; in order first. Cached per tensor and
+   * factor: the walk asks about the same tensors for every op and every wrong parameter.
+   */
+  scaledAdjoint(t: Tensor, factor: number): { known: Known; exact: boolean } | undefined {
+    const key = `${t.id}:${factor}`;
+    const hit = this.scaledCache.get(key);
+    if (hit !== undefined) return hit ?? undefined;
+    let found: { known: Known; exact: boolean } | undefined;
+    const candidates = (this.bySize.get(t.size) ?? []).filter((c) => c.known.kind === 'adjoint');
+    if (candidates.length && significantEntries(t.data) >= MIN_SCALED_ENTRIES) {
+      for (const { known, data } of candidates) {
+        if (sameShape(known.shape, t.shape) && closeScaled(t.data, data, factor, MATCH_RTOL * Math.abs(factor) * known.scale)) {
+          found = { known, exact: true };
+          break;
+        }
+      }
+      // Rearranged: t/factor sorted is t sorted divided by factor, in reverse order for a negative factor.
+      const sorted = found ? undefined : this.sortedOf(t);
+      for (const { known } of found ? [] : candidates) {
+        if (closeScaledSorted(sorted!, known.sorted, factor, MATCH_RTOL * known.scale)) {
+          found = { known, exact: false };
+          break;
+        }
+      }
     }
-    return undefined;
+    this.scaledCache.set(key, found ?? null);
+    return found;
   }
 }
 
@@ -263,21 +293,30 @@ function scaleSlip(
     .reduce<OpRecord | undefined>((a, r) => (!a || r.index < a.index ? r : a), undefined);
   const site = first?.site?.frame;
   if (!first || !site) return undefined;
-  const times = Math.abs(factor + 1) <= FACTOR_RTOL ? 'the negative of' : `${fmtFactor(factor)}×`;
-  const of = known.scaledAdjoint(first.out, factor)!.label;
-  const right = first.inputs.filter((x) => !inRegion(x)).map((x) => known.match(x)?.known.label ?? (x.size === 1 ? `the constant ${x.data[0]}` : 'a tensor made without ops'));
+  const times = factorWords(factor);
+  const scaledOf = known.scaledAdjoint(first.out, factor)!;
+  const of = scaledOf.exact ? scaledOf.known.label : `${scaledOf.known.label}, rearranged`;
+  const right = first.inputs.filter((x) => !inRegion(x)).map((x) => {
+    const m = known.match(x);
+    if (m) return m.exact ? m.known.label : `${m.known.label}, rearranged`;
+    return x.size === 1 ? `the constant ${x.data[0]}` : 'a tensor made without ops';
+  });
   const unchecked = first.inputs.filter(inRegion).map((x) => `the result of a ${producer(x)!.op.name} call`);
   const parts = [
     `The gradient of ${param} is ${times} the true one (∂L/∂${param}) in every element: a constant factor is wrong (a mean's 1/N, the loss's own scale, a sign).`,
-    `The factor first appears at this ${first.op.name} call${right.length ? `, with ${right.join(' and ')}` : ''}: its result is ${times} ${of}.`,
+    `The factor first appears at this ${first.op.name} call${right.length ? `, with ${right.join('; ')}` : ''}: its result is ${times} ${of}.`,
   ];
   if (unchecked.length) parts.push(`Its other input (${unchecked.join('; ')}) could not be checked against anything and may hold the factor.`);
   return { site, message: parts.join(' ') };
 }
 
-/** c when a = c·b in every element (within rounding) and c is not 1; undefined otherwise. */
+/**
+ * c when a = c·b in every element (within rounding) and c is not 1; undefined otherwise, and for
+ * tensors with fewer than MIN_SCALED_ENTRIES entries that are not ~0: any wrong scalar is some
+ * multiple of the right one, which says nothing about a constant factor.
+ */
 function factorBetween(a: Float64Array, b: Float64Array): number | undefined {
-  if (a.length !== b.length) return undefined;
+  if (a.length !== b.length || significantEntries(b) < MIN_SCALED_ENTRIES) return undefined;
   let ab = 0;
   let bb = 0;
   for (let i = 0; i < a.length; i++) {
@@ -291,8 +330,37 @@ function factorBetween(a: Float64Array, b: Float64Array): number | undefined {
   return c;
 }
 
-function fmtFactor(c: number): string {
-  return Number(c.toPrecision(3)).toString().replace('-', '−');
+/** Entries of x that are not ~0 next to its largest. */
+function significantEntries(x: Float64Array): number {
+  const floor = MATCH_RTOL * maxAbs(x);
+  let n = 0;
+  for (let i = 0; i < x.length; i++) if (Math.abs(x[i]) > floor) n++;
+  return n;
+}
+
+/** a = factor·b in every element, within tol. */
+function closeScaled(a: Float64Array, b: Float64Array, factor: number, tol: number): boolean {
+  for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i] - factor * b[i]) <= tol)) return false;
+  return true;
+}
+
+/** sorted(a / factor) = b (both sorted ascending), within tol, from a's ascending values. */
+function closeScaledSorted(a: Float64Array, b: Float64Array, factor: number, tol: number): boolean {
+  const n = a.length;
+  for (let i = 0; i < n; i++) if (!(Math.abs(a[factor > 0 ? i : n - 1 - i] / factor - b[i]) <= tol)) return false;
+  return true;
+}
+
+/** "3×", "the negative of", "8×" for 7.9999999, "1/8 of" for 0.125. */
+function factorWords(c: number): string {
+  if (Math.abs(c + 1) <= FACTOR_RTOL) return 'the negative of';
+  const sign = c < 0 ? '−' : '';
+  const m = Math.abs(c);
+  const whole = Math.round(m);
+  if (whole >= 2 && Math.abs(m - whole) <= FACTOR_RTOL * m) return `${sign}${whole}×`;
+  const inverse = Math.round(1 / m);
+  if (inverse >= 2 && Math.abs(1 / m - inverse) <= FACTOR_RTOL / m) return `${sign}1/${inverse} of`;
+  return `${sign}${Number(m.toPrecision(3))}×`;
 }
 
 function explain(

@@ -223,6 +223,51 @@ describe('localizing a mistake in a hand-written backward', function () {
     }
   });
 
+  it('a factor applied to a transposed adjoint: blamed where it is applied, named as rearranged', () => {
+    const [batch, features, hidden, classes] = [8, 5, 4, 3];
+    const oneHot = (labels: Tensor) => tensor(Array.from(labels.data, (c) => Array.from({ length: classes }, (_, j) => (j === c ? 1 : 0))));
+    const model = defineModel({
+      inputs: { X: randn([batch, features], { seed: 1 }), y: randint([batch], classes, { seed: 3 }) },
+      params: { W1: randn([features, hidden], { seed: 4, scale: 0.5 }), W2: randn([hidden, classes], { seed: 5, scale: 0.5 }) },
+      forward: ({ X, y }, { W1, W2 }) => F.crossEntropy(F.matmul(F.sigmoid(F.matmul(X, W1)), W2), y),
+      backward: ({ X, y }, { W1, W2 }) => {
+        const a1 = F.sigmoid(F.matmul(X, W1));
+        const dz2 = F.div(F.sub(F.softmax(F.matmul(a1, W2)), oneHot(y)), batch);
+        const dz2T = F.mul(F.transpose(dz2), 3); // BUG:threefold — 3× on the transposed adjoint
+        const dW2 = F.transpose(F.matmul(dz2T, a1));
+        const dz1 = F.mul(F.matmul(F.transpose(dz2T), F.transpose(W2)), F.mul(a1, F.sub(1, a1)));
+        return { W1: F.matmul(F.transpose(X), dz1), W2: dW2 };
+      },
+    });
+    const report = checkAndLocalize(model);
+    for (const name of ['W1', 'W2']) {
+      const { blame } = blameOf(report, name);
+      assert.ok(blame, `${name}: ${JSON.stringify(report.manual)}`);
+      assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('threefold')), `${name}: ${blame.message}`);
+      assert.match(blame.message, /is 3× the true one .*at this mul call, with ∂L\/∂\(2nd matmul output\), rearranged; the constant 3: its result is 3× ∂L\/∂\(2nd matmul output\), rearranged\./, `${name}: ${blame.message}`);
+    }
+  });
+
+  it('a wrong one-element gradient is not called a constant factor (any wrong scalar is some multiple of the right one)', () => {
+    const x = randn([5], { seed: 7 });
+    const model = defineModel({
+      inputs: { x },
+      params: { w: randn([5], { seed: 8 }), b: tensor([0.3]) },
+      forward: (i, p) => F.sum(F.tanh(F.add(F.mul(i.x, p.w), p.b))),
+      backward: (i, p) => {
+        const t = F.tanh(F.add(F.mul(i.x, p.w), p.b));
+        const dz = F.sub(1, F.mul(t, t));
+        const s = F.sum(F.mul(dz, i.x)); // BUG:bias — x where 1 was meant
+        return { w: F.mul(dz, i.x), b: F.reshape(s, [1]) };
+      },
+    });
+    const { blame } = blameOf(checkAndLocalize(model), 'b');
+    assert.ok(blame);
+    assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('bias')), blame.message);
+    assert.doesNotMatch(blame.message, /the true one/);
+    assert.match(blame.message, /its input \(∂L\/∂w\) is right/);
+  });
+
   it('a residual: a right partial adjoint (one branch of ∂L/∂h) is not blamed; the wrong combination is', () => {
     const report = checkAndLocalize(residualModel());
     assert.equal(blameOf(report, 'V').passed, true);
