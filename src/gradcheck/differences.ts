@@ -154,7 +154,7 @@ export class Differences {
     }
     const fineGap = Math.abs(fine.forward - fine.backward);
     if (spread > slack && fineGap > 0.5 * spread) {
-      return { verdict: 'kink', noise, note: `not differentiable here: ${sides} (a kink such as relu, abs or max at 0); the gradient ${fmt(analytic)} ${whichSide(analytic, d, slack)}` };
+      return { verdict: 'kink', noise, note: `not differentiable here: ${sides} (a kink such as relu, abs or max at 0); the gradient ${fmt(analytic)} ${whichSide(analytic, d, fine, slack)}` };
     }
     return fail;
   }
@@ -180,11 +180,16 @@ export class Differences {
   }
 }
 
-/** Where a gradient at a kink sits between the one-sided slopes (it is known to lie within them). */
-function whichSide(analytic: number, d: ElementDifference, slack: number): string {
-  const left = Math.abs(analytic - d.backward) <= slack;
-  const right = Math.abs(analytic - d.forward) <= slack;
-  if (left !== right) return `is the ${left ? 'left' : 'right'} one-sided value`;
+/**
+ * Where a gradient at a kink sits between the one-sided slopes (it is known to lie within them).
+ * A one-sided quotient is off by h·f''/2 where f curves, so each side's derivative is taken by
+ * Richardson from the steps eps and eps/10, (10·fine − coarse)/9, before it is compared; the nearer
+ * side is named when the gradient is within the tolerance of it.
+ */
+function whichSide(analytic: number, d: ElementDifference, fine: ElementDifference, slack: number): string {
+  const left = Math.abs(analytic - (10 * fine.backward - d.backward) / 9);
+  const right = Math.abs(analytic - (10 * fine.forward - d.forward) / 9);
+  if (Math.min(left, right) <= slack) return `is the ${left <= right ? 'left' : 'right'} one-sided value`;
   // Two kinks at one point (relu and abs of the same value), each op taking its own convention at 0.
   return 'lies between them: a subgradient, as where several kinks meet, not either one-sided value';
 }

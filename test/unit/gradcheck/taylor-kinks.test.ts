@@ -85,6 +85,14 @@ describe('non-differentiable points', () => {
     assert.match(note, /left slope -0\.4, right slope 1\.2 .*the gradient 0 lies between them: a subgradient/);
   });
 
+  it('a kink where the loss also curves hard: the note still names the side the gradient is', () => {
+    // relu(w) + 1e4·w² at 0: the one-sided quotients are off by h·f''/2 = 0.01, more than the tolerance.
+    const model = defineModel({ inputs: {}, params: { w: tensor([0]) }, forward: (_i, p) => F.sum(F.add(F.relu(p.w), F.mul(F.mul(p.w, p.w), 1e4))) });
+    const r = checkModel(model, { mode: 'full' });
+    assert.ok(r.passed, JSON.stringify(r.params));
+    assert.match(r.params[0].nonDifferentiable?.note ?? '', /the gradient 0 is the left one-sided value/);
+  });
+
   it('still fails a wrong gradient that is not explained by the kink', () => {
     const w = tensor([0, 1.5, -0.7]);
     // relu'(0) is 0, so the true gradient is [kink, 2, 0]; add a wrong term on element 1 via a model backward.
