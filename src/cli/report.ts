@@ -115,7 +115,7 @@ function tensorRow(model: string, label: string, c: TensorCheck): string[] {
     num(c.noiseFloor),
     w ? `[${w.index.join(',')}]` : '-',
     w ? `${num(w.analytic)} vs ${num(w.numeric)}` : '-',
-    c.passed ? (c.nonDifferentiable ? `pass (kink at [${c.nonDifferentiable.index.join(',')}])` : 'pass') : c.decidedBy ? `FAIL (${c.decidedBy})` : 'FAIL',
+    c.passed ? (c.nonDifferentiable ? `pass (kink${c.shape.length ? ` at [${c.nonDifferentiable.index.join(',')}]` : ''})` : 'pass') : c.decidedBy ? `FAIL (${c.decidedBy})` : 'FAIL',
   ];
 }
 

@@ -170,6 +170,8 @@ export class WorkerSupervisor<Req, R> {
       return job.answer(failed({ kind: 'cancelled' }));
     }
     if (this.running?.job !== job) return;
+    // Not sent yet (the worker is still loading): nothing of it runs, and the worker serves the next.
+    if (this.running.live.whenReady) return this.settle(job, failed({ kind: 'cancelled' }));
     // The caller is answered now; the worker is ours to settle. A request that finishes within the
     // grace leaves its worker for the next one (its reply is taken and dropped); one still running
     // after it is stopped.

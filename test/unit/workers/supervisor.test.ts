@@ -80,6 +80,38 @@ describe('worker supervisor (real worker)', function () {
     assert.equal(s.started, 1);
   });
 
+  it('watches the memory of a request sent after the start-up: growth outside the heap past the limit stops it', async () => {
+    process.env.SCRIPTED_BOOT_MS = '300';
+    const s = supervise();
+    try {
+      // 5 × 40 MB, each held for a 250 ms poll, against 64 MB × 1.25.
+      assert.deepEqual(failure(await s.request({ do: 'hold', chunks: 5, pauseMs: 250 }, at({ memoryMb: 64, timeoutMs: 20_000 }))), { kind: 'memory' });
+    } finally {
+      delete process.env.SCRIPTED_BOOT_MS;
+    }
+  });
+
+  it('before the worker has loaded: a cancel drops the request and keeps the worker, a time limit stops it', async () => {
+    process.env.SCRIPTED_BOOT_MS = '800';
+    try {
+      const s = supervise();
+      const cancel = new AbortController();
+      const dropped = s.request({ do: 'spin', ms: 5_000, value: 'never' }, at({ signal: cancel.signal }));
+      cancel.abort();
+      assert.deepEqual(failure(await dropped), { kind: 'cancelled' });
+      const started = Date.now();
+      // Served by the same worker once it has loaded; the dropped 5 s spin never ran.
+      assert.equal(result(await s.request({ do: 'count' }, at())), 1);
+      assert.ok(Date.now() - started < 4_000, `took ${Date.now() - started} ms`);
+      assert.equal(s.started, 1);
+
+      const slow = supervise();
+      assert.deepEqual(failure(await slow.request({ do: 'echo', value: 'late' }, at({ timeoutMs: 200 }))), { kind: 'timeout' });
+    } finally {
+      delete process.env.SCRIPTED_BOOT_MS;
+    }
+  });
+
   it('maps running out of the heap limit to a memory failure, and the next request still works', async () => {
     const s = supervise();
     const hog = await s.request({ do: 'allocate' }, at({ memoryMb: 32, timeoutMs: 20_000 }));
