@@ -136,6 +136,18 @@ function scaled(x: Float64Array, s: number): Float64Array {
 }
 
 /** |d|². */
+/** The same values bit for bit, as Object.is compares them: +0 and −0 differ, NaN equals NaN. */
+export function sameBits(a: Float64Array, b: Float64Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y ? x === 0 && 1 / x !== 1 / y : x === x || y === y) return false;
+  }
+  return true;
+}
+
 export function squaredNorm(d: Direction): number {
   if (d instanceof RankOne) return dot(d.left, d.left) * dot(d.right, d.right);
   return dot(d, d);

@@ -147,19 +147,13 @@ class KnownSet {
     let found: { known: Known; exact: boolean } | undefined;
     const candidates = (this.bySize.get(t.size) ?? []).filter((c) => c.known.kind === 'adjoint');
     if (candidates.length && significantEntries(t.data) >= MIN_SCALED_ENTRIES) {
-      for (const { known, data } of candidates) {
-        if (sameShape(known.shape, t.shape) && closeScaled(t.data, data, factor, MATCH_RTOL * Math.abs(factor) * known.scale)) {
-          found = { known, exact: true };
-          break;
-        }
-      }
-      // Rearranged: t/factor sorted is t sorted divided by factor, in reverse order for a negative factor.
-      const sorted = found ? undefined : this.sortedOf(t);
-      for (const { known } of found ? [] : candidates) {
-        if (closeScaledSorted(sorted!, known.sorted, factor, MATCH_RTOL * known.scale)) {
-          found = { known, exact: false };
-          break;
-        }
+      const inOrder = candidates.find(({ known, data }) => sameShape(known.shape, t.shape) && closeScaled(t.data, data, factor, MATCH_RTOL * Math.abs(factor) * known.scale));
+      if (inOrder) found = { known: inOrder.known, exact: true };
+      else {
+        // Rearranged: t/factor sorted is t sorted divided by factor, in reverse order for a negative factor.
+        const sorted = this.sortedOf(t);
+        const rearranged = candidates.find(({ known }) => closeScaledSorted(sorted, known.sorted, factor, MATCH_RTOL * known.scale));
+        if (rearranged) found = { known: rearranged.known, exact: false };
       }
     }
     this.scaledCache.set(key, found ?? null);
@@ -260,7 +254,6 @@ function blameFor(param: string, g: Tensor, truth: Tensor, byOut: Map<number, Op
   };
   const scaled = scaleSlip(param, g, truth, region, producer, inRegion, known);
   if (scaled) return scaled;
-  const earliest = (rs: OpRecord[]) => rs.reduce<OpRecord | undefined>((a, r) => (!a || r.index < a.index ? r : a), undefined);
   // Where a right adjoint turns wrong. Failing that, the chain is wrong from its very start.
   const takesAdjoint = [...region].filter((r) => r.inputs.some((x) => !inRegion(x) && known.match(x)?.known.kind === 'adjoint'));
   const blamed = earliest(takesAdjoint) ?? earliest([...region].filter((r) => !r.inputs.some(inRegion)))!;
@@ -288,19 +281,13 @@ function scaleSlip(
   const factor = factorBetween(g.data, truth.data);
   if (factor === undefined) return undefined;
   const carries = (r: OpRecord | undefined): boolean => r !== undefined && known.scaledAdjoint(r.out, factor) !== undefined;
-  const first = [...region]
-    .filter((r) => carries(r) && !r.inputs.some((x) => inRegion(x) && carries(producer(x))))
-    .reduce<OpRecord | undefined>((a, r) => (!a || r.index < a.index ? r : a), undefined);
+  const first = earliest([...region].filter((r) => carries(r) && !r.inputs.some((x) => inRegion(x) && carries(producer(x)))));
   const site = first?.site?.frame;
   if (!first || !site) return undefined;
   const times = factorWords(factor);
   const scaledOf = known.scaledAdjoint(first.out, factor)!;
   const of = scaledOf.exact ? scaledOf.known.label : `${scaledOf.known.label}, rearranged`;
-  const right = first.inputs.filter((x) => !inRegion(x)).map((x) => {
-    const m = known.match(x);
-    if (m) return m.exact ? m.known.label : `${m.known.label}, rearranged`;
-    return x.size === 1 ? `the constant ${x.data[0]}` : 'a tensor made without ops';
-  });
+  const right = first.inputs.filter((x) => !inRegion(x)).map((x) => outsideLabel(x, known));
   const unchecked = first.inputs.filter(inRegion).map((x) => `the result of a ${producer(x)!.op.name} call`);
   const parts = [
     `The gradient of ${param} is ${times} the true one (∂L/∂${param}) in every element: a constant factor is wrong (a mean's 1/N, the loss's own scale, a sign).`,
@@ -325,9 +312,7 @@ function factorBetween(a: Float64Array, b: Float64Array): number | undefined {
   }
   const c = ab / bb;
   if (!Number.isFinite(c) || c === 0 || Math.abs(c - 1) <= FACTOR_RTOL) return undefined;
-  const tol = MATCH_RTOL * maxAbs(a);
-  for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i] - c * b[i]) <= tol)) return undefined;
-  return c;
+  return closeScaled(a, b, c, MATCH_RTOL * maxAbs(a)) ? c : undefined;
 }
 
 /** Entries of x that are not ~0 next to its largest. */
@@ -363,6 +348,18 @@ function factorWords(c: number): string {
   return `${sign}${Number(m.toPrecision(3))}×`;
 }
 
+/** The op record that ran first. */
+function earliest(rs: readonly OpRecord[]): OpRecord | undefined {
+  return rs.reduce<OpRecord | undefined>((a, r) => (!a || r.index < a.index ? r : a), undefined);
+}
+
+/** What an input from outside the wrong region is: the known-good value it equals, or a constant. */
+function outsideLabel(x: Tensor, known: KnownSet): string {
+  const m = known.match(x);
+  if (m) return m.exact ? m.known.label : `${m.known.label}, rearranged`;
+  return x.size === 1 ? `the constant ${x.data[0]}` : 'a tensor made without ops';
+}
+
 function explain(
   param: string,
   blamed: OpRecord,
@@ -376,10 +373,8 @@ function explain(
   const right: string[] = [];
   const unchecked: string[] = [];
   for (const x of blamed.inputs) {
-    const m = known.match(x);
     if (inRegion(x)) unchecked.push(`the result of a ${producer(x)!.op.name} call`);
-    else if (m) right.push(m.exact ? m.known.label : `${m.known.label}, rearranged`);
-    else right.push(x.size === 1 ? `the constant ${x.data[0]}` : 'a tensor made without ops');
+    else right.push(outsideLabel(x, known));
   }
   const rightPart = right.length ? `its input${right.length > 1 ? 's' : ''} (${right.join('; ')}) ${right.length > 1 ? 'are' : 'is'} right` : '';
   const parts: string[] = [];

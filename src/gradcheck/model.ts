@@ -19,7 +19,7 @@ import { manualGradients } from './manual';
 import { type Objective, project, withShiftAll } from './objective';
 import { type CapturedCall, autogradOfForward, captureCustomCalls, checkCustomOps } from './ops';
 import { type OpRecord, Replay } from './replay';
-import { type Direction, randomDirection } from './directions';
+import { type Direction, randomDirection, sameBits } from './directions';
 import { type Strategy, checkTensor, randomNormal } from './strategies';
 import { checkSecondOrder } from './secondOrder';
 import { streamFor } from './streams';
@@ -240,18 +240,6 @@ function replayHolds(replay: Replay, params: readonly Tensor[], seed: number, va
 
 /** How far the replay's check moves every element (in units of its direction's entries, about 1). */
 const MOVE = 1e-3;
-
-function sameBits(a: Float64Array, b: Float64Array): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    // As Object.is: +0 and −0 differ, NaN equals NaN.
-    if (x === y ? x === 0 && 1 / x !== 1 / y : x === x || y === y) return false;
-  }
-  return true;
-}
 
 function allFinite(g: Float64Array): boolean {
   // x·0 is ±0 for every finite x and NaN for ±Inf and NaN, so the sum is 0 only when all are

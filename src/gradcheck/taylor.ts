@@ -8,7 +8,7 @@
 // and the next would be round-off. Anything else (a slower fall, a miss) walks on as before.
 import { Rng } from '../engine/random';
 import { type Objective, withShiftAll } from './objective';
-import { type Direction, RankOne, denseOf, dotWith, randomDirection, scaledDirection, squaredNorm } from './directions';
+import { type Direction, RankOne, denseOf, dotWith, randomDirection, sameBits, scaledDirection, squaredNorm } from './directions';
 
 export interface TaylorResult {
   slope?: number;
@@ -197,14 +197,8 @@ function sameDirection(a: Direction, b: Direction): boolean {
   return sameBits(a, b);
 }
 
-function sameBits(a: Float64Array, b: Float64Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
-  return true;
-}
-
 /** Least-squares slope of y against x. */
-function fitSlope(points: [number, number][]): number {
+export function fitSlope(points: [number, number][]): number {
   const m = points.length;
   const mx = points.reduce((s, p) => s + p[0], 0) / m;
   const my = points.reduce((s, p) => s + p[1], 0) / m;

@@ -11,7 +11,7 @@ import type { ModelSpec } from '../../../src/engine/define';
 import { type Direction, dotWith, randomDirection, scaledDirection, squaredNorm } from '../../../src/gradcheck/directions';
 import { TAYLOR_WRONG_BELOW } from '../../../src/gradcheck/model';
 import { type Objective, withShiftAll } from '../../../src/gradcheck/objective';
-import { taylorTest } from '../../../src/gradcheck/taylor';
+import { fitSlope, taylorTest } from '../../../src/gradcheck/taylor';
 import { mlpData, tanhMlpSpec } from '../../../bench/workloads';
 import { logisticModel } from './fixtures';
 import { swishNet } from '../../../examples/custom-op';
@@ -69,16 +69,7 @@ function walkedSlope(obj: Objective, f0: number, grads: readonly Float64Array[],
     } else if (points.length > 0 && ++misses >= 2) break;
   }
   if (points.length < 3) return undefined;
-  const last = points.slice(-4);
-  const mx = last.reduce((s, p) => s + p[0], 0) / last.length;
-  const my = last.reduce((s, p) => s + p[1], 0) / last.length;
-  let sxy = 0;
-  let sxx = 0;
-  for (const [x, y] of last) {
-    sxy += (x - mx) * (y - my);
-    sxx += (x - mx) ** 2;
-  }
-  return sxy / sxx;
+  return fitSlope(points.slice(-4));
 }
 
 const wrong = (slope: number | undefined) => slope !== undefined && slope < TAYLOR_WRONG_BELOW;
