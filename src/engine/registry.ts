@@ -82,6 +82,15 @@ export interface OpDef<A = Record<string, never>> {
    */
   incremental?: 'pointwise' | 'broadcast' | 'matmul';
   /**
+   * For a pointwise op: f(x0 + dx) written into `out`, given the recorded y0 = f(x0). The checker's
+   * fast probes and Taylor test (gradcheck/shifts.ts) move an op's input by steps of about 1e-6, and
+   * where an addition theorem holds, the moved value costs a few flops instead of a fresh
+   * transcendental: tanh(x0 + dx) = (y0 + tanh dx)/(1 + y0·tanh dx), with tanh dx a two-term series
+   * for small dx (2 ns an element against Math.tanh's 10). It must agree with forward to a few ulps
+   * (the ops test checks it), and may fall back to forward's function for a large dx.
+   */
+  movedForward?: (x0: Float64Array, y0: Float64Array, dx: Float64Array, out: Float64Array) => void;
+  /**
    * Set on an op that is another op's backward, run from that op's VJP: the raw kernel a fast
    * VJP needs, made a registry op (forward = the kernel, with VJPs of its own) so a recorded
    * backward can be differentiated again, as PyTorch's convolution_backward. The derivative

@@ -5,7 +5,8 @@
 // each h costs only the ops from the first nonlinearity on: for an MLP's first layer, the tanh and
 // what follows, never the product X·W1 again. A rank-one direction of a matrix stays rank-one
 // through a matrix product with a fixed operand, X·(a bᵀ) = (X a) bᵀ, so even its Δ costs O(n·k)
-// instead of a matrix product.
+// instead of a matrix product. And the first nonlinearity itself, where its op has a movedForward
+// (tanh, sigmoid), takes its recorded output and the move h·Δ instead of a fresh transcendental.
 import { type OpDef, registry } from '../engine/registry';
 import { Tensor } from '../engine/tensor';
 import { type Direction, RankOne } from './directions';
@@ -82,11 +83,17 @@ export class ShiftedEvaluator {
   private generation = 0;
   /** Per affine slot that a recomputed step (or the output) reads: its value at the current h. */
   private readonly scratch: (Float64Array | undefined)[];
+  /** Per affine slot read by a movedForward: h·Δ at the current h. */
+  private readonly moves: (Float64Array | undefined)[];
+  /** Per movedForward step's output slot: its value at the current h. */
+  private readonly outputs: (Float64Array | undefined)[];
 
   constructor(private readonly rec: Recording) {
     this.fresh = new Array(rec.tensors.length);
     this.stamp = new Int32Array(rec.tensors.length);
     this.scratch = new Array(rec.tensors.length);
+    this.moves = new Array(rec.tensors.length);
+    this.outputs = new Array(rec.tensors.length);
   }
 
   /** The projected output with every parameter t moved by h·dirs[t] (undefined: left as is). Nothing is written to the recording. */
@@ -96,11 +103,30 @@ export class ShiftedEvaluator {
     const { steps } = this.rec;
     for (const s of plan.recompute) {
       const step = steps[s];
-      const inputs = step.inputs.map((x) => this.current(plan, x, h, gen));
-      this.fresh[step.out] = step.op.forward(inputs, step.attrs, noop);
+      const moved = step.op.movedForward;
+      const only = step.inputs[0];
+      // The first nonlinearity after the linear ops: its input is affine, x0 + h·Δ, and the op can
+      // take y0 = f(x0) from the recording and the move h·Δ alone (registry.ts movedForward).
+      this.fresh[step.out] =
+        moved && step.inputs.length === 1 && plan.delta[only]
+          ? this.movedOutput(plan, step, moved, h)
+          : step.op.forward(step.inputs.map((x) => this.current(plan, x, h, gen)), step.attrs, noop);
       this.stamp[step.out] = gen;
     }
     return project(this.current(plan, this.rec.out, h, gen), this.rec.v);
+  }
+
+  /** A pointwise op's output at the moved input, from its recorded output and the move. */
+  private movedOutput(plan: Plan, step: Recording['steps'][number], moved: NonNullable<OpDef['movedForward']>, h: number): Tensor {
+    const x = step.inputs[0];
+    const base = this.rec.tensors[x];
+    const dx = (this.moves[x] ??= new Float64Array(base.size));
+    shiftInto(plan.delta[x]!, h, dx);
+    const y0 = this.rec.tensors[step.out];
+    // Read only until the next evaluation, like every fresh tensor here: one buffer per step serves them all.
+    const out = (this.outputs[step.out] ??= new Float64Array(y0.size));
+    moved(base.data, y0.data, dx, out);
+    return new Tensor(out, y0.shape);
   }
 
   /** A slot's value at this h: recomputed, affine (materialized), or as recorded. */
@@ -110,19 +136,7 @@ export class ShiftedEvaluator {
     const base = this.rec.tensors[slot];
     if (!d) return base;
     const out = (this.scratch[slot] ??= new Float64Array(base.size));
-    const x = base.data;
-    if (d.factors) {
-      // Each entry as directions.ts addScaled moves a real parameter: x + h·(left[i]·right[j]).
-      const { left, right } = d.factors;
-      const n = right.length;
-      for (let i = 0, o = 0; i < left.length; i++, o += n) {
-        const l = left[i];
-        for (let j = 0; j < n; j++) out[o + j] = x[o + j] + h * (l * right[j]);
-      }
-    } else {
-      const dd = d.dense();
-      for (let i = 0; i < out.length; i++) out[i] = x[i] + h * dd[i];
-    }
+    shiftInto(d, h, out, base.data);
     const t = new Tensor(out, base.shape);
     this.fresh[slot] = t;
     this.stamp[slot] = gen;
@@ -190,6 +204,26 @@ export class ShiftedEvaluator {
     const args = inputs.map((x, k) => (k === i ? d.tensor() : x));
     return new Delta(outShape, step.op.forward(args, step.attrs, noop).data);
   }
+}
+
+/**
+ * base + h·Δ into `out`, or h·Δ alone without a base, each entry as directions.ts addScaled moves
+ * a real parameter: base + h·(left[i]·right[j]) for a rank-one Δ.
+ */
+function shiftInto(d: Delta, h: number, out: Float64Array, base?: Float64Array): void {
+  if (d.factors) {
+    const { left, right } = d.factors;
+    const n = right.length;
+    for (let i = 0, o = 0; i < left.length; i++, o += n) {
+      const l = left[i];
+      if (base) for (let j = 0; j < n; j++) out[o + j] = base[o + j] + h * (l * right[j]);
+      else for (let j = 0; j < n; j++) out[o + j] = h * (l * right[j]);
+    }
+    return;
+  }
+  const dd = d.dense();
+  if (base) for (let i = 0; i < out.length; i++) out[i] = base[i] + h * dd[i];
+  else for (let i = 0; i < out.length; i++) out[i] = h * dd[i];
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

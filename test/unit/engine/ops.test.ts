@@ -78,6 +78,27 @@ describe('op registry', () => {
           });
         });
 
+        if (def.movedForward) {
+          it(`movedForward gives forward at the moved input, to a few ulps (${title})`, () => {
+            const [x] = draw();
+            const y0 = apply(def, [x], attrs).data;
+            const rng = new Rng(31 + ci);
+            // The probes' steps, the Taylor test's, the series' edge (1e-4) from both sides, and large moves.
+            for (const scale of [0, 1e-12, 1e-9, 1e-6, 3e-5, 9.9e-5, 1.01e-4, 1e-3, 0.5, 30]) {
+              const dx = Float64Array.from({ length: x.size }, () => scale * rng.uniform(-1, 1));
+              const out = new Float64Array(x.size);
+              def.movedForward!(x.data, y0, dx, out);
+              const moved = new Tensor(Float64Array.from(x.data, (v, i) => v + dx[i]), x.shape.slice());
+              const truth = apply(def, [moved], attrs).data;
+              for (let i = 0; i < x.size; i++) {
+                // forward sees x0 + dx rounded: half an ulp of the sum, times a slope of at most 1.
+                const allowed = 4 * Number.EPSILON * Math.abs(truth[i]) + Number.EPSILON * Math.abs(moved.data[i]) + Number.MIN_VALUE;
+                assert.ok(Math.abs(out[i] - truth[i]) <= allowed, `x0 ${x.data[i]}, dx ${dx[i]}: moved ${out[i]} vs forward ${truth[i]}`);
+              }
+            }
+          });
+        }
+
         it(`propagates NaN (${title})`, function () {
           const xs = draw();
           const target = xs.findIndex((x, i) => isDifferentiable(c.inputs[i]) && x.size > 0);

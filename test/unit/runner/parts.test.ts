@@ -52,7 +52,14 @@ describe('runner parts', () => {
         const whole = checkModel(smooth(), opts);
         const groups = [['W'], ['b', 'U']].map((names) => checkParameters(smooth(), opts, names));
         assert.deepEqual(groups.flatMap((s) => s.params), whole.params);
-        assert.deepEqual(whole.params.map((c) => c.checked), mode === 'full' ? [42, 7, 21] : mode === 'sampled' ? [5, 5, 5] : [0, 0, 0]);
+        if (mode === 'fast') {
+          // Fast rows check elements only where a probe's disagreement is drilled down to them: this
+          // model's loss (5e-3) is a sum of O(1) terms, so round-off can raise a suspicion that a
+          // few elements then clear. Never a sweep.
+          assert.ok(whole.params.every((c, i) => c.passed && c.checked < [42, 7, 21][i]), JSON.stringify(whole.params.map((c) => c.checked)));
+        } else {
+          assert.deepEqual(whole.params.map((c) => c.checked), mode === 'full' ? [42, 7, 21] : [5, 5, 5]);
+        }
         // Checked in the other order, a group's rows are the same: draws are keyed by name.
         assert.deepEqual(checkParameters(smooth(), opts, ['U', 'b']).params, groups[1].params);
         assert.deepEqual(completeCheck(smooth(), opts, mergePhases(groups)), whole);
