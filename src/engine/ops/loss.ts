@@ -62,18 +62,21 @@ function expandPair(op: string, names: [string, string], a: Tensor, b: Tensor): 
 
 // ---- crossEntropy(logits [N,K], labels [N]) ----
 
+/** For a message only: the checker's sweeps run this forward thousands of times, so neither the text nor a closure is made on the way. */
+function labelShapes(logits: Tensor, labels: Tensor): string {
+  return `logits ${fmtShape(logits.shape)}, labels ${fmtShape(labels.shape)}`;
+}
+
 function checkLabels(logits: Tensor, labels: Tensor): void {
   const op = 'crossEntropy';
-  // Formatted only for a message: the checker's sweeps run this forward thousands of times.
-  const shapes = () => `logits ${fmtShape(logits.shape)}, labels ${fmtShape(labels.shape)}`;
-  if (logits.ndim !== 2) throw new GradlensError(op, `logits must be a matrix [N,K] (one row per object); got ${shapes()}`);
+  if (logits.ndim !== 2) throw new GradlensError(op, `logits must be a matrix [N,K] (one row per object); got ${labelShapes(logits, labels)}`);
   const [n, k] = logits.shape;
-  if (labels.ndim !== 1 || labels.shape[0] !== n) throw new GradlensError(op, `labels must have shape [${n}] (one class index per row of logits); got ${shapes()}`);
-  if (n === 0) throw new GradlensError(op, `empty batch: ${shapes()}`);
+  if (labels.ndim !== 1 || labels.shape[0] !== n) throw new GradlensError(op, `labels must have shape [${n}] (one class index per row of logits); got ${labelShapes(logits, labels)}`);
+  if (n === 0) throw new GradlensError(op, `empty batch: ${labelShapes(logits, labels)}`);
   for (let i = 0; i < n; i++) {
     const c = labels.data[i];
     if (!Number.isInteger(c) || c < 0 || c >= k) {
-      throw new GradlensError(op, `labels[${i}] = ${c} is not a class index: labels must be whole numbers in [0, ${k}) for ${shapes()}`);
+      throw new GradlensError(op, `labels[${i}] = ${c} is not a class index: labels must be whole numbers in [0, ${k}) for ${labelShapes(logits, labels)}`);
     }
   }
 }
