@@ -23,13 +23,12 @@ import { type Direction, randomDirection, sameBits } from './directions';
 import { type Strategy, checkTensor, randomNormal } from './strategies';
 import { checkSecondOrder } from './secondOrder';
 import { streamFor } from './streams';
-import { taylorTest } from './taylor';
+import { TAYLOR_WRONG_BELOW, taylorTest } from './taylor';
 import { type CheckOptions, type Decider, type ModelReport, type ParamPhase, type TensorCheck, defaultCheckOptions } from './types';
 
 export type { ParamPhase } from './types';
 
-/** A Taylor slope below this says the gradient is wrong (a right one gives about 2, a wrong one 1). */
-export const TAYLOR_WRONG_BELOW = 1.5;
+export { TAYLOR_WRONG_BELOW } from './taylor';
 
 export function resolveOptions(options: Partial<CheckOptions> = {}): CheckOptions {
   checkOptionNames('gradcheck', options, defaultCheckOptions);

@@ -1,6 +1,8 @@
-// How many forwards the Taylor test takes, and that taking fewer changes no verdict: the test is
-// compared with the walk it replaced (every step from h = 0.1 down to round-off, the last four clear
-// ones fitted), written out below, over right and wrong gradients of real models and of scalar
+// How many forwards the Taylor test takes, and that taking fewer loses no verdict: the test is
+// compared with the walk it replaced (every step from h = 0.1 down to a generous round-off floor,
+// the last four clear ones fitted), written out below; where the test measures the floor and walks
+// further, it may call more erred gradients wrong, never fewer, and never a right one. Compared
+// over right and wrong gradients of real models and of scalar
 // functions whose remainder is known in closed form (an O(h) term of either sign, a cubic term that
 // cancels the quadratic one at the first steps).
 import { strict as assert } from 'node:assert';
@@ -9,13 +11,14 @@ import { Rng } from '../../../src/engine/random';
 import { Tensor } from '../../../src/engine/tensor';
 import type { ModelSpec } from '../../../src/engine/define';
 import { type Direction, dotWith, randomDirection, scaledDirection, squaredNorm } from '../../../src/gradcheck/directions';
-import { TAYLOR_WRONG_BELOW } from '../../../src/gradcheck/model';
+import { TAYLOR_WRONG_BELOW, checkModel } from '../../../src/gradcheck/model';
 import { type Objective, withShiftAll } from '../../../src/gradcheck/objective';
 import { fitSlope, taylorTest } from '../../../src/gradcheck/taylor';
 import { mlpData, tanhMlpSpec } from '../../../bench/workloads';
 import { logisticModel } from './fixtures';
 import { swishNet } from '../../../examples/custom-op';
 import { mixer } from '../../../examples/mixer';
+import { cnn } from '../../../examples/cnn';
 
 /** A model as an Objective that counts its forwards, with its loss and autograd gradient. */
 function counted(spec: ModelSpec) {
@@ -105,10 +108,12 @@ describe('Taylor test: steps taken', () => {
     assert.ok(count.forwards > before);
   });
 
-  it('gives the verdict of the full walk for right and wrong gradients of real models, over seeds', () => {
+  it('calls wrong every erred gradient of real models the full walk does, and more, and no right one, over seeds', () => {
     const specs = [benchMlp(8, 20, 16, 5, 21), benchMlp(16, 64, 64, 10, 31), logisticModel().spec];
-    let disagreements = 0;
+    let missed = 0;
+    let falseAlarms = 0;
     let wrongOnes = 0;
+    let caughtBeyond = 0;
     for (const spec of specs) {
       const { objective, f0, g } = counted(spec);
       for (const rel of [0, 1e-5, 1e-4, 3e-4, 1e-3, 1e-2]) {
@@ -116,15 +121,35 @@ describe('Taylor test: steps taken', () => {
           // A relative error rel in every element, with random signs (so not along the gradient only).
           const noise = new Rng(100 + seed);
           const gw = g.map((x) => x.map((v) => v * (1 + rel * noise.normal())));
-          const ours = taylorTest(objective, f0, gw, new Rng(seed)).slope;
-          const walked = walkedSlope(objective, f0, gw, new Rng(seed));
-          if (wrong(ours) !== wrong(walked)) disagreements++;
-          if (wrong(walked)) wrongOnes++;
+          const ours = wrong(taylorTest(objective, f0, gw, new Rng(seed)).slope);
+          const walked = wrong(walkedSlope(objective, f0, gw, new Rng(seed)));
+          if (rel === 0 && ours) falseAlarms++;
+          if (walked && !ours) missed++;
+          if (ours && !walked) caughtBeyond++;
+          if (walked) wrongOnes++;
         }
       }
     }
-    assert.equal(disagreements, 0);
+    assert.equal(falseAlarms, 0);
+    assert.equal(missed, 0);
     assert.ok(wrongOnes > 20, `${wrongOnes} of the erred gradients called wrong: the sweep covers both sides of the threshold`);
+    // Below the walk's generous floor, the measured one shows the O(h) term of errors of 1e-4 to 1e-3.
+    assert.ok(caughtBeyond > 5, `${caughtBeyond} caught beyond the full walk`);
+  });
+
+  it('does not call a right gradient wrong where the loss curves little along the direction, or the first steps cross a kink', () => {
+    // Each of these was a false alarm of the fit over the steps above the generous floor: the
+    // remainder still falling into its asymptotic regime (slopes 0.46–1.40), or, for the CNN,
+    // falling 6× a step while the steps crossed a relu's kink, then quadratically below the floor.
+    const cases: [ModelSpec, number][] = [
+      ...[95, 697, 923, 1536, 1664, 1877, 1969].map((seed): [ModelSpec, number] => [benchMlp(8, 20, 16, 5, 21), seed]),
+      [benchMlp(16, 64, 64, 10, 31), 758],
+      [cnn.spec, 70],
+    ];
+    for (const [spec, seed] of cases) {
+      const r = checkModel(spec, { mode: 'fast', seed });
+      assert.ok(r.passed && r.taylorSlope! > 1.7, `seed ${seed}: slope ${r.taylorSlope}, ${r.decidedBy}`);
+    }
   });
 
   it('gives the verdict of the full walk when an O(h) term of either sign shows only near round-off', () => {
@@ -133,21 +158,23 @@ describe('Taylor test: steps taken', () => {
     const phi = (w: number) => Math.exp(w) * (1 + (w * w) / 3);
     const dphi = (w: number) => Math.exp(w) * (1 + (2 * w) / 3 + (w * w) / 3);
     let wrongOnes = 0;
+    let beyond = 0;
     for (const w0 of [0.3, -0.8]) {
       for (let e = -12; e <= -1; e += 0.5) {
         for (const sign of [1, -1]) {
           const { objective, f0, count } = scalar(phi, w0);
           const gw = [Float64Array.of(dphi(w0) + sign * 10 ** e)];
           const ours = taylorTest(objective, f0, gw, new Rng(1)).slope;
-          const forwards = count.forwards;
           const walked = walkedSlope(objective, f0, gw, new Rng(1));
-          assert.equal(wrong(ours), wrong(walked), `w0 ${w0}, error ${sign}e${e}: slope ${ours} against ${walked}`);
-          assert.ok(forwards <= count.forwards - forwards, 'never more forwards than the walk');
+          // Never a miss where the walk sees the error; the measured floor sees some the walk does not.
+          if (wrong(walked)) assert.ok(wrong(ours), `w0 ${w0}, error ${sign}e${e}: slope ${ours} against ${walked}`);
+          if (wrong(ours) && !wrong(walked)) beyond++;
           if (wrong(walked)) wrongOnes++;
         }
       }
     }
     assert.ok(wrongOnes > 10 && wrongOnes < 90, `${wrongOnes} wrong: the errors span the threshold`);
+    assert.ok(beyond > 0 && wrongOnes + beyond < 96, `${beyond} more caught: the smallest errors still pass`);
   });
 
   it('does not stop on the first steps while a cubic term still cancels the quadratic one', () => {
