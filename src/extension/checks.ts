@@ -21,6 +21,17 @@ export function loadRunner(): Promise<RunnerModule> {
 }
 
 const PROGRESS_DELAY_MS = 1000;
+/** How long the status bar says a check was cancelled: the progress toast that had the button is gone. */
+const CANCELLED_MESSAGE_MS = 4000;
+
+/** Every line of `range` reads in the document as it did in `before`. */
+function unchangedLines(before: string, doc: vscode.TextDocument, range: vscode.Range): boolean {
+  const old = before.split(/\r?\n/);
+  for (let line = range.start.line; line <= range.end.line; line++) {
+    if (line >= doc.lineCount || line >= old.length || doc.lineAt(line).text !== old[line]) return false;
+  }
+  return true;
+}
 
 export class CheckController implements vscode.Disposable {
   private readonly running = new Set<AbortController>();
@@ -67,13 +78,14 @@ export class CheckController implements vscode.Disposable {
     const stopSpinner = this.status.startRun(label);
     const started = Date.now();
     const version = doc.version;
+    const text = doc.getText();
     this.ctx.output.info(`check ${doc.fileName}${model ? ` (model ${model})` : ''}: mode ${settings.check.mode}, eps ${settings.check.eps}, atol ${settings.check.atol}, rtol ${settings.check.rtol}`);
 
     const run = (async () => {
       const { runFile } = await loadRunner();
       return runFile({
         fileName: doc.fileName,
-        text: doc.getText(),
+        text,
         task: 'check',
         model,
         options: settings.check,
@@ -96,7 +108,7 @@ export class CheckController implements vscode.Disposable {
 
     try {
       const result = await run;
-      await this.publish(doc, version, result);
+      await this.publish(doc, version, text, result);
       this.log(result, Date.now() - started);
       return result;
     } catch (err) {
@@ -111,19 +123,27 @@ export class CheckController implements vscode.Disposable {
     }
   }
 
-  private async publish(doc: vscode.TextDocument, version: number, result: RunResult<'check'>): Promise<void> {
+  private async publish(doc: vscode.TextDocument, version: number, checkedText: string, result: RunResult<'check'>): Promise<void> {
     if (!result.ok && result.error.kind === 'cancelled') {
       this.ctx.output.info('check cancelled');
+      void vscode.window.setStatusBarMessage('$(circle-slash) Gradlens: check cancelled', CANCELLED_MESSAGE_MS);
       return;
     }
-    // The user typed while it ran: its positions may no longer fit, so show nothing stale.
-    if (doc.version !== version || doc.isClosed) return;
+    if (doc.isClosed) return;
     // Type-checked: the diagnostics say when the code that ran has TypeScript errors.
     const parse = await this.parsed.typeChecked(doc).catch(() => this.parsed.get(doc));
     const reports = result.ok ? result.models : [];
     const failure = result.ok ? undefined : result.error;
-    this.ctx.diagnostics.set(doc.uri, diagnosticsFor(doc, parse, reports, failure));
-    this.ctx.setResults({ uri: doc.uri.toString(), version, reports, failure, finishedAt: Date.now() });
+    let diagnostics = diagnosticsFor(doc, parse, reports, failure);
+    // The user typed while it ran (a full check can take many seconds): the results are kept, for
+    // the version that ran, and a diagnostic is shown only where its lines are as they were then.
+    const edited = doc.version !== version;
+    if (edited) {
+      diagnostics = diagnostics.filter((d) => unchangedLines(checkedText, doc, d.range));
+      this.ctx.output.info('the file was edited while the check ran: its results are for the version that ran');
+    }
+    this.ctx.diagnostics.set(doc.uri, diagnostics);
+    this.ctx.setResults({ uri: doc.uri.toString(), version, reports, failure, finishedAt: Date.now(), ...(edited ? { editedDuringRun: true } : {}) });
   }
 
   private log(result: RunResult<'check'>, ms: number): void {

@@ -11,6 +11,8 @@ export interface DocumentResults {
   reports: ModelCheckResult[];
   failure?: RunError;
   finishedAt: number;
+  /** The document was edited while the check ran: the results are for the version that ran (`version`). */
+  editedDuringRun?: boolean;
 }
 
 export class Ctx implements vscode.Disposable {

@@ -88,7 +88,10 @@ export function cancelledError(): RunError {
 }
 
 export function timeoutError(ms: number): RunError {
-  return { kind: 'timeout', message: `Stopped at the time limit of ${formatMs(ms)}: the file was still running (an endless loop, or a model too large to check in time?). If the model needs longer, raise the time limit.` };
+  return {
+    kind: 'timeout',
+    message: `Stopped at the time limit of ${formatMs(ms)}: the file or its check was still running (an endless loop, or a model too large to check in time in this mode?). If it needs longer, raise the limit (the gradlens.timeout setting, or --timeout on the command line), or check in fast mode.`,
+  };
 }
 
 export function memoryError(mb: number): RunError {

@@ -90,7 +90,7 @@ const ResultsDidChangeSchema = v.object({
   models: v.pipe(v.array(ModelCheckResultSchema), v.maxLength(1000)),
   /** The file did not run. */
   error: v.optional(RunErrorSchema),
-  /** Why there are no results when that is not an error (Restricted Mode): shown as information. */
+  /** Information above the results, or instead of them: why there are none (Restricted Mode), or that the file was edited since they ran. */
   notice: v.optional(v.pipe(v.string(), v.maxLength(2000))),
 });
 /** A file's check results, as sent (JSON). The webview reads them with `readResults`. */

@@ -1,6 +1,7 @@
 // End to end, the panel beside the source in a real VS Code: Show Computation Graph on mlp.ts,
 // type into the model and watch the graph follow, then check buggy-backward.ts and see the
-// failing parameter marked. Screenshots go to test-results/.
+// failing parameter marked, and its results marked as overtaken once the file is edited.
+// Screenshots go to test-results/.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -68,5 +69,18 @@ describe('UI: the computation graph beside the source', function () {
     const label = await failing.first().locator('.node-label').textContent();
     assert.equal(label, 'W1');
     await workbench.screenshot('e2e-graph-buggy-backward');
+  });
+
+  it('typing after a check marks the results on screen as for the version that ran', async () => {
+    await workbench.runCommand('Gradlens: Show Check Results');
+    const results = workbench.webview().locator('vscode-tab-panel[data-view="results"]');
+    await results.locator('.model-result').first().waitFor({ timeout: 30_000 });
+    const stale = results.locator('.banner-info', { hasText: 'edited after this check started' });
+    assert.equal(await stale.count(), 0, 'fresh results carry no notice');
+    await workbench.focusEditor('buggy-backward.ts');
+    await workbench.typeAtEndOfLine(1, ' // typed');
+    await stale.first().waitFor({ timeout: 20_000 });
+    assert.ok((await results.locator('.model-result').count()) > 0, 'the results stay on screen, marked');
+    await workbench.screenshot('e2e-results-edited');
   });
 });

@@ -18,7 +18,7 @@ import { readSettings } from '../config';
 import { isModelLanguage } from '../documents';
 import { makeNonce, panelHtml } from './html';
 import { LiveGraph } from './liveGraph';
-import { resultsMessage } from './messages';
+import { EDITED_SINCE_RUN, resultsMessage } from './messages';
 import { revealRefusal } from './revealPolicy';
 import { RulesVerifier } from './rulesVerifier';
 
@@ -78,6 +78,7 @@ export class GradlensPanel implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => {
         const p = GradlensPanel.current;
         // Tracing runs the file's code: never in Restricted Mode (refreshGraph says so instead).
+        if (p && e.document === p.doc && e.contentChanges.length) p.edited();
         if (p && e.document === p.doc && e.contentChanges.length && vscode.workspace.isTrusted && readSettings(e.document.uri).livePreview) p.live.update(e.document.fileName, e.document.getText());
       }),
     );
@@ -289,7 +290,11 @@ export class GradlensPanel implements vscode.Disposable {
     this.sendSettings();
     this.refreshGraph();
     const r = this.ctx.resultsFor(doc.uri);
-    this.post(r ? resultsMessage(doc.fileName, r.reports, r.failure) : this.noResults(doc));
+    if (r) this.postResults(doc, r);
+    else {
+      this.shownResults = undefined;
+      this.post(this.noResults(doc));
+    }
   }
 
   refreshGraph(): void {
@@ -317,7 +322,24 @@ export class GradlensPanel implements vscode.Disposable {
 
   private onResults(r: DocumentResults): void {
     if (!this.doc || r.uri !== this.doc.uri.toString()) return;
-    this.post(resultsMessage(this.doc.fileName, r.reports, r.failure));
+    this.postResults(this.doc, r);
+  }
+
+  /** Results as shown, kept so that an edit can mark them as overtaken (the extension drops its copy on an edit). */
+  private shownResults: { results: DocumentResults; stale: boolean } | undefined;
+
+  private postResults(doc: vscode.TextDocument, r: DocumentResults): void {
+    const notice = staleNotice(doc, r);
+    this.shownResults = { results: r, stale: notice !== undefined };
+    this.post(resultsMessage(doc.fileName, r.reports, r.failure, notice));
+  }
+
+  /** The document changed: results on screen are now for an earlier version, and say so (once, not per keystroke). */
+  edited(): void {
+    const shown = this.shownResults;
+    if (!this.doc || !shown || shown.stale) return;
+    shown.stale = true;
+    this.post(resultsMessage(this.doc.fileName, shown.results.reports, shown.results.failure, EDITED_SINCE_RUN));
   }
 
   dispose(): void {
@@ -353,4 +375,9 @@ export function createPanelOpener(ctx: Ctx, checks: PanelChecks): { open(view: V
       GradlensPanel.show(ctx, { view, document: doc, ...(focus ? { focus } : {}) });
     },
   };
+}
+
+/** A notice over results that are not for the document as it reads now. */
+function staleNotice(doc: vscode.TextDocument, r: DocumentResults): string | undefined {
+  return r.editedDuringRun || r.version !== doc.version ? EDITED_SINCE_RUN : undefined;
 }

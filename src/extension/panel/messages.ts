@@ -14,9 +14,12 @@ export function graphMessage(file: string, models: ModelGraphResult[], error?: R
 }
 
 /** A file's results for the panel: whole, with non-finite figures named (postMessage is JSON). */
-export function resultsMessage(file: string, models: ModelCheckResult[], error?: RunError): ResultsDidChange {
-  return { type: 'results/didChange', file, models: models.map(toWire), ...(error ? { error } : {}) };
+export function resultsMessage(file: string, models: ModelCheckResult[], error?: RunError, notice?: string): ResultsDidChange {
+  return { type: 'results/didChange', file, models: models.map(toWire), ...(error ? { error } : {}), ...(notice ? { notice } : {}) };
 }
+
+/** What the results view says above results that edits have overtaken (during the run, or since). */
+export const EDITED_SINCE_RUN = 'The file was edited after this check started: these results are for the version that ran. Check again to include the edits.';
 
 /** The ops a file's graphs use, so the table can highlight their rules. */
 export function usedOps(models: readonly ModelGraph[]): string[] {

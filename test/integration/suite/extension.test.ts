@@ -104,6 +104,44 @@ describe('Gradlens in VS Code', function () {
     assert.ok(titles.some((t) => /^✓ max rel err/.test(t.title)), `lenses: ${JSON.stringify(titles)}`);
   });
 
+  it('keeps the results of a check the file was edited during, with the diagnostics whose lines did not change', async () => {
+    // A custom op whose backward is 3× too large, slow enough (about a second per sweep) to edit during.
+    const lines = [
+      "import { defineModel, defineOp, F, randn } from 'gradlens';",
+      'const slowSquare = defineOp({',
+      "  name: 'slowSquare',",
+      '  forward: (w) => {',
+      '    let spin = 0;',
+      '    for (let i = 0; i < 5e6; i++) spin += i % 3;  // slow on purpose',
+      '    return F.add(F.mul(w, w), spin * 0);',
+      '  },',
+      '  backward: (dy, [w]) => [F.mul(dy, F.mul(w, 6))],',
+      '});',
+      'export const slow = defineModel({',
+      '  inputs: {},',
+      '  params: { w: randn([12, 12], { seed: 2 }) },',
+      '  forward: (_i, { w }) => F.sum(slowSquare(w)),',
+      '});',
+    ];
+    const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: lines.join('\n') });
+    const editor = await vscode.window.showTextDocument(doc);
+    let finished = 0;
+    const pending = vscode.commands.executeCommand<{ ok: boolean; models: { passed: boolean }[] }>('gradlens.checkGradients', doc.uri).then((r) => ((finished = Date.now()), r));
+    await new Promise((r) => setTimeout(r, 800));
+    // Typed below the model while the check runs: every line above is as it ran.
+    await editor.edit((e) => e.insert(new vscode.Position(doc.lineCount, 0), '\n// typed during the check\n'));
+    const edited = Date.now();
+    const result = await pending;
+    assert.ok(finished > edited, 'the edit came while the check ran');
+    assert.ok(result?.ok && result.models.length === 1 && !result.models[0].passed, 'the check ran to its end and failed');
+    const errors = await waitFor(() => {
+      const found = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error);
+      return found.length ? found : undefined;
+    }, 'the check\'s diagnostics', 10000);
+    assert.ok(errors.every((d) => d.range.start.line < lines.length), `on the lines that ran: ${errors.map((d) => `${d.range.start.line + 1}: ${d.message}`).join('; ')}`);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
   it('cancels a long check', async () => {
     const slow = [
       "import { defineModel, defineOp, F, randn } from 'gradlens';",
