@@ -33,7 +33,8 @@ describe('a model file\'s reach (real worker)', function () {
         const before = peakMb();
         const err = failed(await runFile({ fileName: file, text: source(line), task: 'check', memoryMb: 64 }));
         assert.equal(err.kind, 'memory');
-        assert.match(err.message, /^Stopped before (zeros|new Float64Array) allocated 381 MB: more than the memory limit of 64 MB allows/);
+        // What the run's start-up already made resident (a few MB under load) is named when it is 1 MB or more.
+        assert.match(err.message, /^Stopped before (zeros|new Float64Array) allocated 381 MB( on top of the \d+ MB this run already holds)?: more than the memory limit of 64 MB allows/);
         assertAt(err, 2, 13);
         // The watch alone polls every 200 ms, and cannot stop a native fill half-way: the process reached the full 400 MB.
         assert.ok(peakMb() - before < 200, `the process grew by ${Math.round(peakMb() - before)} MB`);
