@@ -22,6 +22,8 @@ export class Differences {
     readonly eps: number,
     /** f at the unperturbed point. */
     readonly f0: number,
+    /** The round-off of an evaluation of f, estimated from its intermediate values (absolute; 0: unknown). */
+    readonly evalError = 0,
   ) {}
 
   value(): number {
@@ -99,9 +101,13 @@ export class Differences {
     return this.roundoff(Math.abs(this.f0), 2 * this.eps);
   }
 
-  /** Round-off of a central quotient whose values are about |f|, over a step of `width`. */
+  /**
+   * Round-off of a central quotient whose values are about |f|, over a step of `width`: ulps of |f|,
+   * or of the intermediates where they are larger than f (a loss that cancels large terms).
+   */
   private roundoff(f: number, width: number): number {
-    return (ROUNDOFF_ULPS * Number.EPSILON * (Math.max(f, Math.abs(this.f0)) + Number.MIN_VALUE)) / width;
+    const ulps = Math.max(Number.EPSILON * Math.max(f, Math.abs(this.f0)), this.evalError);
+    return (ROUNDOFF_ULPS * (ulps + Number.MIN_VALUE)) / width;
   }
 
   /**

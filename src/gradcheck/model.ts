@@ -91,6 +91,8 @@ interface Prepared {
   manual?: (Float64Array | string)[];
   objective: Objective;
   f0: number;
+  /** The loss's own round-off, estimated from the forward's intermediate values (evaluationError). */
+  evalError: number;
   replay?: Replay;
   /** With custom ops: autograd through their own forwards instead of their hand-written backwards. */
   reference?: Float64Array[];
@@ -145,9 +147,15 @@ function prepare(spec: ModelSpec, opts: CheckOptions, names: string[], params: T
     if (!Number.isFinite(report.loss)) return failed(projected ? `the output holds ${firstBad(y)}, so its projection is ${report.loss}` : `the loss is ${report.loss}`);
     let analytic: Float64Array[];
     let again: Float64Array[];
+    let evalError = 0;
     try {
       const seed = new Tensor(v, outShape);
-      analytic = grad(y, params, seed).map((g) => g.data);
+      // The adjoints of every op's output come with the same sweep: they weigh each rounding the
+      // forward makes into the error of the loss (evaluationError).
+      const outputs = records.map((r) => r.out);
+      const all = grad(y, [...params, ...outputs], seed);
+      analytic = all.slice(0, params.length).map((g) => g.data);
+      evalError = evaluationError(outputs, all.slice(params.length));
       // Backward twice over the one tape, as torch's reentrancy check does: a backward that gives
       // different numbers on each run makes every comparison meaningless. Only user code can: the
       // engine's own VJPs are float64 functions of what the forward saved, run in one thread, so
@@ -180,7 +188,7 @@ function prepare(spec: ModelSpec, opts: CheckOptions, names: string[], params: T
     const objective: Objective = replayed
       ? { names, tensors: params, value, valueAt: (t, k, x) => replayed.valueAt(t, k, x), valueShifted: (dirs, h) => replayed.valueShifted(dirs, h) }
       : { names, tensors: params, value };
-    const prep: Prepared = { spec, opts, mode, names, params, report, notes, calls, analytic, manual, objective, f0, replay: replayed };
+    const prep: Prepared = { spec, opts, mode, names, params, report, notes, calls, analytic, manual, objective, f0, evalError, replay: replayed };
     if (!report.deterministic) {
       notes.push(sameLoss ? 'two backward runs gave different gradients' : 'two forward runs gave different losses (randomness in the forward?)');
       return prep;
@@ -237,6 +245,26 @@ function replayHolds(replay: Replay, params: readonly Tensor[], seed: number, va
   return Math.abs(real - replayed) <= 1e-12 * (Math.abs(real) + Math.abs(f0)) || Object.is(real, replayed);
 }
 
+/**
+ * The round-off of the projected loss, estimated from the forward: each op rounds its output z by
+ * about ε·|z|, and that reaches the loss times z's adjoint, so the errors add up, as independent
+ * roundings do, to ε·√Σ (∂L/∂z · z)². The loss's own magnitude misses this where it is the small
+ * difference of large intermediates ((s + 1e4) − 1e4 carries ε·1e4, not ε·|s|): a floor taken from
+ * it alone called such a right gradient wrong by the noise in every seed.
+ */
+function evaluationError(outputs: readonly Tensor[], adjoints: readonly Tensor[]): number {
+  let sq = 0;
+  for (let i = 0; i < outputs.length; i++) {
+    const z = outputs[i].data;
+    const g = adjoints[i].data;
+    for (let j = 0; j < z.length; j++) {
+      const e = g[j] * z[j];
+      sq += e * e;
+    }
+  }
+  return Number.EPSILON * Math.sqrt(sq);
+}
+
 /** How far the replay's check moves every element (in units of its direction's entries, about 1). */
 const MOVE = 1e-3;
 
@@ -272,7 +300,7 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
     return phase;
   }
   const tol = { atol: opts.atol, rtol: opts.rtol };
-  const diff = new Differences(prep.objective, opts.eps, prep.f0);
+  const diff = new Differences(prep.objective, opts.eps, prep.f0, prep.evalError);
   const strategyFor = (t: number): Strategy => ({ mode, tol, rng: streamFor(opts.seed, 'directions', names[t]), samples: opts.samples, fallbackLimit: opts.paramBudget });
   if (prep.manual) phase.manual = [];
   for (const t of selected) {
