@@ -153,7 +153,7 @@ export class CheckController implements vscode.Disposable {
       out.warn(`check did not run (${e.kind}) after ${ms} ms: ${e.message}${e.line ? ` at ${e.file}:${e.line}:${e.column}` : ''}`);
       if (e.detail) out.debug(e.detail);
     } else {
-      for (const m of result.models) out.info(`${m.name}: ${m.error ? `error: ${m.error.message}` : verdictText(m)} (${m.mode ?? '?'} mode)`);
+      for (const m of result.models) out.info(`${m.name}: ${m.error ? `error: ${m.error.message}` : verdictText(m)}${m.passed ? '' : ` (${m.mode ?? '?'} mode)`}`);
       out.info(`check finished in ${ms} ms`);
     }
     if (result.output) out.info(`model output:\n${result.output}`);

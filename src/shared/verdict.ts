@@ -9,6 +9,8 @@ export interface CheckedModel {
   manual?: TensorCheck[];
   ops: OpCheck[];
   error?: string | { message: string };
+  /** The check's mode, named on a pass (a failure names its entry, whose row says how it was judged). */
+  mode?: string;
 }
 
 /** A short number: 3 significant digits, exponent form when very small or large. */
@@ -81,7 +83,7 @@ export function maxRelError(r: CheckedModel): number {
 
 /** `✓ max rel err 3e-9` or `✗ W1[3,7]: analytic 0.12 vs numeric 0.31`. */
 export function verdictText(r: CheckedModel): string {
-  if (r.passed) return `✓ max rel err ${fmtNum(maxRelError(r))}`;
+  if (r.passed) return `✓ max rel err ${fmtNum(maxRelError(r))}${r.mode ? ` · ${r.mode} mode` : ''}`;
   if (r.error) return `✗ ${typeof r.error === 'string' ? r.error : r.error.message}`;
   const b = blames(r)[0];
   return b ? `✗ ${describeBlame(b)}` : '✗ check failed';

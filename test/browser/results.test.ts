@@ -224,4 +224,23 @@ describe('results view', function () {
     await p.page.locator('.heatmaps').first().scrollIntoViewIfNeeded();
     await p.page.screenshot({ path: screenshotPath('webview-results-heatmaps.png') });
   });
+
+  it('names autograd, not numeric, as the reference of an exact comparison, and an equal gradient\'s difference as none', async () => {
+    const p = await openPanel(browser, { state: { view: 'results' } });
+    const messages = fixture('buggy-elements.json');
+    const results = messages[1] as { models: { manual: (Check & { method: string; elements: { analytic: number[]; numeric: number[] } })[] }[] };
+    // The same rows as a hand-written backward compared with autograd: W2 equal to it, bit for bit.
+    for (const c of results.models[0].manual) c.method = 'exact';
+    const w2 = results.models[0].manual.find((c) => c.passed)!;
+    w2.elements.numeric = w2.elements.analytic.slice();
+    await sendAll(p, messages);
+    await p.page.waitForSelector('.heatmaps');
+    const table = p.page.locator('.result-table', { hasText: 'Hand-written backward vs autograd' });
+    const headers = await table.locator('th').allTextContents();
+    assert.ok(headers.includes('autograd') && !headers.includes('numeric'), headers.join(' | '));
+    const titles = await p.page.locator('.result-heatmaps h3').allTextContents();
+    assert.ok(titles.length > 0 && titles.every((t) => t.includes('vs autograd')), titles.join(' | '));
+    const captions = await p.page.locator(`.heatmaps[data-param="${w2.name}"] figcaption`).allTextContents();
+    assert.deepEqual(captions, ['analytic', 'autograd', 'difference (none: equal)']);
+  });
 });

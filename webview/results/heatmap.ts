@@ -32,8 +32,9 @@ function map(title: string, values: number[], shape: readonly number[], maxAbs: 
   return h('figure', { class: 'heatmap-figure' }, svg, h('figcaption', {}, title));
 }
 
-export function heatmaps(name: string, shape: readonly number[], analytic: number[], numeric: number[], worst?: readonly number[]): HTMLElement {
+export function heatmaps(name: string, shape: readonly number[], analytic: number[], numeric: number[], worst?: readonly number[], reference = 'numeric'): HTMLElement {
   const diff = analytic.map((a, i) => a - numeric[i]);
+  const none = diff.every((d) => d === 0);
   const scale = Math.max(...analytic.map(Math.abs), ...numeric.map(Math.abs));
   // Differences below 0.1% of the gradient's scale are round-off: drawn (nearly) blank, so a passing
   // parameter does not show full-strength noise.
@@ -42,8 +43,8 @@ export function heatmaps(name: string, shape: readonly number[], analytic: numbe
     'div',
     { class: 'heatmaps', 'data-param': name },
     map('analytic', analytic, shape, scale, worst),
-    map('numeric', numeric, shape, scale, worst),
+    map(reference, numeric, shape, scale, worst),
     // The difference has its own scale: a tiny error would be invisible on the gradient's.
-    map(`difference (scale ${fmt(diffScale)})`, diff, shape, diffScale, worst),
+    map(none ? 'difference (none: equal)' : `difference (scale ${fmt(diffScale)})`, diff, shape, diffScale, worst),
   );
 }

@@ -192,7 +192,9 @@ export class ResultsView {
       err ? h('div', { class: 'banner banner-error' }, err) : null,
       ...(m.notes ?? []).map((n) => h('p', { class: 'note muted' }, icon('info'), ` ${n}`)),
       m.params.length ? this.tensorTable('Autograd vs numeric, per parameter', m.params) : null,
-      m.manual?.length ? this.tensorTable(m.manual.every((c) => c.method === 'exact') ? 'Hand-written backward vs autograd (exact, every element)' : 'Hand-written backward vs autograd or numeric (see method)', m.manual, m.backwardLoc) : null,
+      m.manual?.length
+        ? this.tensorTable(m.manual.every((c) => c.method === 'exact') ? 'Hand-written backward vs autograd (exact, every element)' : 'Hand-written backward vs autograd or numeric (see method)', m.manual, m.backwardLoc, m.manual.every((c) => c.method === 'exact') ? 'autograd' : 'reference')
+        : null,
       m.ops.length ? this.opTable(m.ops) : null,
       ...this.heatmapsFor(m.manual ?? [], 'hand-written gradient'),
       ...this.heatmapsFor(m.params, 'autograd gradient', new Set((m.manual ?? []).filter((c) => c.elements).map((c) => c.name))),
@@ -207,7 +209,8 @@ export class ResultsView {
     return link;
   }
 
-  private tensorTable(title: string, checks: TensorCheckView[], backwardLoc?: SourceLocation): HTMLElement {
+  /** `reference` heads the column of what the analytic values are compared with: numeric differences, or autograd for a hand-written backward. */
+  private tensorTable(title: string, checks: TensorCheckView[], backwardLoc?: SourceLocation, reference = 'numeric'): HTMLElement {
     const columns = COLUMNS.length;
     const rows = checks.flatMap((c) => [
       h(
@@ -228,7 +231,7 @@ export class ResultsView {
       ...this.blameRow(c, columns),
     ]);
     const heading = h('h3', {}, title, backwardLoc ? h('span', { class: 'muted' }, ' · backward at ', this.lineLink(backwardLoc, 'backward')) : null);
-    return h('div', { class: 'result-table' }, heading, h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...COLUMNS.map(([t, cls]) => h('th', { scope: 'col', class: cls }, t)))), h('tbody', {}, ...rows))));
+    return h('div', { class: 'result-table' }, heading, h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...COLUMNS.map(([t, cls]) => h('th', { scope: 'col', class: cls }, t === 'numeric' ? reference : t)))), h('tbody', {}, ...rows))));
   }
 
   /** How the row was judged: the method, its noise floor when measured, and what decided a failure. */
@@ -289,7 +292,9 @@ export class ResultsView {
       const size = c.shape.reduce((a, b) => a * b, 1);
       // Values that do not match the shape would draw a misleading picture: skipped.
       if (!c.elements || skip.has(c.name) || c.elements.analytic.length !== size || size > HEATMAP_MAX) continue;
-      out.push(h('div', { class: 'result-heatmaps' }, h('h3', {}, `${c.name}: ${which} vs numeric, element by element`), heatmaps(c.name, c.shape, c.elements.analytic, c.elements.numeric, c.worst?.index)));
+      // A hand-written gradient's exact row is compared with autograd, not with differences.
+      const reference = c.method === 'exact' ? 'autograd' : 'numeric';
+      out.push(h('div', { class: 'result-heatmaps' }, h('h3', {}, `${c.name}: ${which} vs ${reference}, element by element`), heatmaps(c.name, c.shape, c.elements.analytic, c.elements.numeric, c.worst?.index, reference)));
     }
     return out;
   }
