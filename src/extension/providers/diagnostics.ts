@@ -2,6 +2,7 @@
 // a failing parameter on its entry in `params`, a failing custom op on its `backward`, a failing
 // hand-written model backward on it, a runtime error on its line. A parameter's message ends with
 // how it was judged (method, noise floor, the deciding signal), as the CLI and the panel show it.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelInfo, ParseResult } from '../../parser';
 import type { TensorCheck } from '../../gradcheck/types';
@@ -12,7 +13,9 @@ import { containsLoc, lineRangeAt, toRange } from '../ranges';
 const SOURCE = 'gradlens';
 
 export function diagnosticsFor(doc: vscode.TextDocument, parse: ParseResult, reports: readonly ModelCheckResult[], failure?: RunError): vscode.Diagnostic[] {
-  const out: vscode.Diagnostic[] = typeWarnings(parse);
+  // A file that does not parse did not run: "the check ran this code with types ignored" would be
+  // untrue, and its syntax errors are the one diagnostic below (and TypeScript's own).
+  const out: vscode.Diagnostic[] = failure?.kind === 'syntax' ? [] : typeWarnings(parse);
   if (failure) out.push(errorDiagnostic(doc, failure, parse));
   for (const r of reports) {
     const model = parse.models.find((m) => m.name === r.name || m.bindingName === r.name || m.exportNames.includes(r.name));
@@ -135,7 +138,8 @@ function paramRange(doc: vscode.TextDocument, model: ModelInfo | undefined, name
 }
 
 function errorDiagnostic(doc: vscode.TextDocument, err: RunError, parse: ParseResult, model?: ModelInfo): vscode.Diagnostic {
-  const inThisFile = !err.file || err.file === doc.fileName;
+  // An untitled buffer's name ("Untitled-1") reaches the runner relative, and comes back resolved.
+  const inThisFile = !err.file || path.resolve(err.file) === path.resolve(doc.fileName);
   const range = err.line && inThisFile ? callRangeAt(doc, parse, err) : modelRange(doc, model ?? parse.models[0]);
   const where = !inThisFile && err.file ? ` (in ${err.file}:${err.line ?? '?'}:${err.column ?? '?'})` : '';
   const d = new vscode.Diagnostic(range, `${err.message}${where}`, err.kind === 'nan' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error);

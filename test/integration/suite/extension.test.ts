@@ -83,6 +83,24 @@ describe('Gradlens in VS Code', function () {
     }
   });
 
+  it('Check Gradients on a file that does not parse reports its syntax error once, with no claim that the check ran', async () => {
+    const doc = await vscode.workspace.openTextDocument({
+      language: 'typescript',
+      content: ["import { defineModel, F, randn } from 'gradlens';", 'export const m = defineModel({', '  params: { w: randn([3]) },', '  forward: (_i, { w }) => F.sum(w),', '});', 'const = ;'].join('\n'),
+    });
+    await vscode.window.showTextDocument(doc);
+    const result = await vscode.commands.executeCommand<{ ok: boolean; error?: { kind: string } }>('gradlens.checkGradients', doc.uri);
+    assert.equal(result?.ok, false);
+    assert.equal(result?.error?.kind, 'syntax');
+    const ours = await waitFor(() => {
+      const found = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'gradlens');
+      return found.length ? found : undefined;
+    }, 'the syntax error', 30000);
+    assert.deepEqual(ours.map((d) => [d.range.start.line, d.severity]), [[5, vscode.DiagnosticSeverity.Error]], ours.map((d) => d.message).join(' | '));
+    assert.match(ours[0].message, /^Syntax error/);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
   it('clears its diagnostics when the file changes', async () => {
     const doc = await openFile('buggy-backward.ts');
     if (!vscode.languages.getDiagnostics(doc.uri).some((d) => d.source === 'gradlens')) {
