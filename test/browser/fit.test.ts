@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { graphMessage } from '../../src/extension/panel/messages';
 import { runFile } from '../../src/runner/index';
 import type { ModelGraphResult } from '../../src/shared/workerProtocol';
-import { assertWholeOrOverview, drawn } from './fitRule';
+import { assertWholeOrOverview, type Drawn, drawn } from './fitRule';
 import { graphDrawn, openPanel, ROOT, screenshotPath, useBrowser } from './harness';
 
 const examples = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.ts'));
@@ -47,4 +47,20 @@ describe('the first view of every example, beside the source and full width', fu
       if (process.env.GRADLENS_DEBUG) console.log(summary.join('\n'));
     });
   }
+
+  it('Fit to view shows the whole graph when asked, even where its labels get small', async () => {
+    // Wide and short, as the panel is with the Problems panel open: mixer opens on the loss.
+    const p = await openPanel(browser, { width: 1000, height: 340 });
+    await p.send(graphs.get('mixer.ts'));
+    await graphDrawn(p);
+    const first = await drawn(p.page);
+    assert.equal(assertWholeOrOverview('mixer.ts', first), 'overview');
+    await p.page.locator('[title="Fit to view (0)"]').click();
+    const fitted = await drawn(p.page);
+    const inside = (n: Drawn['nodes'][0]) => n.left >= fitted.canvas.left - 0.5 && n.right <= fitted.canvas.right + 0.5 && n.top >= fitted.canvas.top - 0.5 && n.bottom <= fitted.canvas.bottom + 0.5;
+    const out = fitted.nodes.filter((n) => !inside(n));
+    assert.deepEqual(out.map((n) => n.id), [], 'every node in view after Fit');
+    await p.page.screenshot({ path: screenshotPath('webview-graph-fit-button-mixer.png') });
+    assert.deepEqual(p.problems, []);
+  });
 });

@@ -37,8 +37,8 @@ export interface Point {
  * the graph's edges allow so that little of the canvas is left empty.
  */
 export function fitTransform(view: { width: number; height: number }, size: { width: number; height: number }, focus: Point | undefined): { t: Transform; whole: boolean } {
-  const whole = Math.min(MAX_FIT_ZOOM, (view.width - 2 * MARGIN) / size.width, (view.height - 2 * MARGIN) / size.height);
-  if (whole >= LEGIBLE_ZOOM) return { t: { k: whole, x: (view.width - size.width * whole) / 2, y: (view.height - size.height * whole) / 2 }, whole: true };
+  const whole = wholeTransform(view, size);
+  if (whole.k >= LEGIBLE_ZOOM) return { t: whole, whole: true };
   const k = LEGIBLE_ZOOM;
   const at = focus ?? { x: size.width / 2, y: size.height / 2 };
   const axis = (extent: number, graph: number, c: number): number => {
@@ -48,4 +48,13 @@ export function fitTransform(view: { width: number; height: number }, size: { wi
     return Math.min(MARGIN, Math.max(extent - MARGIN - drawn, centred));
   };
   return { t: { k, x: axis(view.width, size.width, at.x), y: axis(view.height, size.height, at.y) }, whole: false };
+}
+
+/**
+ * The whole graph, centred, at whatever zoom that takes (never magnified past MAX_FIT_ZOOM): what
+ * the Fit button shows when asked, labels small or not; the first view keeps to fitTransform.
+ */
+export function wholeTransform(view: { width: number; height: number }, size: { width: number; height: number }): Transform {
+  const k = Math.min(MAX_FIT_ZOOM, (view.width - 2 * MARGIN) / size.width, (view.height - 2 * MARGIN) / size.height);
+  return { k, x: (view.width - size.width * k) / 2, y: (view.height - size.height * k) / 2 };
 }

@@ -9,7 +9,7 @@ import type { ElkNode } from 'elkjs/lib/elk-api';
 import type { GraphDidChange, ModelGraph, ModelResultView, RevealNode, RunErrorLike } from '../types';
 import { fmt, h, icon, infoBanner } from '../dom';
 import { type NodeError, nodeErrors } from './errors';
-import { type Direction, directionFor, fitTransform, type Point, type Transform } from './fit';
+import { type Direction, directionFor, fitTransform, type Point, type Transform, wholeTransform } from './fit';
 import { expandInPlace, groupContents } from './incremental';
 import { type LayoutInfo, layout, layoutVisible } from './layout';
 import { Minimap } from './minimap';
@@ -284,7 +284,10 @@ export class GraphView {
       const shown = visible.nodes.length < graph.nodes.length ? `${visible.nodes.length} of ${graph.nodes.length} nodes shown (layers collapsed)` : `${graph.nodes.length} nodes`;
       this.status.textContent = `${shown} · ${Math.round(ms)} ms${incremental ? ' (layer laid out in place)' : placed.parts ? ` (by parts: ${placed.parts.laidOut} of ${placed.parts.total} laid out)` : placed.inWorker ? ' (worker)' : ''}`;
       this.root.dataset.rendered = String(token);
-      if (refit) this.autoFit = true;
+      if (refit) {
+        this.autoFit = true;
+        this.wholeFit = false;
+      }
       if (this.autoFit) this.fit();
       else this.apply();
     };
@@ -351,7 +354,7 @@ export class GraphView {
     if (id.startsWith('group:')) {
       this.collapsed.delete(id.slice('group:'.length));
       // The layer opens where it was clicked: the view stays put from here on (Fit, 0, fits again).
-      this.autoFit = false;
+      this.stopAutoFit();
       void this.redraw(false, id.slice('group:'.length));
       return;
     }
@@ -436,7 +439,7 @@ export class GraphView {
     });
     this.canvas.addEventListener('pointermove', (e) => {
       if (!drag) return;
-      this.autoFit = false;
+      this.stopAutoFit();
       this.t.x = drag.tx + e.clientX - drag.x;
       this.t.y = drag.ty + e.clientY - drag.y;
       this.apply();
@@ -512,7 +515,7 @@ export class GraphView {
   }
 
   private panBy(dx: number, dy: number): void {
-    this.autoFit = false;
+    this.stopAutoFit();
     this.t.x += dx;
     this.t.y += dy;
     this.apply();
@@ -520,7 +523,7 @@ export class GraphView {
 
   zoomBy(factor: number, about?: { x: number; y: number }): void {
     const c = about ?? { x: this.canvas.clientWidth / 2, y: this.canvas.clientHeight / 2 };
-    this.autoFit = false;
+    this.stopAutoFit();
     const k = Math.min(8, Math.max(0.05, this.t.k * factor));
     this.t.x = c.x - ((c.x - this.t.x) * k) / this.t.k;
     this.t.y = c.y - ((c.y - this.t.y) * k) / this.t.k;
@@ -528,10 +531,24 @@ export class GraphView {
     this.apply();
   }
 
-  /** The Fit button and the 0 key: fit now, and keep fitting on resize until the user zooms or pans. */
+  /**
+   * The Fit button and the 0 key: the whole graph now, even where its labels get small (the first
+   * view keeps them legible and leaves the rest to the minimap), and on resize until the user zooms
+   * or pans.
+   */
   fitNow(): void {
     this.autoFit = true;
+    this.wholeFit = true;
     this.fit();
+  }
+
+  /** Fit pressed: fits show the whole graph until the user zooms or pans. */
+  private wholeFit = false;
+
+  /** The user zoomed or panned: the view stays where they put it. */
+  private stopAutoFit(): void {
+    this.autoFit = false;
+    this.wholeFit = false;
   }
 
   /**
@@ -543,7 +560,7 @@ export class GraphView {
     const hgt = this.canvas.clientHeight;
     // Hidden (another tab) or not laid out yet: the canvas's ResizeObserver fits it when shown.
     if (!w || !hgt || !this.size.width || !this.size.height) return;
-    this.t = fitTransform({ width: w, height: hgt }, this.size, this.focus).t;
+    this.t = this.wholeFit ? wholeTransform({ width: w, height: hgt }, this.size) : fitTransform({ width: w, height: hgt }, this.size, this.focus).t;
     this.apply();
   }
 
@@ -563,7 +580,7 @@ export class GraphView {
 
   /** The minimap: centres the view on a point of the graph, at the current zoom. */
   private centreOn(p: Point): void {
-    this.autoFit = false;
+    this.stopAutoFit();
     this.t.x = this.canvas.clientWidth / 2 - p.x * this.t.k;
     this.t.y = this.canvas.clientHeight / 2 - p.y * this.t.k;
     this.apply();
