@@ -81,9 +81,17 @@ export class CheckController implements vscode.Disposable {
     const text = doc.getText();
     this.ctx.output.info(`check ${doc.fileName}${model ? ` (model ${model})` : ''}: mode ${settings.check.mode}, eps ${settings.check.eps}, atol ${settings.check.atol}, rtol ${settings.check.rtol}`);
 
+    // The latest count from the check's sweep, shown once the notification is up (below).
+    let shown: ((done: number, total: number) => void) | undefined;
+    let latest: [number, number] | undefined;
+    const onProgress = (done: number, total: number): void => {
+      latest = [done, total];
+      shown?.(done, total);
+    };
     const run = (async () => {
       const { runFile } = await loadRunner();
       return runFile({
+        onProgress,
         fileName: doc.fileName,
         text,
         task: 'check',
@@ -99,8 +107,17 @@ export class CheckController implements vscode.Disposable {
     const timer = setTimeout(() => {
       void vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Gradlens: checking gradients of ${label}`, cancellable: true },
-        (_progress, token) => {
+        (progress, token) => {
           const sub = token.onCancellationRequested(() => abort.abort());
+          let percent = 0;
+          shown = (done, total) => {
+            if (!(total > 0)) return;
+            // The bar only grows (a file's next model counts from 0 again; the message says so).
+            const now = Math.min(100, Math.floor((100 * done) / total));
+            progress.report({ message: `${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} compared`, increment: Math.max(0, now - percent) });
+            percent = Math.max(percent, now);
+          };
+          if (latest) shown(...latest);
           return run.catch(() => undefined).finally(() => sub.dispose());
         },
       );

@@ -23,6 +23,7 @@ import { type Direction, randomDirection, sameBits } from './directions';
 import { type Strategy, checkTensor, randomNormal } from './strategies';
 import { checkSecondOrder } from './secondOrder';
 import { streamFor } from './streams';
+import { Progress } from './progress';
 import { TAYLOR_WRONG_BELOW, taylorTest } from './taylor';
 import { type CheckOptions, type Decider, type ModelReport, type ParamPhase, type TensorCheck, defaultCheckOptions } from './types';
 
@@ -301,9 +302,13 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
   }
   const tol = { atol: opts.atol, rtol: opts.rtol };
   const diff = new Differences(prep.objective, opts.eps, prep.f0, prep.evalError);
-  const strategyFor = (t: number): Strategy => ({ mode, tol, rng: streamFor(opts.seed, 'directions', names[t]), samples: opts.samples, fallbackLimit: opts.paramBudget });
+  // Elements compared one by one (tensors in fast mode, whose probes are quick): for a progress bar.
+  const units = (t: number): number => (mode === 'full' ? params[t].size : mode === 'sampled' ? Math.min(opts.samples, params[t].size) : 1);
+  const progress = new Progress(selected.reduce((s, t) => s + units(t), 0));
+  const strategyFor = (t: number): Strategy => ({ mode, tol, rng: streamFor(opts.seed, 'directions', names[t]), samples: opts.samples, fallbackLimit: opts.paramBudget, ...(mode === 'fast' ? {} : { onElement: () => progress.tick() }) });
   if (prep.manual) phase.manual = [];
   for (const t of selected) {
+    if (mode === 'fast') progress.tick();
     const p = params[t];
     const auto = new Tally(names[t], p.shape, tol, mode);
     checkTensor(diff, t, [{ grad: prep.analytic[t], tally: auto }], strategyFor(t));
@@ -337,6 +342,7 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
       phase.notes.push(`autograd's gradient of '${names[t]}' failed its own check, so the hand-written one was compared with central differences instead of autograd`);
     }
   }
+  progress.finish();
   if (!prep.replay && selected.length) phase.notes.push('the forward does not replay as a fixed composition of ops (it reads .data or branches on values?), so every difference ran the whole forward');
   return phase;
 }

@@ -22,6 +22,8 @@ export interface Strategy {
   samples: number;
   /** Above this many elements a fast check that cannot isolate its mismatch stops instead of checking them all. */
   fallbackLimit: number;
+  /** Called after each element of a full or sampled sweep (progress.ts). */
+  onElement?: () => void;
 }
 
 /** Bisection stops at blocks this small and checks their elements one by one. */
@@ -68,7 +70,10 @@ export function checkTensor(diff: Differences, t: number, sets: GradientSet[], s
     return;
   }
   const indices = s.mode === 'full' ? range(0, n) : sampleIndices(n, s.samples, s.rng);
-  for (const k of indices) for (const set of sets) judgeInto(diff, t, k, set, s.tol);
+  for (const k of indices) {
+    for (const set of sets) judgeInto(diff, t, k, set, s.tol);
+    s.onElement?.();
+  }
 }
 
 /** Compares one element and records it; true when it failed. */

@@ -48,6 +48,11 @@ export interface RunFileOptions<T extends RunTask = RunTask> {
    * first; this is the second lock. Default true: the CLI runs the files it is given.
    */
   workspaceTrusted?: boolean;
+  /**
+   * How far a check has come: `done` of `total` elements compared one by one (tensors in fast
+   * mode), summed over the pool's workers while a split check runs; a file's models report in turn.
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export type RunResult<T extends RunTask = RunTask> =
@@ -95,6 +100,7 @@ export async function runFile<T extends RunTask>(opts: RunFileOptions<T>): Promi
     signal: opts.signal,
     workerPath: opts.workerPath,
     onOutput: collect,
+    onProgress: opts.onProgress,
   });
   const base = { type: 'run' as const, fileName: file, text, code: bundled.bundle.code, sourceMap: bundled.bundle.sourceMap, options: opts.options };
   const request: WorkerRequest = {

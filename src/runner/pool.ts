@@ -48,7 +48,21 @@ type Base = Omit<WorkerRequest, 'phase' | 'splitAbove' | 'task' | 'model'>;
 export async function checkPlanned(base: Base, plan: SplitPlan, workers: number, limits: () => WorkerLimits, options: Partial<CheckOptions>): Promise<ModelCheckResult | RunError> {
   const request = (phase: WorkerRequest['phase']): WorkerRequest => ({ ...base, task: 'check', model: plan.model, options, phase });
   const groups = partitionParams(plan.params, workers);
-  const replies = await Promise.all(groups.map((paramNames) => runInWorker(request({ kind: 'parameters', model: plan.model, paramNames }), limits())));
+  // Each worker counts its own share; the caller sees their sum.
+  const shares = groups.map(() => ({ done: 0, total: 0 }));
+  const shareLimits = (i: number): WorkerLimits => {
+    const l = limits();
+    const report = l.onProgress;
+    if (!report) return l;
+    return {
+      ...l,
+      onProgress: (done, total) => {
+        shares[i] = { done, total };
+        report(shares.reduce((s, p) => s + p.done, 0), shares.reduce((s, p) => s + p.total, 0));
+      },
+    };
+  };
+  const replies = await Promise.all(groups.map((paramNames, i) => runInWorker(request({ kind: 'parameters', model: plan.model, paramNames }), shareLimits(i))));
   const found: ParamPhase[] = [];
   for (const reply of replies) {
     const part = phaseOf(reply);

@@ -18,6 +18,8 @@ export interface WorkerLimits {
   workerPath?: string;
   /** Receives what user code prints (console.log in a model file). */
   onOutput?: (text: string) => void;
+  /** Receives how far a check has come: elements compared of those it will compare. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export type RunSupervisor = WorkerSupervisor<WorkerRequest, WorkerReply>;
@@ -42,6 +44,7 @@ export async function runOn(supervisor: RunSupervisor, req: WorkerRequest, limit
     timeoutMs: limits.timeoutMs,
     signal: limits.signal,
     onOutput,
+    onProgress: limits.onProgress,
   };
   return replyOf(await supervisor.request(req, options), limits);
 }

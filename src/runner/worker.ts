@@ -3,6 +3,7 @@
 // another. A fresh run is the same worker answering one request and then terminated. What a file
 // prints goes back with its own request (serveRequests), and anything unexpected is reported as an
 // internal error.
+import { withProgressSink } from '../gradcheck/progress';
 import { findModels } from '../parser/findModels';
 import { type WorkerReply, isWorkerRequest } from '../shared/workerProtocol';
 import { serveRequests } from '../workers/serveRequests';
@@ -31,7 +32,7 @@ hardenRunnerRealm();
 disarmWorkerProcess();
 installMemoryBudget();
 
-serveRequests(async (req, { rssAtStart }): Promise<WorkerReply> => {
+serveRequests(async (req, { rssAtStart, progress }): Promise<WorkerReply> => {
   if (!isWorkerRequest(req)) {
     return { type: 'failed', error: { kind: 'internal', message: 'The worker received a malformed request.' } };
   }
@@ -39,7 +40,8 @@ serveRequests(async (req, { rssAtStart }): Promise<WorkerReply> => {
   beginMemoryBudget(rssAtStart);
   let reply: WorkerReply;
   try {
-    reply = execute(req);
+    // A check's sweep reports how far it has come (gradcheck/progress.ts), for the caller's progress bar.
+    reply = withProgressSink(progress, () => execute(req));
   } finally {
     // Timers the file scheduled would fire between runs, or inside the next one.
     clearUserTimers();

@@ -32,6 +32,14 @@ export interface OutputMessage {
   text: string;
 }
 
+/** Worker → supervisor: how far request `id` has come (`done` of `total` units), for a progress bar. */
+export interface ProgressMessage {
+  type: 'progress';
+  id: number;
+  done: number;
+  total: number;
+}
+
 /** Worker → supervisor: the answer to request `id`, or what its handler threw. */
 export type ReplyMessage =
   | { type: 'reply'; id: number; ok: true; result: unknown }
@@ -55,6 +63,10 @@ export function isReadyMessage(x: unknown): x is ReadyMessage {
 
 export function isOutputMessage(x: unknown): x is OutputMessage {
   return isRecord(x) && x.type === 'output' && isId(x.id) && typeof x.text === 'string';
+}
+
+export function isProgressMessage(x: unknown): x is ProgressMessage {
+  return isRecord(x) && x.type === 'progress' && isId(x.id) && typeof x.done === 'number' && typeof x.total === 'number';
 }
 
 export function isReplyMessage(x: unknown): x is ReplyMessage {

@@ -5,7 +5,7 @@
 // what was printed before a time limit stopped the worker has already arrived), and what is
 // printed between requests (a late promise callback) is dropped.
 import { type MessagePort, parentPort } from 'node:worker_threads';
-import { type OutputMessage, type ReadyMessage, type ReplyMessage, isRequestMessage } from './protocol';
+import { type OutputMessage, type ProgressMessage, type ReadyMessage, type ReplyMessage, isRequestMessage } from './protocol';
 
 /** The most a request's output may hold (characters, stdout and stderr together); the rest is dropped. */
 export const MAX_OUTPUT_CHARS = 64 * 1024;
@@ -14,6 +14,8 @@ export const MAX_OUTPUT_CHARS = 64 * 1024;
 export interface RequestContext {
   /** The process's resident memory when the supervisor's memory watch for this request began. */
   rssAtStart: number;
+  /** Tells the supervisor how far this request has come; nothing once it is answered. */
+  progress(done: number, total: number): void;
 }
 
 /** Answers a request; a promise when the answer must wait a moment (the runner lets a file's promises settle). */
@@ -37,18 +39,26 @@ export function serveRequests(handle: RequestHandler, opts: { maxOutputChars?: n
     if (!isRequestMessage(msg)) return;
     const { id } = msg;
     output.begin(id);
+    let answered = false;
+    const progress = (done: number, total: number): void => {
+      if (!answered) port.postMessage({ type: 'progress', id, done, total } satisfies ProgressMessage);
+    };
+    const reply = (r: ReplyMessage): void => {
+      answered = true;
+      send(r);
+    };
     let result: unknown;
     try {
-      result = handle(msg.payload, { rssAtStart: msg.rssAtStart });
+      result = handle(msg.payload, { rssAtStart: msg.rssAtStart, progress });
     } catch (err) {
-      return send(failure(id, err));
+      return reply(failure(id, err));
     }
     // The supervisor sends the next request only after this reply, so what is printed meanwhile is still this request's.
     if (result instanceof Promise) {
-      result.then((r: unknown) => send({ type: 'reply', id, ok: true, result: r }), (err: unknown) => send(failure(id, err)));
+      result.then((r: unknown) => reply({ type: 'reply', id, ok: true, result: r }), (err: unknown) => reply(failure(id, err)));
       return;
     }
-    send({ type: 'reply', id, ok: true, result });
+    reply({ type: 'reply', id, ok: true, result });
   });
   port.postMessage({ type: 'ready' } satisfies ReadyMessage);
 }

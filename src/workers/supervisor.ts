@@ -11,7 +11,7 @@
 // once: make a supervisor, send one request, dispose of it.
 import * as fs from 'node:fs';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
-import { type RequestMessage, isOutputMessage, isReadyMessage, isReplyMessage } from './protocol';
+import { type RequestMessage, isOutputMessage, isProgressMessage, isReadyMessage, isReplyMessage } from './protocol';
 
 /** How often the process's resident memory is sampled while a request with a memory limit runs. */
 const RSS_POLL_MS = 200;
@@ -28,6 +28,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Receives what the worker prints while it serves this request, as it prints it. */
   onOutput?: (text: string) => void;
+  /** Receives how far the request has come, as the worker reports it. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export type WorkerFailure =
@@ -252,6 +254,10 @@ export class WorkerSupervisor<Req, R> {
     const { job } = running;
     if (isOutputMessage(msg)) {
       if (msg.id === job.id && !job.answered) job.options.onOutput?.(msg.text);
+      return;
+    }
+    if (isProgressMessage(msg)) {
+      if (msg.id === job.id && !job.answered) job.options.onProgress?.(msg.done, msg.total);
       return;
     }
     if (!isReplyMessage(msg)) return this.fail(job, { kind: 'malformed' });

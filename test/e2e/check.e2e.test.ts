@@ -5,9 +5,13 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { slowOpModel } from '../helpers/slowModel';
 import { Workbench } from '../vscode/ui';
 
 const REPO = path.resolve(__dirname, '../..');
+
+/** 144 elements, each difference through a custom op that spins: a check of several seconds. */
+const SLOW_MODEL = slowOpModel({ spin: 6e6 });
 
 describe('UI: checking gradients from the CodeLens', function () {
   this.timeout(240_000);
@@ -17,6 +21,7 @@ describe('UI: checking gradients from the CodeLens', function () {
   before(async () => {
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'gradlens-e2e-'));
     fs.cpSync(path.join(REPO, 'examples'), workspace, { recursive: true });
+    fs.writeFileSync(path.join(workspace, 'slow-check.ts'), SLOW_MODEL);
     workbench = await Workbench.open({ workspace, extension: REPO });
     // What a new user does first, so model files type-check: open a model, then set up typings.
     await workbench.openFile('mlp.ts');
@@ -55,5 +60,16 @@ describe('UI: checking gradients from the CodeLens', function () {
     // Clicking the problem takes the user to the mistake; the screenshot shows it beside the verdict.
     await workbench.page.locator('.markers-panel .monaco-list-row', { hasText: 'W1' }).first().dblclick();
     await workbench.screenshot('e2e-buggy-backward-check');
+  });
+
+  it('a check that takes a while shows how far it has come in its progress notification', async () => {
+    await workbench.openFile('slow-check.ts');
+    await workbench.waitForCodeLens('Check gradients');
+    await workbench.clickCodeLens('Check gradients');
+    const toast = workbench.page.locator('.notification-list-item', { hasText: /\d+ of 144 compared/ });
+    await toast.first().waitFor({ timeout: 30_000 });
+    await workbench.screenshot('e2e-check-progress');
+    assert.match((await workbench.notifications()).join(' | '), /checking gradients of slow/);
+    await workbench.waitForCodeLens(/✓ max rel err/, 120_000);
   });
 });

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { slowOpModel } from '../../helpers/slowModel';
 import { activateGradlens, gradlensResolvesTo, problemsOf, codeLensTitles, modelLensTitles, openFile, bugLineOf, w1Diagnostic, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
 
 const RESULTS_DIR = process.env.GRADLENS_RESULTS_DIR;
@@ -124,24 +125,9 @@ describe('Gradlens in VS Code', function () {
 
   it('keeps the results of a check the file was edited during, with the diagnostics whose lines did not change', async () => {
     // A custom op whose backward is 3× too large, slow enough (about a second per sweep) to edit during.
-    const lines = [
-      "import { defineModel, defineOp, F, randn } from 'gradlens';",
-      'const slowSquare = defineOp({',
-      "  name: 'slowSquare',",
-      '  forward: (w) => {',
-      '    let spin = 0;',
-      '    for (let i = 0; i < 5e6; i++) spin += i % 3;  // slow on purpose',
-      '    return F.add(F.mul(w, w), spin * 0);',
-      '  },',
-      '  backward: (dy, [w]) => [F.mul(dy, F.mul(w, 6))],',
-      '});',
-      'export const slow = defineModel({',
-      '  inputs: {},',
-      '  params: { w: randn([12, 12], { seed: 2 }) },',
-      '  forward: (_i, { w }) => F.sum(slowSquare(w)),',
-      '});',
-    ];
-    const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: lines.join('\n') });
+    const text = slowOpModel({ spin: 5e6, factor: 3 });
+    const lineCount = text.split('\n').length;
+    const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: text });
     const editor = await vscode.window.showTextDocument(doc);
     let finished = 0;
     const pending = vscode.commands.executeCommand<{ ok: boolean; models: { passed: boolean }[] }>('gradlens.checkGradients', doc.uri).then((r) => ((finished = Date.now()), r));
@@ -156,30 +142,12 @@ describe('Gradlens in VS Code', function () {
       const found = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error);
       return found.length ? found : undefined;
     }, 'the check\'s diagnostics', 10000);
-    assert.ok(errors.every((d) => d.range.start.line < lines.length), `on the lines that ran: ${errors.map((d) => `${d.range.start.line + 1}: ${d.message}`).join('; ')}`);
+    assert.ok(errors.every((d) => d.range.start.line < lineCount), `on the lines that ran: ${errors.map((d) => `${d.range.start.line + 1}: ${d.message}`).join('; ')}`);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   it('cancels a long check', async () => {
-    const slow = [
-      "import { defineModel, defineOp, F, randn } from 'gradlens';",
-      // Slow inside a custom op, whose forward every difference of the sweep runs (a slow line in
-      // forward itself would run only a few times: the sweep replays the recorded ops).
-      'const slowSquare = defineOp({',
-      "  name: 'slowSquare',",
-      '  forward: (w) => {',
-      '    let spin = 0;',
-      '    for (let i = 0; i < 3e7; i++) spin += i % 3;  // slow on purpose',
-      '    return F.add(F.mul(w, w), spin * 0);',
-      '  },',
-      '  backward: (dy, [w]) => [F.mul(dy, F.mul(w, 2))],',
-      '});',
-      'export const slow = defineModel({',
-      '  inputs: { x: randn([4, 4], { seed: 1 }) },',
-      '  params: { w: randn([40, 40], { seed: 2 }) },',
-      '  forward: (_i, { w }) => F.sum(slowSquare(w)),',
-      '});',
-    ].join('\n');
+    const slow = slowOpModel({ spin: 3e7, size: 40 });
     const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: slow });
     await vscode.window.showTextDocument(doc);
     const started = Date.now();
