@@ -8,6 +8,7 @@ import type { ModelCheckResult, ModelGradResult, ModelGraphResult } from '../sha
 import { renderReport } from '../report/standalone';
 import { verifyRules } from '../rules/verify';
 import { type CliArgs, USAGE, UsageError, parseArgs } from './args';
+import { ProgressLine } from './progressLine';
 import { printErr, printOut } from './terminal';
 import { endQuietlyOnClosedPipe } from './closedPipe';
 import { typeWarnings, warningLines } from './typeWarnings';
@@ -40,7 +41,10 @@ async function main(argv: readonly string[]): Promise<number> {
 
   if (args.command === 'report') return writeReport(args, abort.signal);
   const task = args.command;
-  const [results, warnings] = await Promise.all([runAll(args, task, abort.signal), typeWarnings(args.files)]);
+  // A check's progress on stderr's line while it runs (a terminal only, text output only).
+  const progress = new ProgressLine(task === 'check' && !args.json ? process.stderr : { write: () => true });
+  const [results, warnings] = await Promise.all([runAll(args, task, abort.signal, progress), typeWarnings(args.files)]);
+  progress.clear();
   const code = exitCodeOf(results);
 
   if (args.json) {
@@ -100,19 +104,21 @@ function printReadable(r: RunResult, shownAs: string): void {
 }
 
 /** Runs one task on every file given, a few at a time; results come back in the order given. */
-function runAll<T extends RunTask>(args: CliArgs, task: T, signal: AbortSignal): Promise<RunResult<T>[]> {
-  return mapLimited(args.files, Math.max(1, Math.min(os.availableParallelism(), 4)), (file) =>
-    runFile({
+function runAll<T extends RunTask>(args: CliArgs, task: T, signal: AbortSignal, progress: ProgressLine): Promise<RunResult<T>[]> {
+  return mapLimited(args.files, Math.max(1, Math.min(os.availableParallelism(), 4)), (file) => {
+    const onProgress = progress.reporter(file);
+    return runFile({
       fileName: file,
       task,
+      ...(onProgress ? { onProgress } : {}),
       ...(args.model !== undefined ? { model: args.model } : {}),
       options: args.options,
       ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
       ...(args.memoryMb !== undefined ? { memoryMb: args.memoryMb } : {}),
       ...(args.workers !== undefined ? { workers: args.workers } : {}),
       signal,
-    }),
-  );
+    });
+  });
 }
 
 /** `gradlens report`: check and trace every file, print the check tables, write one HTML file. */
@@ -122,8 +128,10 @@ async function writeReport(args: CliArgs, signal: AbortSignal): Promise<number> 
     printErr(`gradlens: ${refused}.\n`);
     return 2;
   }
-  const checks = await runAll(args, 'check', signal);
-  const graphs = await runAll(args, 'graph', signal);
+  const progress = new ProgressLine(process.stderr);
+  const checks = await runAll(args, 'check', signal, progress);
+  progress.clear();
+  const graphs = await runAll(args, 'graph', signal, new ProgressLine({ write: () => true }));
   checks.forEach((r, i) => printReadable(r, args.files[i]));
   printOut(`${closingLine(summarize(checks, args.files))}\n`);
   const entry = <T extends 'check' | 'graph'>(r: RunResult<T>) => ({ file: displayPath(r.file), models: r.ok ? r.models : [], ...(r.ok ? {} : { error: r.error }) });
