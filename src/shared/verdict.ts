@@ -13,13 +13,26 @@ export interface CheckedModel {
   mode?: string;
 }
 
-/** A short number: 3 significant digits, exponent form when very small or large. */
-export function fmtNum(x: number): string {
+/** A short number: 3 significant digits (`digits`), exponent form when very small or large. */
+export function fmtNum(x: number, digits = 3): string {
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return '0';
   const a = Math.abs(x);
-  if (a < 1e-3 || a >= 1e5) return x.toExponential(0).replace('e+', 'e');
-  return String(Number(x.toPrecision(3)));
+  // 3.53e-4, 1e-8: trailing zeros of the mantissa dropped.
+  if (a < 1e-3 || a >= 1e5) return x.toExponential(digits - 1).replace(/\.?0+e/, 'e').replace('e+', 'e');
+  return String(Number(x.toPrecision(digits)));
+}
+
+/**
+ * Two values shown side by side (a gradient and its reference): as fmtNum, with as many more
+ * digits (up to 12) as it takes for them to read differently when they differ.
+ */
+export function fmtPair(a: number, b: number): [string, string] {
+  for (let digits = 3; digits < 12; digits++) {
+    const pair: [string, string] = [fmtNum(a, digits), fmtNum(b, digits)];
+    if (pair[0] !== pair[1] || a === b || !Number.isFinite(a) || !Number.isFinite(b)) return pair;
+  }
+  return [fmtNum(a, 12), fmtNum(b, 12)];
 }
 
 export function fmtIndex(index: readonly number[]): string {
@@ -72,7 +85,8 @@ export function blames(r: CheckedModel): Blame[] {
 
 export function describeBlame(b: Blame): string {
   const what = b.kind === 'op' ? `op ${b.name}` : b.kind === 'manual' ? `backward ${b.name}` : b.name;
-  return `${what}${fmtIndex(b.index)}: analytic ${fmtNum(b.analytic)} vs ${b.reference ?? 'numeric'} ${fmtNum(b.numeric)}`;
+  const [a, n] = fmtPair(b.analytic, b.numeric);
+  return `${what}${fmtIndex(b.index)}: analytic ${a} vs ${b.reference ?? 'numeric'} ${n}`;
 }
 
 /** The largest relative error over every check in the report. */

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { ModelInfo, ParseResult } from '../../parser';
 import type { TensorCheck } from '../../gradcheck/types';
 import type { ModelCheckResult, RunError } from '../../shared/workerProtocol';
-import { describeBlame, fmtIndex, fmtNum, judgedText, referenceWord } from '../../shared/verdict';
+import { describeBlame, fmtIndex, fmtNum, fmtPair, judgedText, referenceWord } from '../../shared/verdict';
 import { containsLoc, lineRangeAt, toRange } from '../ranges';
 
 const SOURCE = 'gradlens';
@@ -31,7 +31,7 @@ export function diagnosticsFor(doc: vscode.TextDocument, parse: ParseResult, rep
       if (p.passed || !p.worst) continue;
       const d = new vscode.Diagnostic(
         paramRange(doc, model, p.name),
-        `${r.name}: gradient of ${p.name} is wrong at ${p.name}${fmtIndex(p.worst.index)}: autograd ${fmtNum(p.worst.analytic)} vs ${referenceWord('param', p.method)} ${fmtNum(p.worst.numeric)} (max abs err ${fmtNum(p.maxAbsError)}, max rel err ${fmtNum(p.maxRelError)}). ${judged(p)}.`,
+        `${r.name}: gradient of ${p.name} is wrong at ${p.name}${fmtIndex(p.worst.index)}: autograd ${fmtPair(p.worst.analytic, p.worst.numeric)[0]} vs ${referenceWord('param', p.method)} ${fmtPair(p.worst.analytic, p.worst.numeric)[1]} (max abs err ${fmtNum(p.maxAbsError)}, max rel err ${fmtNum(p.maxRelError)}). ${judged(p)}.`,
         vscode.DiagnosticSeverity.Error,
       );
       out.push(tag(d, 'param'));
@@ -43,7 +43,7 @@ export function diagnosticsFor(doc: vscode.TextDocument, parse: ParseResult, rep
       const range = blamed ?? (model?.backward ? toRange(model.backward.nameRange) : r.backwardLoc ? lineRangeAt(doc, r.backwardLoc) : modelRange(doc, model));
       const d = new vscode.Diagnostic(
         range,
-        `${r.name}: hand-written backward is wrong for ${m.name}${fmtIndex(m.worst.index)}: backward gives ${fmtNum(m.worst.analytic)}, ${referenceWord('manual', m.method)} ${fmtNum(m.worst.numeric)} (max abs err ${fmtNum(m.maxAbsError)}). ${judged(m)}.${blamed && m.blame ? ` ${m.blame.message}` : ''}`,
+        `${r.name}: hand-written backward is wrong for ${m.name}${fmtIndex(m.worst.index)}: backward gives ${fmtPair(m.worst.analytic, m.worst.numeric)[0]}, ${referenceWord('manual', m.method)} ${fmtPair(m.worst.analytic, m.worst.numeric)[1]} (max abs err ${fmtNum(m.maxAbsError)}). ${judged(m)}.${blamed && m.blame ? ` ${m.blame.message}` : ''}`,
         vscode.DiagnosticSeverity.Error,
       );
       if (blamed && model?.backward) d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, toRange(model.backward.nameRange)), 'the hand-written backward')];
