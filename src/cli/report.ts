@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { CheckMethod, TensorCheck } from '../gradcheck/types';
 import type { RunResult } from '../runner/index';
 import type { ManualCheckResult, ModelCheckResult, OpCheckResult, RunError, SourceLocation, TracedGraph } from '../shared/workerProtocol';
-import { DECIDER_WORDS, referenceWord } from '../shared/verdict';
+import { DECIDER_WORDS, fmtPair, referenceWord } from '../shared/verdict';
 
 export function displayPath(file: string, cwd = process.cwd()): string {
   const rel = path.relative(cwd, file);
@@ -103,6 +103,12 @@ function num(x: number | null | undefined): string {
   return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? String(Number(x.toPrecision(4))) : x.toExponential(2);
 }
 
+/** A failing element's two values, with the digits it takes to tell them apart (a passing one's read alike). */
+function shownPair(a: number, b: number, failing: boolean): [string, string] {
+  const pair: [string, string] = [num(a), num(b)];
+  return failing && pair[0] === pair[1] && a !== b && Number.isFinite(a) && Number.isFinite(b) ? fmtPair(a, b) : pair;
+}
+
 function tensorRow(model: string, label: string, c: TensorCheck): string[] {
   const w = c.worst;
   return [
@@ -114,7 +120,7 @@ function tensorRow(model: string, label: string, c: TensorCheck): string[] {
     num(c.maxRelError),
     num(c.noiseFloor),
     w ? `[${w.index.join(',')}]` : '-',
-    w ? `${num(w.analytic)} vs ${num(w.numeric)}` : '-',
+    w ? shownPair(w.analytic, w.numeric, !c.passed).join(' vs ') : '-',
     c.passed ? (c.nonDifferentiable ? `pass (kink${c.shape.length ? ` at [${c.nonDifferentiable.index.join(',')}]` : ''})` : 'pass') : c.decidedBy ? `FAIL (${c.decidedBy})` : 'FAIL',
   ];
 }
@@ -138,7 +144,7 @@ function opRow(model: string, op: OpCheckResult): string[] {
     num(op.maxRelError),
     '-',
     w ? `[${w.index.join(',')}]` : '-',
-    w ? `${num(w.analytic)} vs ${num(w.numeric)}` : '-',
+    w ? shownPair(w.analytic, w.numeric, !op.passed).join(' vs ') : '-',
     op.passed ? 'pass' : 'FAIL',
   ];
 }
@@ -166,7 +172,7 @@ export function failureLines(m: ModelCheckResult, file: string): string[] {
     return [`${where(m.error.line ? m.error : m.loc, file)}: ${prefix}${m.error.message}`];
   }
   const worst = (c: { worst: { index: number[]; analytic: number; numeric: number } | null; maxAbsError: number; method?: CheckMethod }, kind: 'param' | 'manual' | 'op'): string =>
-    c.worst ? `worst element [${c.worst.index.join(', ')}]: analytic ${num(c.worst.analytic)} vs ${referenceWord(kind, c.method)} ${num(c.worst.numeric)} (max abs error ${num(c.maxAbsError)})` : 'no element could be compared';
+    c.worst ? `worst element [${c.worst.index.join(', ')}]: analytic ${shownPair(c.worst.analytic, c.worst.numeric, true)[0]} vs ${referenceWord(kind, c.method)} ${shownPair(c.worst.analytic, c.worst.numeric, true)[1]} (max abs error ${num(c.maxAbsError)})` : 'no element could be compared';
   if (!m.deterministic) {
     // No element was judged, so there is nothing to say per parameter: the randomness is the finding.
     const why = m.params.find((c) => c.error)?.error ?? 'two runs gave different numbers, so the comparison is not meaningful';
