@@ -13,7 +13,7 @@ import { checkOptionNames } from '../engine/options';
 import { GradlensError, Tensor, fmtShape, unravel } from '../engine/tensor';
 import { Tally, failedCheck } from './compare';
 import { Differences } from './differences';
-import { compareWithAutograd } from './exact';
+import { compareWithAutograd, gradientScale } from './exact';
 import { localizeManualMistakes } from './localize';
 import { manualGradients } from './manual';
 import { type Objective, project, withShiftAll } from './objective';
@@ -307,6 +307,8 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
   const progress = new Progress(selected.reduce((s, t) => s + units(t), 0));
   const strategyFor = (t: number): Strategy => ({ mode, tol, rng: streamFor(opts.seed, 'directions', names[t]), samples: opts.samples, fallbackLimit: opts.paramBudget, ...(mode === 'fast' ? {} : { onElement: () => progress.tick() }) });
   if (prep.manual) phase.manual = [];
+  // Over every parameter, not only the selected ones: a pool worker's rows are the one-worker rows.
+  const scale = gradientScale(prep.analytic);
   for (const t of selected) {
     if (mode === 'fast') progress.tick();
     const p = params[t];
@@ -317,7 +319,7 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
     if (row.passed && ref) {
       // Autograd through the custom ops' hand-written backwards against autograd through their
       // forwards: a slip too small for the differences to see still shows here.
-      const exact = compareWithAutograd(names[t], p.shape, prep.analytic[t], ref, tol);
+      const exact = compareWithAutograd(names[t], p.shape, prep.analytic[t], ref, tol, scale);
       if (!exact.passed) {
         row = exact;
         phase.notes.push(`the gradient of '${names[t]}' through the custom ops' hand-written backward differs from autograd through their forward`);
@@ -330,7 +332,7 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
     if (typeof m === 'string') {
       phase.manual!.push(failedCheck(names[t], p.shape, m, row.passed ? 'exact' : mode));
     } else if (row.passed) {
-      const exact = compareWithAutograd(names[t], p.shape, m, prep.analytic[t], tol);
+      const exact = compareWithAutograd(names[t], p.shape, m, prep.analytic[t], tol, scale);
       // A kink is the function's: the numeric check found it, and it qualifies this row too.
       phase.manual!.push(row.nonDifferentiable ? { ...exact, nonDifferentiable: row.nonDifferentiable } : exact);
     } else {

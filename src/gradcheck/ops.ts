@@ -11,7 +11,7 @@ import { type OpDef, apply, vjpFor } from '../engine/registry';
 import { Tensor } from '../engine/tensor';
 import { Tally, type Tolerance, violation } from './compare';
 import { Differences } from './differences';
-import { compareWithAutograd } from './exact';
+import { compareWithAutograd, gradientScale } from './exact';
 import { type Objective, project } from './objective';
 import { type Strategy, checkTensor, randomNormal } from './strategies';
 import type { CheckOptions, OpCheck, TensorCheck } from './types';
@@ -101,7 +101,8 @@ export function checkOpCall(def: OpDef<any>, inputs: readonly Tensor[], attrs: u
   // so the hand-written backward is compared with it element by element.
   const reference = def.family === 'custom' ? autogradOfForward(def, xs, w) : undefined;
   if (reference) {
-    return { inputs: which.map((i) => ({ ...compareWithAutograd(`x${i}`, xs[i].shape, grads[i], reference[i], s.tol), input: i })) };
+    const scale = gradientScale(which.map((i) => reference[i]));
+    return { inputs: which.map((i) => ({ ...compareWithAutograd(`x${i}`, xs[i].shape, grads[i], reference[i], s.tol, scale), input: i })) };
   }
   const objective: Objective = {
     names: which.map((i) => `x${i}`),

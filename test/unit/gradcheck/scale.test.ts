@@ -76,7 +76,8 @@ describe('the checker at real model sizes', function () {
     // 1e-3 relative is inside rtol 1e-3 (plus atol): the noise floor decides.
     assert.equal(w1.decidedBy, 'noise');
     assert.equal(r.decidedBy, 'noise');
-    assert.ok(w1.noiseFloor! > 0 && w1.noiseFloor! < 1e-12);
+    // Round-off, and the 1e-6 share that other algebra may differ by over 100 (exact.ts): far below the slip.
+    assert.ok(w1.noiseFloor! > 0 && w1.noiseFloor! < 1e-7 * Math.abs(w1.worst!.numeric) + 1e-12, `${w1.noiseFloor} for ${w1.worst!.numeric}`);
     assert.equal(gradcheck(mlp(spec)).passed, true);
   });
 
@@ -152,6 +153,36 @@ describe('the checker at real model sizes', function () {
       }
     });
   }
+
+  it('a hand-written gradient that is exactly 0 in theory passes as round-off of the other gradients, and one that is not 0 fails', () => {
+    // crossEntropy does not change when every logit moves by c: dL/dc = 0, summed from terms the
+    // size of W2's gradient. A scale from c's own gradient (round-off itself) failed it in every seed.
+    const B = 32;
+    const x = randn([B, 64], { seed: 1 });
+    const y = randint([B], 10, { seed: 2 });
+    const onehot = tensor(Array.from({ length: B }, (_, i) => Array.from({ length: 10 }, (_, j) => (j === y.data[i] ? 1 : 0))));
+    const make = (slip: number) =>
+      defineModel({
+        inputs: { x, y },
+        params: { W1: randn([64, 32], { seed: 3, scale: 0.1 }), W2: randn([32, 10], { seed: 5, scale: 0.1 }), c: randn([1], { seed: 6 }) },
+        forward: (i, p) => F.crossEntropy(F.add(F.matmul(F.tanh(F.matmul(i.x, p.W1)), p.W2), p.c), i.y),
+        backward: (i, p) => {
+          const h = F.tanh(F.matmul(i.x, p.W1));
+          const dZ2 = F.div(F.sub(F.softmax(F.add(F.matmul(h, p.W2), p.c)), onehot), B);
+          const dZ1 = F.mul(F.matmul(dZ2, F.transpose(p.W2)), F.sub(1, F.mul(h, h)));
+          // Summed in another order than autograd's, plus `slip`.
+          return { W1: F.matmul(F.transpose(i.x), dZ1), W2: F.matmul(F.transpose(h), dZ2), c: F.add(F.reshape(F.sum(F.sum(dZ2, 1)), [1]), slip) };
+        },
+      });
+    for (const seed of [0, 1, 2, 3]) {
+      const r = gradcheck(make(0), { seed });
+      assert.equal(r.passed, true, `seed ${seed}: ${JSON.stringify(r.manual?.find((c) => !c.passed))}`);
+    }
+    // 1e-9 where the gradient is 0: a real mistake, a million times the round-off of its terms.
+    const off = gradcheck(make(1e-9));
+    assert.equal(off.passed, false);
+    assert.equal(off.manual!.find((c) => c.name === 'c')!.passed, false);
+  });
 
   it('a right backward scaled by 3 on a loss of size 1e-12 fails; the right one passes', () => {
     const x = randn([6], { seed: 7 });
