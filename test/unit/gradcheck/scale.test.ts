@@ -154,6 +154,20 @@ describe('the checker at real model sizes', function () {
     });
   }
 
+  it('no false alarm in a full check where inputs of size 1e3 put a relu\'s kink within eps of a weight\'s stencil', () => {
+    // eps on W1 moves a pre-activation by |X|·eps ≈ 2e-3, and one sits at −1.8e-3: the stencil
+    // crosses the kink, and the one-sided slopes carry h·f'' ≈ 4e-3 from the curvature |X|² brings.
+    const model = defineModel({
+      inputs: { X: randn([16, 64], { seed: 1, scale: 1e3 }), y: randint([16], 10, { seed: 2 }) },
+      params: { W1: randn([64, 72], { seed: 3, scale: 1 / 8 / 1e3 }), b1: randn([72], { seed: 4, scale: 0.1 }), W2: randn([72, 10], { seed: 5, scale: 1 / Math.sqrt(72) }), b2: randn([10], { seed: 6, scale: 0.1 }) },
+      forward: (i, p) => F.crossEntropy(F.add(F.matmul(F.relu(F.add(F.matmul(i.X, p.W1), p.b1)), p.W2), p.b2), i.y),
+    });
+    const r = gradcheck(model, { mode: 'full' });
+    assert.equal(r.passed, true, JSON.stringify(r.params.filter((c) => !c.passed)));
+    const kinked = r.params.find((c) => c.name === 'W1')!.nonDifferentiable;
+    assert.ok(kinked && /straddles a kink/.test(kinked.note), JSON.stringify(kinked));
+  });
+
   it('a hand-written gradient that is exactly 0 in theory passes as round-off of the other gradients, and one that is not 0 fails', () => {
     // crossEntropy does not change when every logit moves by c: dL/dc = 0, summed from terms the
     // size of W2's gradient. A scale from c's own gradient (round-off itself) failed it in every seed.
