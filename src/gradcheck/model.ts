@@ -415,7 +415,7 @@ function taylorVerdict(prep: Prepared, grads: readonly Float64Array[], avoid: nu
 /** The one verdict: the first failing entry's signal, or the Taylor slope when only it says wrong. */
 function verdict(report: ModelReport): Decider | undefined {
   for (const c of [...report.params, ...(report.manual ?? [])]) if (!c.passed) return c.decidedBy ?? 'tolerance';
-  for (const op of report.ops) if (!op.passed) return op.error !== undefined ? 'error' : 'tolerance';
+  for (const op of report.ops) if (!op.passed) return op.error !== undefined ? 'error' : (op.decidedBy ?? 'tolerance');
   const wrong = (slope: number | undefined) => slope !== undefined && slope < TAYLOR_WRONG_BELOW;
   if (wrong(report.taylorSlope) || wrong(report.manualTaylorSlope)) return 'taylor';
   return undefined;

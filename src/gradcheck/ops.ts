@@ -197,6 +197,8 @@ export function checkCustomOps(calls: readonly CapturedCall[], opts: CheckOption
       for (const t of r.inputs) {
         methods.add(t.method);
         check.passed &&= t.passed;
+        // What decided the op's failure: its first failing input's signal (tolerance, or the noise floor within it).
+        if (!t.passed && check.decidedBy === undefined && t.decidedBy !== undefined) check.decidedBy = t.decidedBy;
         check.maxAbsError = Math.max(check.maxAbsError, t.maxAbsError);
         check.maxRelError = Math.max(check.maxRelError, t.maxRelError);
         if (t.error !== undefined && check.error === undefined) check.error = `call ${call.callIndex}, input ${t.input}: ${t.error}`;

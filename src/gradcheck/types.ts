@@ -118,6 +118,8 @@ export interface OpCheck {
   inputShapes?: number[][];
   /** Why the op's check failed outright (its backward threw, returned NaN…). */
   error?: string;
+  /** What decided a failure (the first failing input's); absent on a pass. */
+  decidedBy?: Decider;
 }
 
 export interface ModelReport {

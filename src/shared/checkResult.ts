@@ -135,6 +135,7 @@ export const OpCheckSchema = pinned<OpCheck>()(
     method: v.optional(v.picklist(['exact', 'full', 'fast', 'sampled'])),
     inputShapes: v.optional(list(dims, 1000)),
     error: v.optional(text(SENTENCE)),
+    decidedBy: v.optional(DeciderSchema),
   }),
 );
 

@@ -195,6 +195,15 @@ describe('the checker at real model sizes', function () {
     }
   });
 
+  it('a custom op failing by the noise floor, within the tolerance, says so for the model too', () => {
+    const square = defineOp({ name: 'square', forward: (x: Tensor) => F.mul(x, x), backward: (dy: Tensor, [x]: Tensor[]) => [F.mul(dy, F.mul(x, 2 * (1 + 1e-5)))] });
+    const model = defineModel({ inputs: {}, params: { w: randn([20], { seed: 3 }) }, forward: (_i, p) => F.sum(square(p.w)) });
+    const r = gradcheck(model);
+    assert.equal(r.passed, false);
+    assert.equal(r.ops[0].passed, false);
+    assert.deepEqual([r.ops[0].decidedBy, r.decidedBy], ['noise', 'noise']);
+  });
+
   it('a hand-written gradient that is exactly 0 in theory passes as round-off of the other gradients, and one that is not 0 fails', () => {
     // crossEntropy does not change when every logit moves by c: dL/dc = 0, summed from terms the
     // size of W2's gradient. A scale from c's own gradient (round-off itself) failed it in every seed.
