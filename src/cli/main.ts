@@ -42,9 +42,9 @@ async function main(argv: readonly string[]): Promise<number> {
   if (args.command === 'report') return writeReport(args, abort.signal);
   const task = args.command;
   // A check's progress on stderr's line while it runs (a terminal only, text output only).
-  const progress = new ProgressLine(task === 'check' && !args.json ? process.stderr : { write: () => true });
+  const progress = task === 'check' && !args.json ? new ProgressLine(process.stderr) : undefined;
   const [results, warnings] = await Promise.all([runAll(args, task, abort.signal, progress), typeWarnings(args.files)]);
-  progress.clear();
+  progress?.clear();
   const code = exitCodeOf(results);
 
   if (args.json) {
@@ -104,9 +104,9 @@ function printReadable(r: RunResult, shownAs: string): void {
 }
 
 /** Runs one task on every file given, a few at a time; results come back in the order given. */
-function runAll<T extends RunTask>(args: CliArgs, task: T, signal: AbortSignal, progress: ProgressLine): Promise<RunResult<T>[]> {
+function runAll<T extends RunTask>(args: CliArgs, task: T, signal: AbortSignal, progress?: ProgressLine): Promise<RunResult<T>[]> {
   return mapLimited(args.files, Math.max(1, Math.min(os.availableParallelism(), 4)), (file) => {
-    const onProgress = progress.reporter(file);
+    const onProgress = progress?.reporter(file);
     return runFile({
       fileName: file,
       task,
@@ -131,7 +131,7 @@ async function writeReport(args: CliArgs, signal: AbortSignal): Promise<number> 
   const progress = new ProgressLine(process.stderr);
   const checks = await runAll(args, 'check', signal, progress);
   progress.clear();
-  const graphs = await runAll(args, 'graph', signal, new ProgressLine({ write: () => true }));
+  const graphs = await runAll(args, 'graph', signal);
   checks.forEach((r, i) => printReadable(r, args.files[i]));
   printOut(`${closingLine(summarize(checks, args.files))}\n`);
   const entry = <T extends 'check' | 'graph'>(r: RunResult<T>) => ({ file: displayPath(r.file), models: r.ok ? r.models : [], ...(r.ok ? {} : { error: r.error }) });

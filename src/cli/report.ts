@@ -172,7 +172,7 @@ export function failureLines(m: ModelCheckResult, file: string): string[] {
     return [`${where(m.error.line ? m.error : m.loc, file)}: ${prefix}${m.error.message}`];
   }
   const worst = (c: { worst: { index: number[]; analytic: number; numeric: number } | null; maxAbsError: number; method?: CheckMethod }, kind: 'param' | 'manual' | 'op'): string =>
-    c.worst ? `worst element [${c.worst.index.join(', ')}]: analytic ${shownPair(c.worst.analytic, c.worst.numeric, true)[0]} vs ${referenceWord(kind, c.method)} ${shownPair(c.worst.analytic, c.worst.numeric, true)[1]} (max abs error ${num(c.maxAbsError)})` : 'no element could be compared';
+    c.worst ? `worst element [${c.worst.index.join(', ')}]: analytic ${shownPair(c.worst.analytic, c.worst.numeric, true).join(` vs ${referenceWord(kind, c.method)} `)} (max abs error ${num(c.maxAbsError)})` : 'no element could be compared';
   if (!m.deterministic) {
     // No element was judged, so there is nothing to say per parameter: the randomness is the finding.
     const why = m.params.find((c) => c.error)?.error ?? 'two runs gave different numbers, so the comparison is not meaningful';

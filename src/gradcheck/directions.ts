@@ -135,7 +135,6 @@ function scaled(x: Float64Array, s: number): Float64Array {
   return out;
 }
 
-/** |d|². */
 /** The same values bit for bit, as Object.is compares them: +0 and −0 differ, NaN equals NaN. */
 export function sameBits(a: Float64Array, b: Float64Array): boolean {
   if (a === b) return true;
@@ -148,6 +147,7 @@ export function sameBits(a: Float64Array, b: Float64Array): boolean {
   return true;
 }
 
+/** |d|². */
 export function squaredNorm(d: Direction): number {
   if (d instanceof RankOne) return dot(d.left, d.left) * dot(d.right, d.right);
   return dot(d, d);

@@ -99,10 +99,7 @@ export function taylorTest(obj: Objective, f0: number, grads: readonly Float64Ar
     // settled, the real round-off, measured at two steps where a quadratic remainder would be far
     // below it, lets the walk go on to the smallest steps, which decide: a wrong gradient's O(h)
     // term only shows more there.
-    const measured = measuredMargin(points[points.length - 1], (k) => {
-      const f = valueAt(k);
-      return { r: Math.abs(f - f0 - step(k) * slope), scale: scaleAt(k, f) };
-    });
+    const measured = measuredMargin(points[points.length - 1], (k) => ({ r: remainder(k).r, scale: scaleAt(k, valueAt(k)) }));
     if (measured < margin) {
       margin = measured;
       points = walk(points[0].k, remainder);

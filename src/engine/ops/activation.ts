@@ -29,12 +29,17 @@ function stableSigmoid(v: number): number {
  */
 const SMALL_MOVE = 1e-4;
 
+/** tanh d for |d| < SMALL_MOVE. */
+function tanhOfSmall(d: number): number {
+  return d * (1 - (d * d) / 3);
+}
+
 /** tanh(x0 + dx) by the addition theorem from y0 = tanh(x0); Math.tanh itself for a large move. */
 function tanhMoved(x0: Float64Array, y0: Float64Array, dx: Float64Array, out: Float64Array): void {
   for (let i = 0; i < out.length; i++) {
     const d = dx[i];
     if (Math.abs(d) < SMALL_MOVE) {
-      const s = d * (1 - (d * d) / 3);
+      const s = tanhOfSmall(d);
       const t = y0[i];
       out[i] = (t + s) / (1 + t * s);
     } else {
@@ -51,8 +56,7 @@ function sigmoidMoved(x0: Float64Array, y0: Float64Array, dx: Float64Array, out:
   for (let i = 0; i < out.length; i++) {
     const d = dx[i];
     if (Math.abs(d) < SMALL_MOVE) {
-      const h = 0.5 * d;
-      const s = h * (1 - (h * h) / 3);
+      const s = tanhOfSmall(0.5 * d);
       const y = y0[i];
       out[i] = (y * (1 + s)) / (1 + (2 * y - 1) * s);
     } else {
