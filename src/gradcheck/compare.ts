@@ -80,7 +80,7 @@ export class Tally {
   /** Flat indices found to sit on (or next to) a kink; the Taylor test steers clear of them. */
   readonly kinks: number[] = [];
   error: string | undefined;
-  private directional: { analytic: number; numeric: number; failed: boolean; explained: boolean } | undefined;
+  private directional: { analytic: number; numeric: number; failed: boolean; explained: boolean; together?: readonly string[] } | undefined;
   /**
    * Every element's values, kept for small tensors; reported only when all of them were compared.
    * Made at the first element compared: a fast check that compares none would pay for three
@@ -139,10 +139,14 @@ export class Tally {
     vals.seen[k] = 1;
   }
 
-  /** Records a directional (fast-mode) comparison: it names no element, and a mismatch is only a suspicion until drilled down. */
-  addDirectional(a: number, n: number, failed: Decider | undefined, noise: number): void {
+  /**
+   * Records a directional (fast-mode) comparison: it names no element, and a mismatch is only a
+   * suspicion until drilled down. `together`: the tensors probed at once (strategies.ts
+   * probeTogether), whose summed derivatives a and n are.
+   */
+  addDirectional(a: number, n: number, failed: Decider | undefined, noise: number, together?: readonly string[]): void {
     if (this.directional?.failed) return; // the first mismatch stands until a drill-down explains it
-    this.directional = { analytic: a, numeric: n, failed: failed !== undefined, explained: false };
+    this.directional = { analytic: a, numeric: n, failed: failed !== undefined, explained: false, ...(together ? { together } : {}) };
     if (failed) this.directionalDecider = failed;
     if (noise > this.noise) this.noise = noise;
   }
@@ -178,7 +182,7 @@ export class Tally {
     };
     if (this.kink) out.nonDifferentiable = this.kink;
     if (this.error !== undefined) out.error = this.error;
-    if (dir) out.directional = { analytic: dir.analytic, numeric: dir.numeric };
+    if (dir) out.directional = { analytic: dir.analytic, numeric: dir.numeric, ...(dir.together ? { together: dir.together.slice() } : {}) };
     const vals = this.values;
     if (vals && vals.count === vals.seen.length) out.elements = { analytic: Array.from(vals.analytic), numeric: Array.from(vals.numeric) };
     return out;

@@ -3,7 +3,7 @@
 // failing element is checked for a non-differentiable point before it is called a failure.
 import { type ElementJudgement, allowed, brokenRule, type Tolerance } from './compare';
 import { type Direction, denseOf } from './directions';
-import { type Objective, withElement, withShift } from './objective';
+import { type Objective, withElement, withShiftAll } from './objective';
 
 export interface ElementDifference {
   /** (f(x+h) − f(x−h)) / (x+h − (x−h)), using the steps actually taken after rounding. */
@@ -61,27 +61,7 @@ export class Differences {
 
   /** vᵀ(J u) for tensor t along u restricted to the coordinates [lo, hi). */
   directional(t: number, u: Direction, lo: number, hi: number, tag: string, h = this.eps): number {
-    const key = `dir:${tag}:${t}:${lo}:${hi}:${h}`;
-    const hit = this.cache.get(key);
-    if (hit) return hit.numeric;
-    const x = this.objective.tensors[t].data;
-    const shifted = this.objective.valueShifted;
-    let fp: number;
-    let fm: number;
-    if (shifted) {
-      // Moving u restricted to [lo, hi) is moving along the direction that is zero elsewhere.
-      const dirs: (Direction | undefined)[] = this.objective.tensors.map(() => undefined);
-      dirs[t] = lo === 0 && hi === u.length ? u : restricted(denseOf(u), lo, hi);
-      fp = shifted.call(this.objective, dirs, h);
-      fm = shifted.call(this.objective, dirs, -h);
-    } else {
-      const d = denseOf(u);
-      fp = withShift(x, d, h, lo, hi, () => this.value());
-      fm = withShift(x, d, -h, lo, hi, () => this.value());
-    }
-    const numeric = (fp - fm) / (2 * h);
-    this.cache.set(key, { numeric, forward: NaN, backward: NaN, roundoff: this.roundoff(Math.max(Math.abs(fp), Math.abs(fm)), 2 * h) });
-    return numeric;
+    return this.along(this.only(t, u, lo, hi), `dir:${tag}:${t}:${lo}:${hi}`, h);
   }
 
   /**
@@ -90,10 +70,47 @@ export class Differences {
    * times the truncation error; it also carries the round-off). Costs two forwards, once per probe.
    */
   directionalNoise(t: number, u: Direction, lo: number, hi: number, tag: string): number {
-    const n = this.directional(t, u, lo, hi, tag);
-    const coarse = this.directional(t, u, lo, hi, tag, 2 * this.eps);
-    const r = this.cache.get(`dir:${tag}:${t}:${lo}:${hi}:${this.eps}`)!.roundoff;
-    return r + Math.abs(coarse - n);
+    return this.alongNoise(this.only(t, u, lo, hi), `dir:${tag}:${t}:${lo}:${hi}`);
+  }
+
+  /**
+   * The central difference with every tensor t moved by ±h·dirs[t] at once (undefined: it stays):
+   * the derivative along the joint direction, vᵀJ·u summed over the tensors. Cached under `key`.
+   */
+  along(dirs: readonly (Direction | undefined)[], key: string, h = this.eps): number {
+    const full = `${key}:${h}`;
+    const hit = this.cache.get(full);
+    if (hit) return hit.numeric;
+    const obj = this.objective;
+    const shifted = obj.valueShifted;
+    let fp: number;
+    let fm: number;
+    if (shifted) {
+      fp = shifted.call(obj, dirs, h);
+      fm = shifted.call(obj, dirs, -h);
+    } else {
+      const moved = obj.tensors.filter((_, t) => dirs[t] !== undefined);
+      const d = dirs.filter((x): x is Direction => x !== undefined);
+      fp = withShiftAll(moved, d, h, () => this.value());
+      fm = withShiftAll(moved, d, -h, () => this.value());
+    }
+    const numeric = (fp - fm) / (2 * h);
+    this.cache.set(full, { numeric, forward: NaN, backward: NaN, roundoff: this.roundoff(Math.max(Math.abs(fp), Math.abs(fm)), 2 * h) });
+    return numeric;
+  }
+
+  /** `along`'s noise floor, as directionalNoise's: round-off plus the disagreement at twice the step. */
+  alongNoise(dirs: readonly (Direction | undefined)[], key: string): number {
+    const n = this.along(dirs, key);
+    const coarse = this.along(dirs, key, 2 * this.eps);
+    return this.cache.get(`${key}:${this.eps}`)!.roundoff + Math.abs(coarse - n);
+  }
+
+  /** Tensor t moved along u restricted to [lo, hi) (the direction that is zero elsewhere); the others stay. */
+  private only(t: number, u: Direction, lo: number, hi: number): (Direction | undefined)[] {
+    const dirs: (Direction | undefined)[] = this.objective.tensors.map(() => undefined);
+    dirs[t] = lo === 0 && hi === u.length ? u : restricted(denseOf(u), lo, hi);
+    return dirs;
   }
 
   /** The round-off bound of a central quotient at the unmoved point with the default step. */

@@ -20,7 +20,7 @@ import { type Objective, project, withShiftAll } from './objective';
 import { type CapturedCall, autogradOfForward, captureCustomCalls, checkCustomOps } from './ops';
 import { type OpRecord, Replay } from './replay';
 import { type Direction, randomDirection, sameBits } from './directions';
-import { type Strategy, checkTensor, randomNormal } from './strategies';
+import { type Strategy, checkTensor, probeTogether, randomNormal } from './strategies';
 import { checkSecondOrder } from './secondOrder';
 import { streamFor } from './streams';
 import { Progress } from './progress';
@@ -309,11 +309,17 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
   if (prep.manual) phase.manual = [];
   // Over every parameter, not only the selected ones: a pool worker's rows are the one-worker rows.
   const scale = gradientScale(prep.analytic);
+  // Fast mode probes every tensor at once first; only a disagreement probes them one by one. Every
+  // parameter takes part, not only the selected ones, so a pool worker's rows are the one-worker rows.
+  const members = mode === 'fast' ? names.map((_, t) => t).filter((t) => params[t].size > 0).map((t) => ({ t, grad: prep.analytic[t], rng: strategyFor(t).rng })) : [];
+  const together = members.length > 1 ? probeTogether(diff, members, tol) : undefined;
+  const jointNames = members.map((m) => names[m.t]);
   for (const t of selected) {
     if (mode === 'fast') progress.tick();
     const p = params[t];
     const auto = new Tally(names[t], p.shape, tol, mode);
-    checkTensor(diff, t, [{ grad: prep.analytic[t], tally: auto }], strategyFor(t));
+    if (together && p.size > 0) for (const j of together) auto.addDirectional(j.analytic, j.numeric, undefined, j.noise, jointNames);
+    else checkTensor(diff, t, [{ grad: prep.analytic[t], tally: auto }], strategyFor(t));
     let row = withFiniteGradient(auto.result(), prep.analytic[t]);
     const ref = prep.reference?.[t];
     if (row.passed && ref) {

@@ -38,17 +38,6 @@ export function withElement<T>(x: Float64Array, k: number, value: number, fn: ()
   }
 }
 
-/** Runs `fn` with x[lo..hi) moved by h·u, then restores the saved originals exactly. */
-export function withShift<T>(x: Float64Array, u: Float64Array, h: number, lo: number, hi: number, fn: () => T): T {
-  const saved = x.slice(lo, hi);
-  for (let i = lo; i < hi; i++) x[i] += h * u[i];
-  try {
-    return fn();
-  } finally {
-    x.set(saved, lo);
-  }
-}
-
 /**
  * Runs `fn` with every tensor moved by h·d[t] (one direction per tensor), restoring them all.
  * The originals are saved into one buffer, kept for the next call (a model's worth of doubles is

@@ -50,17 +50,69 @@ function directionalAllowance(diff: Differences, numeric: number, weight: number
 
 /**
  * Which rule the directional derivatives break, if any: the scaled tolerance, or NOISE_FACTOR × the
- * directional noise floor (measured, two more forwards, only when the cheap bound cannot clear it).
+ * directional noise floor (measured by `measure`, two more forwards, only when the cheap bound
+ * cannot clear it). `weight` is the direction's smallest entry (directionalAllowance).
  */
-function disagree(diff: Differences, t: number, dir: Direction, tag: string, a: number, n: number, tol: Tolerance): { broken?: Decider; noise: number } {
+function disagree(diff: Differences, weight: number, measure: () => number, a: number, n: number, tol: Tolerance): { broken?: Decider; noise: number } {
   const d = Math.abs(a - n);
-  if (!(d <= directionalAllowance(diff, n, smallestWeight(dir), tol))) return { broken: Number.isFinite(d) ? 'tolerance' : 'error', noise: NaN }; // NaN disagrees
+  if (!(d <= directionalAllowance(diff, n, weight, tol))) return { broken: Number.isFinite(d) ? 'tolerance' : 'error', noise: NaN }; // NaN disagrees
   const cheap = diff.roundoffBound();
   if (d <= NOISE_FACTOR * cheap) return { noise: cheap };
-  const noise = diff.directionalNoise(t, dir, 0, dir.length, tag);
+  const noise = measure();
   return d > NOISE_FACTOR * noise ? { broken: 'noise', noise } : { noise };
 }
 
+/** A tensor's directional probe against its gradient: disagree() along u[0, n). */
+function disagreeAlong(diff: Differences, t: number, dir: Direction, tag: string, a: number, n: number, tol: Tolerance): { broken?: Decider; noise: number } {
+  return disagree(diff, smallestWeight(dir), () => diff.directionalNoise(t, dir, 0, dir.length, tag), a, n, tol);
+}
+
+/** One tensor of a joint probe: its index, its gradient, and the stream its own probes draw from. */
+export interface JointMember {
+  t: number;
+  grad: Float64Array;
+  rng: Rng;
+}
+
+/** A joint probe that agreed: the summed directional derivatives and the noise floor they were judged by. */
+export interface JointProbe {
+  analytic: number;
+  numeric: number;
+  noise: number;
+}
+
+/**
+ * Fast mode over several tensors at once. Each probe moves every tensor along its own random
+ * direction, the very ones its probes alone would draw, so one central difference (two forwards)
+ * stands for each tensor's own (two each). Derivatives are linear in the direction: the joint
+ * error is the sum of the tensors' errors along their directions, so a wrong tensor shows here
+ * as it would alone, against the same noise floor, unless the other tensors' errors cancel it,
+ * which the random directions make a chance of probability zero. The allowance takes the smallest
+ * entry of all the directions, so one element's error at the element tolerance still shows.
+ * Returns the probes when every one agrees; undefined at the first that does not, and the tensors
+ * are then probed one by one (checkTensor), which finds which is wrong and where, as before.
+ */
+export function probeTogether(diff: Differences, members: readonly JointMember[], tol: Tolerance): JointProbe[] | undefined {
+  const tensors = diff.objective.tensors;
+  const probes: JointProbe[] = [];
+  for (let probe = 0; probe < PROBES; probe++) {
+    const dirs: (Direction | undefined)[] = tensors.map(() => undefined);
+    let analytic = 0;
+    let weight = Infinity;
+    for (const m of members) {
+      const u = randomDirection(tensors[m.t].shape, m.rng);
+      dirs[m.t] = u;
+      analytic += dotWith(m.grad, u);
+      weight = Math.min(weight, smallestWeight(u));
+    }
+    const key = `joint.${probe}`;
+    const numeric = diff.along(dirs, key);
+    const { broken, noise } = disagree(diff, weight, () => diff.alongNoise(dirs, key), analytic, numeric, tol);
+    if (broken) return undefined;
+    probes.push({ analytic, numeric, noise });
+  }
+  return probes;
+}
 
 export function checkTensor(diff: Differences, t: number, sets: GradientSet[], s: Strategy): void {
   const n = diff.objective.tensors[t].size;
@@ -93,7 +145,7 @@ function checkFast(diff: Differences, t: number, sets: GradientSet[], s: Strateg
     const numeric = diff.directional(t, u, 0, n, tag);
     for (const set of [...pending]) {
       const a = dotWith(set.grad, u);
-      const { broken, noise } = disagree(diff, t, u, tag, a, numeric, s.tol);
+      const { broken, noise } = disagreeAlong(diff, t, u, tag, a, numeric, s.tol);
       set.tally.addDirectional(a, numeric, broken, noise);
       if (!broken) continue;
       pending.delete(set); // located (or settled element by element) by the drill-down
@@ -130,7 +182,7 @@ function drillDown(diff: Differences, t: number, set: GradientSet, u: Direction,
     dir.fill(0, lo, hi);
     tag = `${probeTag}.${round + 1}`;
     top = diff.directional(t, dir, 0, n, tag);
-    if (!disagree(diff, t, dir, tag, dot(set.grad, dir), top, s.tol).broken) {
+    if (!disagreeAlong(diff, t, dir, tag, dot(set.grad, dir), top, s.tol).broken) {
       set.tally.forgiveDirectional();
       return;
     }

@@ -91,8 +91,12 @@ export interface TensorCheck {
   nonDifferentiable?: { index: number[]; note: string };
   /** Why the check could not be done or failed outright (NaN gradient, a missing manual entry…). */
   error?: string;
-  /** Fast mode: the directional derivative (vᵀJ)·u from the gradient and vᵀ(Ju) from differences. */
-  directional?: { analytic: number; numeric: number };
+  /**
+   * Fast mode: the directional derivative (vᵀJ)·u from the gradient and vᵀ(Ju) from differences.
+   * With `together`, the tensors so named (this one among them) were moved at once, each along its
+   * own direction, and both numbers are sums over them: the probe that agreed for all of them.
+   */
+  directional?: { analytic: number; numeric: number; together?: string[] };
   /** Manual gradients only: the op call in the user's backward where the mistake first shows. */
   blame?: Blame;
   /** Small tensors whose every element was compared: all analytic and numeric values, flat, row-major (the results' heatmaps). */

@@ -117,7 +117,7 @@ export const TensorCheckSchema = pinned<TensorCheck>()(
     checked: count,
     nonDifferentiable: v.optional(v.object({ index: dims, note: text(SENTENCE) })),
     error: v.optional(text(SENTENCE)),
-    directional: v.optional(v.object({ analytic: real, numeric: real })),
+    directional: v.optional(v.object({ analytic: real, numeric: real, together: v.optional(list(text(NAME), 10_000)) })),
     blame: v.optional(BlameSchema),
     elements: v.optional(ElementValuesSchema),
   }),

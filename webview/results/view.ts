@@ -246,8 +246,11 @@ export class ResultsView {
   }
 
   /** The randomized check's two numbers, on one line (a number broken at its "e-" reads wrong). */
-  private directional(d: { analytic: number; numeric: number }): HTMLElement {
-    return h('span', { class: 'directional', title: DIRECTIONAL_TITLE }, `vᵀJu ${fmt(d.analytic)} vs ${fmt(d.numeric)}`);
+  private directional(d: { analytic: number; numeric: number; together?: string[] }): HTMLElement {
+    // A joint probe's numbers are sums over the parameters it moved: the row says so, not to read them as this one's.
+    const over = d.together && d.together.length > 1 ? ` (${d.together.length} together)` : '';
+    const title = over ? `${DIRECTIONAL_TITLE}, every one of ${d.together!.join(', ')} moved at once along its own direction` : DIRECTIONAL_TITLE;
+    return h('span', { class: 'directional', title }, `vᵀJu ${fmt(d.analytic)} vs ${fmt(d.numeric)}${over}`);
   }
 
   /** Under a failing hand-written row: the checker's sentence on where the backward goes wrong. */
