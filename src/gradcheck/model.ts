@@ -305,13 +305,14 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
   // Elements compared one by one (tensors in fast mode, whose probes are quick): for a progress bar.
   const units = (t: number): number => (mode === 'full' ? params[t].size : mode === 'sampled' ? Math.min(opts.samples, params[t].size) : 1);
   const progress = new Progress(selected.reduce((s, t) => s + units(t), 0));
-  const strategyFor = (t: number): Strategy => ({ mode, tol, rng: streamFor(opts.seed, 'directions', names[t]), samples: opts.samples, fallbackLimit: opts.paramBudget, ...(mode === 'fast' ? {} : { onElement: () => progress.tick() }) });
+  const directionsOf = (t: number) => streamFor(opts.seed, 'directions', names[t]);
+  const strategyFor = (t: number): Strategy => ({ mode, tol, rng: directionsOf(t), samples: opts.samples, fallbackLimit: opts.paramBudget, ...(mode === 'fast' ? {} : { onElement: () => progress.tick() }) });
   if (prep.manual) phase.manual = [];
-  // Over every parameter, not only the selected ones: a pool worker's rows are the one-worker rows.
+  // The scale and the joint probes are over every parameter, not only the selected ones: a pool
+  // worker's rows are the one-worker rows.
   const scale = gradientScale(prep.analytic);
-  // Fast mode probes every tensor at once first; only a disagreement probes them one by one. Every
-  // parameter takes part, not only the selected ones, so a pool worker's rows are the one-worker rows.
-  const members = mode === 'fast' ? names.map((_, t) => t).filter((t) => params[t].size > 0).map((t) => ({ t, grad: prep.analytic[t], rng: strategyFor(t).rng })) : [];
+  // Fast mode probes every tensor at once first; only a disagreement probes them one by one.
+  const members = mode === 'fast' ? names.map((_, t) => t).filter((t) => params[t].size > 0).map((t) => ({ t, grad: prep.analytic[t], rng: directionsOf(t) })) : [];
   const together = members.length > 1 ? probeTogether(diff, members, tol) : undefined;
   const jointNames = members.map((m) => names[m.t]);
   for (const t of selected) {

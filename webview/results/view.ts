@@ -248,9 +248,9 @@ export class ResultsView {
   /** The randomized check's two numbers, on one line (a number broken at its "e-" reads wrong). */
   private directional(d: { analytic: number; numeric: number; together?: string[] }): HTMLElement {
     // A joint probe's numbers are sums over the parameters it moved: the row says so, not to read them as this one's.
-    const over = d.together && d.together.length > 1 ? ` (${d.together.length} together)` : '';
-    const title = over ? `${DIRECTIONAL_TITLE}, every one of ${d.together!.join(', ')} moved at once along its own direction` : DIRECTIONAL_TITLE;
-    return h('span', { class: 'directional', title }, `vᵀJu ${fmt(d.analytic)} vs ${fmt(d.numeric)}${over}`);
+    const joint = d.together && d.together.length > 1 ? d.together : undefined;
+    const title = joint ? `${DIRECTIONAL_TITLE}, every one of ${joint.join(', ')} moved at once along its own direction` : DIRECTIONAL_TITLE;
+    return h('span', { class: 'directional', title }, `vᵀJu ${fmt(d.analytic)} vs ${fmt(d.numeric)}${joint ? ` (${joint.length} together)` : ''}`);
   }
 
   /** Under a failing hand-written row: the checker's sentence on where the backward goes wrong. */
