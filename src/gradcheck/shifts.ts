@@ -21,26 +21,47 @@ export interface Recording {
   readonly v: Float64Array;
 }
 
-/** The change of one tensor per unit of h: dense, or rank-one (kept factored, densified on demand). */
+/**
+ * The change of one tensor per unit of h: dense, or a matrix's sum of rank-one terms Σ aₖbₖᵀ, kept
+ * factored and densified on demand. A first layer's X·(a bᵀ) + 1·dᵀ (a moved weight and a moved
+ * bias) stays two terms: densifying it cost more than the evaluations it serves (27 µs a plan at
+ * 50k parameters, for a 32×64 sum).
+ */
 class Delta {
   constructor(
     readonly shape: readonly number[],
     private data: Float64Array | undefined,
-    readonly factors?: RankOne,
+    readonly terms?: readonly RankOne[],
   ) {}
 
   static of(shape: readonly number[], d: Direction): Delta {
-    return d instanceof RankOne ? new Delta(shape, undefined, d) : new Delta(shape, d);
+    return d instanceof RankOne ? new Delta(shape, undefined, [d]) : new Delta(shape, d);
   }
 
   dense(): Float64Array {
-    return (this.data ??= this.factors!.dense());
+    if (this.data) return this.data;
+    const terms = this.terms!;
+    if (terms.length === 1) return (this.data = terms[0].dense());
+    // Entry by entry in term order, as shiftInto sums them.
+    const out = new Float64Array(terms[0].length);
+    const n = terms[0].right.length;
+    for (let i = 0, o = 0; i < terms[0].left.length; i++, o += n) {
+      for (let j = 0; j < n; j++) {
+        let v = terms[0].left[i] * terms[0].right[j];
+        for (let k = 1; k < terms.length; k++) v += terms[k].left[i] * terms[k].right[j];
+        out[o + j] = v;
+      }
+    }
+    return (this.data = out);
   }
 
   tensor(): Tensor {
     return new Tensor(this.dense(), this.shape.slice());
   }
 }
+
+/** A few terms at most: past this a sum of rank-ones costs more per evaluation than its dense form. */
+const MAX_TERMS = 4;
 
 /**
  * Ops linear in their inputs jointly (Δout = op(Δ of each input, zeros for the fixed ones)), and
@@ -76,8 +97,14 @@ interface Plan {
   recompute: number[];
 }
 
+/**
+ * Plans kept, newest first: a fast check's two joint probes and the Taylor test, whose direction
+ * the replay's check planned before the probes (model.ts), each keep theirs.
+ */
+const KEPT_PLANS = 4;
+
 export class ShiftedEvaluator {
-  private plan: Plan | undefined;
+  private readonly plans: Plan[] = [];
   private readonly fresh: (Tensor | undefined)[];
   private readonly stamp: Int32Array;
   private generation = 0;
@@ -144,8 +171,7 @@ export class ShiftedEvaluator {
   }
 
   private planFor(dirs: readonly (Direction | undefined)[]): Plan {
-    const cached = this.plan;
-    if (cached && cached.dirs.length === dirs.length && cached.dirs.every((d, i) => d === dirs[i])) return cached;
+    for (const cached of this.plans) if (cached.dirs.length === dirs.length && cached.dirs.every((d, i) => d === dirs[i])) return cached;
     const { steps, tensors, paramSlots } = this.rec;
     const delta: (Delta | undefined)[] = new Array(tensors.length);
     const reached = new Uint8Array(tensors.length);
@@ -163,7 +189,9 @@ export class ShiftedEvaluator {
       if (d) delta[step.out] = d;
       else recompute.push(s);
     });
-    return (this.plan = { dirs: [...dirs], delta, recompute });
+    const plan = { dirs: [...dirs], delta, recompute };
+    if (this.plans.unshift(plan) > KEPT_PLANS) this.plans.pop();
+    return plan;
   }
 
   /** Δ of a step's output when it is linear in its moved inputs (all of them affine), else undefined. */
@@ -175,19 +203,15 @@ export class ShiftedEvaluator {
     const inputs = step.inputs.map((x) => this.rec.tensors[x]);
     const outShape = this.rec.tensors[step.out].shape;
     if (kind === 'joint') {
-      const only = moved.filter((d) => d).length === 1 ? moved.findIndex((d) => d) : -1;
       const op = step.op.name;
-      // A lone moved operand of add/sub in the output's own shape, or a bias along its rows: Δ unchanged (negated), or 1·Δᵀ.
-      if (only >= 0 && (op === 'add' || op === 'sub')) {
-        const d = moved[only]!;
-        const sign = op === 'sub' && only === 1 ? -1 : 1;
-        const same = sameShape(d.shape, outShape);
-        if (same && sign === 1) return d;
-        if (same && d.factors) return new Delta(outShape, undefined, new RankOne(scaled(d.factors.left, -1), d.factors.right));
-        if (outShape.length === 2 && isRowVector(d.shape, outShape[1])) {
-          return new Delta(outShape, undefined, new RankOne(new Float64Array(outShape[0]).fill(sign), d.dense()));
-        }
+      // add/sub of moved operands in the output's shape or along its rows (a bias): Δ is the sum
+      // of theirs (the second negated for sub), kept as rank-one terms; a fixed operand adds nothing.
+      if ((op === 'add' || op === 'sub') && outShape.length === 2) {
+        const terms = sumOfTerms(moved, outShape, op === 'sub');
+        if (terms) return new Delta(outShape, undefined, terms);
       }
+      const only = moved.filter((d) => d).length === 1 ? moved.findIndex((d) => d) : -1;
+      if (only >= 0 && op === 'add' && sameShape(moved[only]!.shape, outShape)) return moved[only]!;
       const args = inputs.map((x, i) => moved[i]?.tensor() ?? new Tensor(new Float64Array(x.size), x.shape.slice()));
       return new Delta(outShape, step.op.forward(args, step.attrs, noop).data);
     }
@@ -196,10 +220,10 @@ export class ShiftedEvaluator {
     const i = positions[0];
     const d = moved[i]!;
     const [A, B] = inputs;
-    const f = d.factors;
-    if (step.op.name === 'matmul' && f && A.ndim === 2 && B.ndim === 2) {
-      // X·(a bᵀ) = (X a) bᵀ and (a bᵀ)·Y = a (Yᵀ b)ᵀ.
-      return new Delta(outShape, undefined, i === 1 ? new RankOne(matVec(A, f.left), f.right) : new RankOne(f.left, vecMat(f.right, B)));
+    const terms = d.terms;
+    if (step.op.name === 'matmul' && terms && A.ndim === 2 && B.ndim === 2) {
+      // X·(a bᵀ) = (X a) bᵀ and (a bᵀ)·Y = a (Yᵀ b)ᵀ, term by term.
+      return new Delta(outShape, undefined, terms.map((f) => (i === 1 ? new RankOne(matVec(A, f.left), f.right) : new RankOne(f.left, vecMat(f.right, B)))));
     }
     const args = inputs.map((x, k) => (k === i ? d.tensor() : x));
     return new Delta(outShape, step.op.forward(args, step.attrs, noop).data);
@@ -211,8 +235,9 @@ export class ShiftedEvaluator {
  * a real parameter: base + h·(left[i]·right[j]) for a rank-one Δ.
  */
 function shiftInto(d: Delta, h: number, out: Float64Array, base?: Float64Array): void {
-  if (d.factors) {
-    const { left, right } = d.factors;
+  const terms = d.terms;
+  if (terms && terms.length === 1) {
+    const { left, right } = terms[0];
     const n = right.length;
     for (let i = 0, o = 0; i < left.length; i++, o += n) {
       const l = left[i];
@@ -221,9 +246,43 @@ function shiftInto(d: Delta, h: number, out: Float64Array, base?: Float64Array):
     }
     return;
   }
+  if (terms && terms.length === 2) {
+    // The first layer's weight and bias: each entry summed as Delta.dense sums it.
+    const [{ left: l0, right: r0 }, { left: l1, right: r1 }] = terms;
+    const n = r0.length;
+    for (let i = 0, o = 0; i < l0.length; i++, o += n) {
+      const a = l0[i];
+      const b = l1[i];
+      if (base) for (let j = 0; j < n; j++) out[o + j] = base[o + j] + h * (a * r0[j] + b * r1[j]);
+      else for (let j = 0; j < n; j++) out[o + j] = h * (a * r0[j] + b * r1[j]);
+    }
+    return;
+  }
   const dd = d.dense();
   if (base) for (let i = 0; i < out.length; i++) out[i] = base[i] + h * dd[i];
   else for (let i = 0; i < out.length; i++) out[i] = h * dd[i];
+}
+
+/**
+ * The rank-one terms of Σ ±Δ over the moved operands of an add or sub with a 2-D output: each a
+ * sum of terms in the output's shape, or a row vector broadcast down the rows (1·dᵀ). Undefined
+ * when an operand is neither, or the terms would be more than MAX_TERMS.
+ */
+function sumOfTerms(moved: readonly (Delta | undefined)[], outShape: readonly number[], subtract: boolean): RankOne[] | undefined {
+  const terms: RankOne[] = [];
+  for (let i = 0; i < moved.length; i++) {
+    const d = moved[i];
+    if (!d) continue;
+    const negate = subtract && i === 1;
+    if (sameShape(d.shape, outShape) && d.terms) {
+      for (const f of d.terms) terms.push(negate ? new RankOne(scaled(f.left, -1), f.right) : f);
+    } else if (isRowVector(d.shape, outShape[1])) {
+      terms.push(new RankOne(new Float64Array(outShape[0]).fill(negate ? -1 : 1), d.dense()));
+    } else {
+      return undefined;
+    }
+  }
+  return terms.length > 0 && terms.length <= MAX_TERMS ? terms : undefined;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

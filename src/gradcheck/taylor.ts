@@ -10,6 +10,7 @@
 // the run has not settled into one power of h, it is measured at two tiny steps, and the walk goes
 // on below the assumed floor to the steps that decide.
 import { Rng } from '../engine/random';
+import type { Tensor } from '../engine/tensor';
 import { type Objective, withShiftAll } from './objective';
 import { type Direction, RankOne, denseOf, dotWith, randomDirection, sameBits, scaledDirection, squaredNorm } from './directions';
 
@@ -58,17 +59,8 @@ const MEASURED_MIN_MARGIN = 1e3 * Number.EPSILON;
  *   makes the remainder O(h) even for a right gradient).
  */
 export function taylorTest(obj: Objective, f0: number, grads: readonly Float64Array[], rng: Rng, avoid: readonly number[][] = []): TaylorResult {
-  // Entries of size about 1 in every tensor (a matrix's rank-one, shifts.ts), then one unit length overall.
-  const raw = obj.tensors.map((t, i): Direction => {
-    const x = randomDirection(t.shape, rng, Math.sqrt(t.size));
-    if (!avoid[i]?.length) return x;
-    const y = denseOf(x).slice(); // no longer rank-one
-    for (const k of avoid[i]) y[k] = 0;
-    return y;
-  });
-  const norm = Math.sqrt(raw.reduce((s, x) => s + squaredNorm(x), 0));
-  if (norm === 0) return { note: 'Taylor test skipped: there is nothing to move' };
-  const d = raw.map((x) => scaledDirection(x, 1 / norm));
+  const d = taylorDirections(obj.tensors, rng, avoid);
+  if (!d) return { note: 'Taylor test skipped: there is nothing to move' };
   const slope = d.reduce((s, x, t) => s + dotWith(grads[t], x), 0);
   if (!Number.isFinite(slope)) return { note: `Taylor test skipped: the gradient is not finite` };
 
@@ -109,6 +101,34 @@ export function taylorTest(obj: Objective, f0: number, grads: readonly Float64Ar
     return { note: 'Taylor test inconclusive: the remainder is at round-off for every step (the loss is linear along the test direction), which is what a right gradient gives' };
   }
   return { slope: fitOf(points, step) };
+}
+
+/**
+ * The test's direction, drawn from `rng`: entries of size about 1 in every tensor (a matrix's
+ * rank-one, shifts.ts), the avoided elements left still, then one unit length overall. Undefined
+ * when nothing moves.
+ */
+export function taylorDirections(tensors: readonly Tensor[], rng: Rng, avoid: readonly number[][] = []): Direction[] | undefined {
+  const raw = tensors.map((t, i): Direction => {
+    const x = randomDirection(t.shape, rng, Math.sqrt(t.size));
+    if (!avoid[i]?.length) return x;
+    const y = denseOf(x).slice(); // no longer rank-one
+    for (const k of avoid[i]) y[k] = 0;
+    return y;
+  });
+  const norm = Math.sqrt(raw.reduce((s, x) => s + squaredNorm(x), 0));
+  return norm === 0 ? undefined : raw.map((x) => scaledDirection(x, 1 / norm));
+}
+
+/** The test's first step along its direction: the replay's own check moves there too (model.ts). */
+export const TAYLOR_FIRST_STEP = FIRST_STEP;
+
+/**
+ * Takes f(x + TAYLOR_FIRST_STEP·d) as the objective's value there, for a Taylor test along d: the
+ * replay's check has just computed it, and the test then starts without computing it again.
+ */
+export function rememberFirstStep(obj: Objective, f0: number, d: readonly Direction[], value: number): void {
+  taken.set(obj, { f0, d, f: new Map([[0, value]]) });
 }
 
 interface Remainder {
@@ -243,12 +263,13 @@ function valuesAlong(obj: Objective, f0: number, d: readonly Direction[]): (k: n
     memo = { f0, d, f: new Map() };
     taken.set(obj, memo);
   }
-  const f = memo.f;
+  // The remembered directions, not their equal copy: the shifted replay keeps its plan per directions object.
+  const { f, d: along } = memo;
   return (k) => {
     let v = f.get(k);
     if (v === undefined) {
       const h = FIRST_STEP * SHRINK ** -k;
-      v = obj.valueShifted ? obj.valueShifted(d, h) : withShiftAll(obj.tensors, d, h, () => obj.value());
+      v = obj.valueShifted ? obj.valueShifted(along, h) : withShiftAll(obj.tensors, along, h, () => obj.value());
       f.set(k, v);
     }
     return v;

@@ -24,14 +24,17 @@ function stableSigmoid(v: number): number {
 }
 
 /**
- * tanh d for |d| below SMALL_MOVE as d − d³/3: the next term, 2d⁵/15, is under 1.4e-17·|d| there,
- * a tenth of an ulp.
+ * tanh d for |d| below SMALL_MOVE by its series to d⁷: the next term, 62d⁹/2835, is under
+ * 2.2e-18·|d| there, a fiftieth of an ulp. The range holds the Taylor test's steps as well as the
+ * probes' (a move of 1e-4 to 1e-2 per element on the bench MLPs): with the series to d³ alone
+ * (|d| < 1e-4) those steps paid Math.tanh, 12 ns an element against 3.
  */
-const SMALL_MOVE = 1e-4;
+const SMALL_MOVE = 1e-2;
 
-/** tanh d for |d| < SMALL_MOVE. */
+/** tanh d for |d| < SMALL_MOVE: d plus its small correction, so the sum rounds once, at d's scale. */
 function tanhOfSmall(d: number): number {
-  return d * (1 - (d * d) / 3);
+  const d2 = d * d;
+  return d + d * (d2 * (-1 / 3 + d2 * (2 / 15 - d2 * (17 / 315))));
 }
 
 /** tanh(x0 + dx) by the addition theorem from y0 = tanh(x0); Math.tanh itself for a large move. */

@@ -9,6 +9,10 @@ import { defineModel, defineOp } from '../../../src/engine/define';
 import { Tensor } from '../../../src/engine/tensor';
 import { checkModel } from '../../../src/gradcheck';
 import { Replay } from '../../../src/gradcheck/replay';
+import { grad, noGrad } from '../../../src/engine/autograd';
+import { defaultCheckOptions } from '../../../src/gradcheck/types';
+import { streamFor } from '../../../src/gradcheck/streams';
+import { TAYLOR_FIRST_STEP, taylorTest } from '../../../src/gradcheck/taylor';
 
 /**
  * Identity whose backward scales the gradient's element `at` by 1 + slip. Its forward reads
@@ -38,17 +42,19 @@ function mlp(seed: number, slip?: number) {
   });
 }
 
-/** Runs fn and counts the replay's shifted evaluations it makes (the fast probes and the Taylor steps). */
-function countingEvaluations<T>(fn: () => T): { result: T; evaluations: number } {
+/** Runs fn and counts the replay's shifted evaluations it makes (the fast probes and the Taylor steps), and their steps. */
+function countingEvaluations<T>(fn: () => T): { result: T; evaluations: number; steps: number[] } {
   const proto = Replay.prototype as unknown as { valueShifted: (...a: unknown[]) => number };
   const original = proto.valueShifted;
   let evaluations = 0;
+  const steps: number[] = [];
   proto.valueShifted = function (this: unknown, ...a: unknown[]) {
     evaluations++;
+    steps.push(a[1] as number);
     return original.apply(this, a);
   };
   try {
-    return { result: fn(), evaluations };
+    return { result: fn(), evaluations, steps };
   } finally {
     proto.valueShifted = original;
   }
@@ -72,6 +78,26 @@ describe('fast mode: every parameter probed at once', () => {
     // Two joint probes (4), the Taylor test (4) and the replay's own check (1): a probe pair per
     // parameter would have made 16 for the probes alone.
     assert.ok(evaluations <= 12, `${evaluations} shifted evaluations`);
+  });
+
+  it("the replay's own check is the Taylor test's first step: one evaluation there, eight in all", () => {
+    // The check compares the replay with the real forward at the Taylor test's first point, and
+    // the test starts from that value; before, each moved to its own point (nine evaluations).
+    const { result: r, evaluations, steps } = countingEvaluations(() => checkModel(mlp(3), { mode: 'fast' }));
+    assert.ok(r.passed, JSON.stringify(r));
+    assert.ok(r.taylorSlope !== undefined && r.taylorSlope > 1.8, `slope ${r.taylorSlope}`);
+    assert.equal(steps[0], TAYLOR_FIRST_STEP, `the replay's check comes first, at the Taylor test's first step: ${steps.join(', ')}`);
+    assert.equal(steps.filter((h) => h === TAYLOR_FIRST_STEP).length, 1, `steps ${steps.join(', ')}`);
+    assert.ok(evaluations <= 8, `${evaluations} shifted evaluations`);
+    // The same slope as a Taylor test that takes every step itself, along the same direction.
+    const model = mlp(3);
+    const params = Object.values(model.spec.params);
+    params.forEach((p) => p.requireGrad());
+    const grads = grad(model.spec.forward(model.spec.inputs, model.spec.params), params).map((g) => g.data);
+    params.forEach((p) => p.requireGrad(false));
+    const value = () => noGrad(() => model.spec.forward(model.spec.inputs, model.spec.params).item());
+    const own = taylorTest({ names: Object.keys(model.spec.params), tensors: params, value }, value(), grads, streamFor(defaultCheckOptions.seed, 'taylor'));
+    assert.ok(own.slope !== undefined && Math.abs(own.slope - r.taylorSlope) < 1e-6, `own ${own.slope}, check's ${r.taylorSlope}`);
   });
 
   it('a model with one parameter is probed alone, as before', () => {

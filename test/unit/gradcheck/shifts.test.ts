@@ -53,6 +53,20 @@ describe('shifted replay of a recorded forward', () => {
     assertShifts(forward, [A, B, c], 'chain', MODEL_STEPS);
   });
 
+  it('sums of moved products and biases ahead of a nonlinearity: two terms, a subtracted one, and more than the terms kept factored', () => {
+    const X = randn([5, 4], { seed: 11 });
+    const Y = randn([5, 3], { seed: 12 });
+    const W1 = randn([4, 6], { seed: 13 });
+    const W2 = randn([3, 6], { seed: 14 });
+    const b = randn([6], { seed: 15 });
+    const c = randn([6], { seed: 16 });
+    const two = () => F.sum(F.tanh(F.sub(F.add(F.matmul(X, W1), b), F.matmul(Y, W2))));
+    assertShifts(two, [W1, W2, b], 'X·W1 + b − Y·W2', MODEL_STEPS);
+    // Five terms: past the few kept as rank-ones, the sum is dense.
+    const five = () => F.sum(F.tanh(F.sub(F.add(F.add(F.matmul(X, W1), b), F.add(F.matmul(Y, W2), c)), F.matmul(F.mul(Y, 2), W2))));
+    assertShifts(five, [W1, W2, b, c], 'five terms', MODEL_STEPS);
+  });
+
   it('a product of two moved matrices is recomputed, not taken as linear', () => {
     const A = randn([3, 3], { seed: 9 });
     const B = randn([3, 3], { seed: 10 });
