@@ -10,7 +10,8 @@ import type { MlpData, MlpDims } from './workloads';
 
 /** Debian's interpreter, where `apt-get install python3-torch` puts PyTorch. */
 export const PYTHON = '/usr/bin/python3';
-const SCRIPT = path.join(__dirname, 'torch_gradcheck.py');
+/** Beside this file under tsx; from the bundle in dist/bench/ (`npm run bench:gradcheck`), in bench/. */
+const SCRIPT = [path.join(__dirname, 'torch_gradcheck.py'), path.resolve(__dirname, '../../bench/torch_gradcheck.py')].find((f) => fs.existsSync(f)) ?? path.join(__dirname, 'torch_gradcheck.py');
 
 /**
  * How the correctness rows break W1's gradient (see torch_gradcheck.py): × factor in hidden unit
