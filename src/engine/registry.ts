@@ -83,10 +83,10 @@ export interface OpDef<A = Record<string, never>> {
   incremental?: 'pointwise' | 'broadcast' | 'matmul';
   /**
    * For a pointwise op: f(x0 + dx) written into `out`, given the recorded y0 = f(x0). The checker's
-   * fast probes and Taylor test (gradcheck/shifts.ts) move an op's input by steps of about 1e-6, and
+   * fast probes and Taylor test (gradcheck/shifts.ts) move an op's input by steps of 1e-7 to 1e-2, and
    * where an addition theorem holds, the moved value costs a few flops instead of a fresh
-   * transcendental: tanh(x0 + dx) = (y0 + tanh dx)/(1 + y0·tanh dx), with tanh dx a two-term series
-   * for small dx (2 ns an element against Math.tanh's 10). It must agree with forward to a few ulps
+   * transcendental: tanh(x0 + dx) = (y0 + tanh dx)/(1 + y0·tanh dx), with tanh dx its series to dx⁷
+   * for |dx| < 1e-2 (3 ns an element against Math.tanh's 12). It must agree with forward to a few ulps
    * (the ops test checks it), and may fall back to forward's function for a large dx.
    */
   movedForward?: (x0: Float64Array, y0: Float64Array, dx: Float64Array, out: Float64Array) => void;

@@ -9,7 +9,7 @@
 //
 // A recording stands for the model only when the forward is a fixed composition of registry ops.
 // A forward that reads `.data` or branches on values is not; the checker compares the replay with
-// the real forward at a moved point (model.ts replayHolds) and falls back to real forwards when
+// the real forward at a moved point (model.ts replayCheck) and falls back to real forwards when
 // they disagree.
 import { withOpObserver } from '../engine/autograd';
 import { broadcastIndex } from '../engine/broadcast';

@@ -211,7 +211,8 @@ export class ShiftedEvaluator {
         if (terms) return new Delta(outShape, undefined, terms);
       }
       const only = moved.filter((d) => d).length === 1 ? moved.findIndex((d) => d) : -1;
-      if (only >= 0 && op === 'add' && sameShape(moved[only]!.shape, outShape)) return moved[only]!;
+      // A lone moved operand in the output's shape, added or the one subtracted from: Δ unchanged.
+      if (only >= 0 && (op === 'add' || (op === 'sub' && only === 0)) && sameShape(moved[only]!.shape, outShape)) return moved[only]!;
       const args = inputs.map((x, i) => moved[i]?.tensor() ?? new Tensor(new Float64Array(x.size), x.shape.slice()));
       return new Delta(outShape, step.op.forward(args, step.attrs, noop).data);
     }
