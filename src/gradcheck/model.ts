@@ -428,9 +428,9 @@ function complete(prep: Preparation, phase: ParamPhase | undefined): ModelReport
  * 60 seeds of a max-pool CNN were called wrong along one direction).
  */
 function taylorVerdict(prep: Prepared, grads: readonly Float64Array[], avoid: number[][]): TaylorResult {
-  const first = taylorTest(prep.objective, prep.f0, grads, streamFor(prep.opts.seed, 'taylor'), avoid);
+  const first = taylorTest(prep.objective, prep.f0, grads, streamFor(prep.opts.seed, 'taylor'), avoid, prep.evalError);
   if (first.slope === undefined || first.slope >= TAYLOR_WRONG_BELOW) return first;
-  const second = taylorTest(prep.objective, prep.f0, grads, streamFor(prep.opts.seed, 'taylor', '\u0000second'), avoid);
+  const second = taylorTest(prep.objective, prep.f0, grads, streamFor(prep.opts.seed, 'taylor', '\u0000second'), avoid, prep.evalError);
   if (second.slope === undefined || second.slope < TAYLOR_WRONG_BELOW) return first;
   const slope = (x: number) => Number(x.toPrecision(3));
   return {

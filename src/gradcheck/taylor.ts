@@ -6,9 +6,10 @@
 // first step says, for a right gradient (r falls 16× a step), which step lies a few above
 // round-off, and the walk starts there; it stops as soon as three consecutive steps fall 16× each
 // and the next would be round-off. Anything else (a slower fall, a miss) walks on as before.
-// Round-off is first assumed generously (1e6 ulps of the loss); before a verdict of wrong, or when
-// the run has not settled into one power of h, it is measured at two tiny steps, and the walk goes
-// on below the assumed floor to the steps that decide.
+// Round-off is first assumed generously (1e6 ulps of the loss), or, where the caller estimated the
+// loss's round-off from the forward, a thousand times that estimate; before a verdict of wrong, or
+// when the run has not settled into one power of h, it is measured at two tiny steps, and the walk
+// goes on to the steps that decide.
 import { Rng } from '../engine/random';
 import type { Tensor } from '../engine/tensor';
 import { type Objective, withShiftAll } from './objective';
@@ -53,12 +54,21 @@ const SETTLED_WITHIN = 0.25;
  */
 const MEASURED_FACTOR = 1e3;
 const MEASURED_MIN_MARGIN = 1e3 * Number.EPSILON;
+/**
+ * An estimate of the loss's round-off (model.ts evaluationError) counts as a floor this many times
+ * over, with MEASURED_MIN_MARGIN ulps of the values, as a measured one does. The generous floor
+ * stops the walk far above the real one wherever the loss curves little along d: at 50,890
+ * parameters the remainder met it 3 steps below the first, a run too short to settle, and the
+ * test then took 2 forwards to measure the floor and 1 more to walk on (6 in all, not 3).
+ */
+const ESTIMATED_FACTOR = 1e3;
 
 /**
  * @param avoid per tensor, flat indices the direction must not move (known kinks: crossing one
  *   makes the remainder O(h) even for a right gradient).
+ * @param roundoff an estimate of the loss's own round-off (0: none, the generous floor).
  */
-export function taylorTest(obj: Objective, f0: number, grads: readonly Float64Array[], rng: Rng, avoid: readonly number[][] = []): TaylorResult {
+export function taylorTest(obj: Objective, f0: number, grads: readonly Float64Array[], rng: Rng, avoid: readonly number[][] = [], roundoff = 0): TaylorResult {
   const d = taylorDirections(obj.tensors, rng, avoid);
   if (!d) return { note: 'Taylor test skipped: there is nothing to move' };
   const slope = d.reduce((s, x, t) => s + dotWith(grads[t], x), 0);
@@ -66,9 +76,11 @@ export function taylorTest(obj: Objective, f0: number, grads: readonly Float64Ar
 
   const valueAt = valuesAlong(obj, f0, d);
   const step = (k: number) => FIRST_STEP * SHRINK ** -k;
-  let margin = ROUNDOFF_MARGIN;
+  const estimated = roundoff > 0 && Number.isFinite(roundoff);
+  let margin = estimated ? MEASURED_MIN_MARGIN : ROUNDOFF_MARGIN;
+  let absolute = estimated ? ESTIMATED_FACTOR * roundoff : 0;
   const scaleAt = (k: number, f: number) => Math.abs(f) + Math.abs(f0) + Math.abs(step(k) * slope);
-  const floorAt = (k: number, f: number) => margin * scaleAt(k, f) + 1e-300;
+  const floorAt = (k: number, f: number) => Math.max(margin * scaleAt(k, f), absolute) + 1e-300;
   const remainder = (k: number): Remainder => {
     const f = valueAt(k);
     const signed = f - f0 - step(k) * slope;
@@ -91,10 +103,17 @@ export function taylorTest(obj: Objective, f0: number, grads: readonly Float64Ar
     // settled, the real round-off, measured at two steps where a quadratic remainder would be far
     // below it, lets the walk go on to the smallest steps, which decide: a wrong gradient's O(h)
     // term only shows more there.
-    const measured = measuredMargin(points[points.length - 1], (k) => ({ r: remainder(k).r, scale: scaleAt(k, valueAt(k)) }));
-    if (measured < margin) {
+    const last = points[points.length - 1];
+    const measured = measuredMargin(last, (k) => ({ r: remainder(k).r, scale: scaleAt(k, valueAt(k)) }));
+    const before = floorAt(last.k, f0);
+    // The measured floor replaces the assumed one, and an estimate too, above it or below (an
+    // estimate misses the round-off inside a custom op's raw loops): where it rose, the walk
+    // starts again from the first step, whose values are taken already.
+    if (Number.isFinite(measured) && (measured < margin || estimated)) {
       margin = measured;
-      points = walk(points[0].k, remainder);
+      absolute = 0;
+      const after = floorAt(last.k, f0);
+      if (after !== before) points = walk(after > before ? 0 : points[0].k, remainder);
     }
   }
   if (points.length < 3) {

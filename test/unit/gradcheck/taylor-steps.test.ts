@@ -14,6 +14,8 @@ import { type Direction, dotWith, randomDirection, scaledDirection, squaredNorm 
 import { TAYLOR_WRONG_BELOW, checkModel } from '../../../src/gradcheck/model';
 import { type Objective, withShiftAll } from '../../../src/gradcheck/objective';
 import { fitSlope, taylorTest } from '../../../src/gradcheck/taylor';
+import { streamFor } from '../../../src/gradcheck/streams';
+import { defaultCheckOptions } from '../../../src/gradcheck/types';
 import { mlpData, tanhMlpSpec } from '../../../bench/workloads';
 import { logisticModel } from './fixtures';
 import { swishNet } from '../../../examples/custom-op';
@@ -89,6 +91,37 @@ describe('Taylor test: steps taken', () => {
       const r = taylorTest(objective, f0, g, new Rng(3));
       assert.ok(Math.abs(r.slope! - 2) < 0.1, `slope ${r.slope}`);
       assert.ok(count.forwards <= 4, `${count.forwards} forwards`);
+    }
+  });
+
+  it('with the forward\'s round-off estimate, reaches the verdict in four forwards where the loss curves little (the 50,890-parameter MLP)', () => {
+    // Along this direction the remainder at the first step is 3.6e-7: the generous floor (1e-9)
+    // stops the walk three steps down, too short a run to settle, and the test measured the floor
+    // and walked on (seven forwards). An estimate puts the floor near the real one from the start.
+    const { objective, f0, g, count } = counted(benchMlp(32, 784, 64, 10, 41));
+    const along = () => streamFor(defaultCheckOptions.seed, 'taylor'); // the check's own direction
+    const generous = taylorTest(objective, f0, g, along());
+    const generousForwards = count.forwards;
+    assert.ok(generousForwards > 4, `${generousForwards} forwards with the generous floor`);
+    const fresh = counted(benchMlp(32, 784, 64, 10, 41));
+    const estimated = taylorTest(fresh.objective, fresh.f0, fresh.g, along(), [], 1e-15);
+    assert.ok(fresh.count.forwards <= 4, `${fresh.count.forwards} forwards with an estimate`);
+    assert.ok(Math.abs(estimated.slope! - 2) < 0.05 && Math.abs(generous.slope! - 2) < 0.05, `slopes ${estimated.slope}, ${generous.slope}`);
+  });
+
+  it('measures the floor where an estimate was far too low, and gives the generous walk\'s verdict', () => {
+    // φ(w) = ((w² + 1e4) − 1e4)·e^w carries ~1e-12 of round-off from the cancellation that an
+    // estimate of 1e-18 misses: steps that deep are round-off, their fit is no power of h, and
+    // the measured floor (raised, not lowered) sends the walk back to the clear steps.
+    const phi = (w: number) => (w * w + 1e4 - 1e4) * Math.exp(w);
+    const dphi = (w: number) => (2 * w + w * w) * Math.exp(w);
+    for (const [w0, factor] of [[0.7, 1], [-1.3, 1], [0.7, 1.01], [-1.3, 1.01]]) {
+      const { objective, f0 } = scalar(phi, w0);
+      const gw = [Float64Array.of(dphi(w0) * factor)];
+      const low = taylorTest(objective, f0, gw, new Rng(2), [], 1e-18).slope;
+      const generous = taylorTest(scalar(phi, w0).objective, f0, gw, new Rng(2)).slope;
+      assert.equal(wrong(low), factor !== 1, `w0 ${w0}, ×${factor}: slope ${low}`);
+      assert.equal(wrong(generous), factor !== 1, `w0 ${w0}, ×${factor}: generous slope ${generous}`);
     }
   });
 
