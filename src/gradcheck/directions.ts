@@ -5,6 +5,7 @@
 // others (one wrong element always shows), and the magnitudes have a density (no exact cancellation,
 // as ±1 factors would allow for errors like a constant offset: aᵀ1 = 0 when the signs balance).
 import type { Rng } from '../engine/random';
+import type { Tensor } from '../engine/tensor';
 import { dot, dotAt } from './objective';
 import { zeroedValues } from '../engine/memory';
 
@@ -165,4 +166,25 @@ function minAbs(x: Float64Array): number {
   let m = Infinity;
   for (let i = 0; i < x.length; i++) m = Math.min(m, Math.abs(x[i]));
   return m;
+}
+
+/** A·x for A [m, k]. */
+export function matVec(A: Tensor, x: Float64Array): Float64Array {
+  const [m, k] = A.shape;
+  const a = A.data;
+  const out = new Float64Array(m);
+  for (let i = 0; i < m; i++) out[i] = dotAt(a, i * k, x, 0, k);
+  return out;
+}
+
+/** xᵀ·B for B [k, n]. */
+export function vecMat(x: Float64Array, B: Tensor): Float64Array {
+  const [k, n] = B.shape;
+  const b = B.data;
+  const out = new Float64Array(n);
+  for (let l = 0; l < k; l++) {
+    const xl = x[l];
+    for (let j = 0, o = l * n; j < n; j++) out[j] += xl * b[o + j];
+  }
+  return out;
 }

@@ -13,6 +13,7 @@ import { checkOptionNames } from '../engine/options';
 import { GradlensError, Tensor, fmtShape, unravel } from '../engine/tensor';
 import { Tally, failedCheck } from './compare';
 import { Differences } from './differences';
+import { type Gradient, ProductGradient, deferrableWeights, denseGradient } from './deferred';
 import { compareWithAutograd, gradientScale } from './exact';
 import { localizeManualMistakes } from './localize';
 import { manualGradients } from './manual';
@@ -88,7 +89,8 @@ interface Prepared {
   report: ModelReport;
   notes: string[];
   calls: CapturedCall[];
-  analytic: Float64Array[];
+  /** Autograd's gradient per parameter; in fast mode a single-use weight's stays a product (deferred.ts). */
+  analytic: Gradient[];
   manual?: (Float64Array | string)[];
   objective: Objective;
   f0: number;
@@ -146,7 +148,8 @@ function prepare(spec: ModelSpec, opts: CheckOptions, names: string[], params: T
     if (projected) report.projected = true;
     report.loss = project(y, v);
     if (!Number.isFinite(report.loss)) return failed(projected ? `the output holds ${firstBad(y)}, so its projection is ${report.loss}` : `the loss is ${report.loss}`);
-    let analytic: Float64Array[];
+    let analytic: Gradient[];
+    let dense: Float64Array[];
     let again: Float64Array[];
     let evalError = 0;
     try {
@@ -154,21 +157,38 @@ function prepare(spec: ModelSpec, opts: CheckOptions, names: string[], params: T
       // The adjoints of every op's output come with the same sweep: they weigh each rounding the
       // forward makes into the error of the loss (evaluationError).
       const outputs = records.map((r) => r.out);
-      const all = grad(y, [...params, ...outputs], seed);
-      analytic = all.slice(0, params.length).map((g) => g.data);
-      evalError = evaluationError(outputs, all.slice(params.length));
+      // A fast check of a model without custom ops or a hand-written backward, which compare
+      // gradients element by element, leaves a single-use weight's gradient as its product.
+      const custom = records.some((r) => r.op.family === 'custom');
+      const deferred = mode === 'fast' && !custom && !spec.backward ? deferrableWeights(records, params) : new Map<number, never>();
+      const taken = params.filter((_, t) => !deferred.has(t));
+      let all: Tensor[];
+      try {
+        for (const t of deferred.keys()) params[t].requiresGrad = false; // the sweep skips their VJPs
+        all = grad(y, [...taken, ...outputs], seed);
+      } finally {
+        for (const t of deferred.keys()) params[t].requiresGrad = true;
+      }
+      const adjoints = all.slice(taken.length);
+      evalError = evaluationError(outputs, adjoints);
+      let next = 0;
+      analytic = params.map((_, t) => {
+        const d = deferred.get(t);
+        return d ? new ProductGradient(records[d.record], d.index, adjoints[d.record]) : all[next++].data;
+      });
+      dense = deferred.size ? [] : (analytic as Float64Array[]);
       // Backward twice over the one tape, as torch's reentrancy check does: a backward that gives
       // different numbers on each run makes every comparison meaningless. Only user code can: the
       // engine's own VJPs are float64 functions of what the forward saved, run in one thread, so
       // the rerun is needed, and runs, when a custom op's hand-written backward is on the tape.
-      again = records.some((r) => r.op.family === 'custom') ? grad(y, params, seed).map((g) => g.data) : analytic;
+      again = custom ? grad(y, params, seed).map((g) => g.data) : dense;
     } catch (e) {
       // A custom op's backward that throws (or returns a misshapen gradient) stops autograd; its
       // own check at the call site names the op, so the report says which one.
       report.ops = checkCustomOps(calls, opts, mode);
       return failed(message(e));
     }
-    const sameGradients = analytic.every((g, i) => sameBits(g, again[i]));
+    const sameGradients = again === dense || dense.every((g, i) => sameBits(g, again[i]));
     const manual = spec.backward ? manualGradients(spec, names, params, outShape, notes) : undefined;
     const value = () =>
       noGrad(() => {
@@ -328,7 +348,7 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
   // Made at the first exact comparison: a pass over every gradient element (0.2 ms at 50k
   // parameters) that a model without a hand-written backward or custom ops never needs.
   let scale: number | undefined;
-  const scaleOf = (): number => (scale ??= gradientScale(prep.analytic));
+  const scaleOf = (): number => (scale ??= gradientScale(prep.analytic.map(denseGradient)));
   // Fast mode probes every tensor at once first; only a disagreement probes them one by one.
   const members = mode === 'fast' ? names.map((_, t) => t).filter((t) => params[t].size > 0).map((t) => ({ t, grad: prep.analytic[t], rng: directionsOf(t) })) : [];
   const together = members.length > 1 ? probeTogether(diff, members, tol) : undefined;
@@ -338,15 +358,15 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
     const p = params[t];
     const auto = new Tally(names[t], p.shape, tol, mode);
     if (together && p.size > 0) for (const j of together) auto.addDirectional(j.analytic, j.numeric, undefined, j.noise, jointNames);
-    else checkTensor(diff, t, [{ grad: prep.analytic[t], tally: auto }], strategyFor(t));
+    else checkTensor(diff, t, [{ grad: denseGradient(prep.analytic[t]), tally: auto }], strategyFor(t));
     // A joint probe's analytic sum is finite only if every element is: each direction entry is
     // nonzero, so a NaN or ±Inf element would carry into it. Only rows without one are scanned.
-    let row = together && p.size > 0 ? auto.result() : withFiniteGradient(auto.result(), prep.analytic[t]);
+    let row = together && p.size > 0 ? auto.result() : withFiniteGradient(auto.result(), denseGradient(prep.analytic[t]));
     const ref = prep.reference?.[t];
     if (row.passed && ref) {
       // Autograd through the custom ops' hand-written backwards against autograd through their
       // forwards: a slip too small for the differences to see still shows here.
-      const exact = compareWithAutograd(names[t], p.shape, prep.analytic[t], ref, tol, scaleOf());
+      const exact = compareWithAutograd(names[t], p.shape, denseGradient(prep.analytic[t]), ref, tol, scaleOf());
       if (!exact.passed) {
         row = exact;
         phase.notes.push(`the gradient of '${names[t]}' through the custom ops' hand-written backward differs from autograd through their forward`);
@@ -359,7 +379,7 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
     if (typeof m === 'string') {
       phase.manual!.push(failedCheck(names[t], p.shape, m, row.passed ? 'exact' : mode));
     } else if (row.passed) {
-      const exact = compareWithAutograd(names[t], p.shape, m, prep.analytic[t], tol, scaleOf());
+      const exact = compareWithAutograd(names[t], p.shape, m, denseGradient(prep.analytic[t]), tol, scaleOf());
       // A kink is the function's: the numeric check found it, and it qualifies this row too.
       phase.manual!.push(row.nonDifferentiable ? { ...exact, nonDifferentiable: row.nonDifferentiable } : exact);
     } else {
@@ -427,7 +447,7 @@ function complete(prep: Preparation, phase: ParamPhase | undefined): ModelReport
  * another, while a wrong gradient's O(h) term shows along any: wrong only when both say so (2 of
  * 60 seeds of a max-pool CNN were called wrong along one direction).
  */
-function taylorVerdict(prep: Prepared, grads: readonly Float64Array[], avoid: number[][]): TaylorResult {
+function taylorVerdict(prep: Prepared, grads: readonly Gradient[], avoid: number[][]): TaylorResult {
   const first = taylorTest(prep.objective, prep.f0, grads, streamFor(prep.opts.seed, 'taylor'), avoid, prep.evalError);
   if (first.slope === undefined || first.slope >= TAYLOR_WRONG_BELOW) return first;
   const second = taylorTest(prep.objective, prep.f0, grads, streamFor(prep.opts.seed, 'taylor', '\u0000second'), avoid, prep.evalError);

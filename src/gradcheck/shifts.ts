@@ -9,8 +9,8 @@
 // (tanh, sigmoid), takes its recorded output and the move h·Δ instead of a fresh transcendental.
 import { type OpDef, registry } from '../engine/registry';
 import { Tensor } from '../engine/tensor';
-import { type Direction, RankOne } from './directions';
-import { dotAt, project } from './objective';
+import { type Direction, RankOne, matVec, vecMat } from './directions';
+import { project } from './objective';
 
 /** What a recording is made of (replay.ts): the op applications, by slot, and where the parameters sit. */
 export interface Recording {
@@ -297,25 +297,4 @@ function isRowVector(shape: readonly number[], n: number): boolean {
 
 function scaled(x: Float64Array, s: number): Float64Array {
   return x.map((v) => v * s);
-}
-
-/** A·x for A [m, k]. */
-function matVec(A: Tensor, x: Float64Array): Float64Array {
-  const [m, k] = A.shape;
-  const a = A.data;
-  const out = new Float64Array(m);
-  for (let i = 0; i < m; i++) out[i] = dotAt(a, i * k, x, 0, k);
-  return out;
-}
-
-/** xᵀ·B for B [k, n]. */
-function vecMat(x: Float64Array, B: Tensor): Float64Array {
-  const [k, n] = B.shape;
-  const b = B.data;
-  const out = new Float64Array(n);
-  for (let l = 0; l < k; l++) {
-    const xl = x[l];
-    for (let j = 0, o = l * n; j < n; j++) out[j] += xl * b[o + j];
-  }
-  return out;
 }

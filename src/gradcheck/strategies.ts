@@ -6,6 +6,7 @@ import { NOISE_FACTOR, type Tally, type Tolerance } from './compare';
 import type { Decider } from './types';
 import type { Differences } from './differences';
 import { type Direction, denseOf, dotWith, randomDirection, smallestWeight } from './directions';
+import { type Gradient, gradientDot } from './deferred';
 import { dot } from './objective';
 
 /** One analytic gradient for the tensor (autograd's or the hand-written one) and where its results go. */
@@ -70,7 +71,7 @@ function disagreeAlong(diff: Differences, t: number, dir: Direction, tag: string
 /** One tensor of a joint probe: its index, its gradient, and the stream its own probes draw from. */
 export interface JointMember {
   t: number;
-  grad: Float64Array;
+  grad: Gradient;
   rng: Rng;
 }
 
@@ -102,7 +103,7 @@ export function probeTogether(diff: Differences, members: readonly JointMember[]
     for (const m of members) {
       const u = randomDirection(tensors[m.t].shape, m.rng);
       dirs[m.t] = u;
-      analytic += dotWith(m.grad, u);
+      analytic += gradientDot(m.grad, u);
       weight = Math.min(weight, smallestWeight(u));
     }
     const key = `joint.${probe}`;

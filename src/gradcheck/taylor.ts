@@ -13,7 +13,8 @@
 import { Rng } from '../engine/random';
 import type { Tensor } from '../engine/tensor';
 import { type Objective, withShiftAll } from './objective';
-import { type Direction, RankOne, denseOf, dotWith, randomDirection, sameBits, scaledDirection, squaredNorm } from './directions';
+import { type Direction, RankOne, denseOf, randomDirection, sameBits, scaledDirection, squaredNorm } from './directions';
+import { type Gradient, gradientDot } from './deferred';
 
 export interface TaylorResult {
   slope?: number;
@@ -68,10 +69,10 @@ const ESTIMATED_FACTOR = 1e3;
  *   makes the remainder O(h) even for a right gradient).
  * @param roundoff an estimate of the loss's own round-off (0: none, the generous floor).
  */
-export function taylorTest(obj: Objective, f0: number, grads: readonly Float64Array[], rng: Rng, avoid: readonly number[][] = [], roundoff = 0): TaylorResult {
+export function taylorTest(obj: Objective, f0: number, grads: readonly Gradient[], rng: Rng, avoid: readonly number[][] = [], roundoff = 0): TaylorResult {
   const d = taylorDirections(obj.tensors, rng, avoid);
   if (!d) return { note: 'Taylor test skipped: there is nothing to move' };
-  const slope = d.reduce((s, x, t) => s + dotWith(grads[t], x), 0);
+  const slope = d.reduce((s, x, t) => s + gradientDot(grads[t], x), 0);
   if (!Number.isFinite(slope)) return { note: `Taylor test skipped: the gradient is not finite` };
 
   const valueAt = valuesAlong(obj, f0, d);
