@@ -36,7 +36,7 @@ export class ProductGradient {
     const [A, B] = this.use.inputs;
     const dY = this.adjoint;
     // Y = A·W: aᵀ(AᵀȲ)b = (A·a)·(Ȳ·b). Y = W·B: aᵀ(Ȳ·Bᵀ)b = aᵀ·Ȳ·(Bᵀ·b) = (aᵀ·Ȳ)·(Bᵀ·b).
-    const s = this.index === 1 ? dot(matVec(A, d.left), matVec(dY, d.right)) : dot(vecMat(d.left, dY), vecMat(d.right, B));
+    const s = this.index === 1 ? dot(d.timesLeft(A), matVec(dY, d.right)) : dot(vecMat(d.left, dY), d.rightTimes(B));
     return this.bounded() < MAX_BOUND ? s : dotWith(this.dense(), d);
   }
 

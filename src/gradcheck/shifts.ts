@@ -9,7 +9,7 @@
 // (tanh, sigmoid), takes its recorded output and the move h·Δ instead of a fresh transcendental.
 import { type OpDef, registry } from '../engine/registry';
 import { Tensor } from '../engine/tensor';
-import { type Direction, RankOne, matVec, vecMat } from './directions';
+import { type Direction, RankOne } from './directions';
 import { project } from './objective';
 
 /** What a recording is made of (replay.ts): the op applications, by slot, and where the parameters sit. */
@@ -224,7 +224,7 @@ export class ShiftedEvaluator {
     const terms = d.terms;
     if (step.op.name === 'matmul' && terms && A.ndim === 2 && B.ndim === 2) {
       // X·(a bᵀ) = (X a) bᵀ and (a bᵀ)·Y = a (Yᵀ b)ᵀ, term by term.
-      return new Delta(outShape, undefined, terms.map((f) => (i === 1 ? new RankOne(matVec(A, f.left), f.right) : new RankOne(f.left, vecMat(f.right, B)))));
+      return new Delta(outShape, undefined, terms.map((f) => (i === 1 ? new RankOne(f.timesLeft(A), f.right) : new RankOne(f.left, f.rightTimes(B)))));
     }
     const args = inputs.map((x, k) => (k === i ? d.tensor() : x));
     return new Delta(outShape, step.op.forward(args, step.attrs, noop).data);

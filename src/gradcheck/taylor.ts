@@ -72,10 +72,12 @@ const ESTIMATED_FACTOR = 1e3;
 export function taylorTest(obj: Objective, f0: number, grads: readonly Gradient[], rng: Rng, avoid: readonly number[][] = [], roundoff = 0): TaylorResult {
   const d = taylorDirections(obj.tensors, rng, avoid);
   if (!d) return { note: 'Taylor test skipped: there is nothing to move' };
-  const slope = d.reduce((s, x, t) => s + gradientDot(grads[t], x), 0);
+  // Along the remembered directions where they are these (valuesAlong): the products a deferred
+  // gradient's projection needs are then the shifted replay's own (directions.ts RankOne).
+  const { valueAt, along } = valuesAlong(obj, f0, d);
+  const slope = along.reduce((s, x, t) => s + gradientDot(grads[t], x), 0);
   if (!Number.isFinite(slope)) return { note: `Taylor test skipped: the gradient is not finite` };
 
-  const valueAt = valuesAlong(obj, f0, d);
   const step = (k: number) => FIRST_STEP * SHRINK ** -k;
   const estimated = roundoff > 0 && Number.isFinite(roundoff);
   let margin = estimated ? MEASURED_MIN_MARGIN : ROUNDOFF_MARGIN;
@@ -277,7 +279,7 @@ function startStep(first: number, floorAt: (k: number) => number): number {
  * backward's test moves along the same direction as autograd's (the same stream), so it reuses
  * these forwards instead of repeating them.
  */
-function valuesAlong(obj: Objective, f0: number, d: readonly Direction[]): (k: number) => number {
+function valuesAlong(obj: Objective, f0: number, d: readonly Direction[]): { valueAt: (k: number) => number; along: readonly Direction[] } {
   let memo = taken.get(obj);
   if (!memo || memo.f0 !== f0 || !sameDirections(memo.d, d)) {
     memo = { f0, d, f: new Map() };
@@ -285,7 +287,7 @@ function valuesAlong(obj: Objective, f0: number, d: readonly Direction[]): (k: n
   }
   // The remembered directions, not their equal copy: the shifted replay keeps its plan per directions object.
   const { f, d: along } = memo;
-  return (k) => {
+  const valueAt = (k: number): number => {
     let v = f.get(k);
     if (v === undefined) {
       const h = FIRST_STEP * SHRINK ** -k;
@@ -294,6 +296,7 @@ function valuesAlong(obj: Objective, f0: number, d: readonly Direction[]): (k: n
     }
     return v;
   };
+  return { valueAt, along };
 }
 
 /** The values taken along the latest direction, per objective (a check's objective lives as long as its check). */

@@ -48,6 +48,24 @@ describe('probe directions', () => {
     const v = randomDirection([11], rng) as Float64Array;
     assert.deepEqual(Array.from(scaledDirection(v, 3) as Float64Array), Array.from(v, (x) => x * 3));
   });
+
+  it('makes a product with an input once per direction (a plan and a projection share it), and with anything else each time', () => {
+    const rng = new Rng(6);
+    const d = randomDirection([5, 3], rng) as RankOne;
+    const X = new Tensor(randomData(4 * 5, rng), [4, 5]);
+    const B = new Tensor(randomData(3 * 2, rng), [3, 2]);
+    const XA = d.timesLeft(X);
+    for (let i = 0; i < 4; i++) assert.ok(Math.abs(XA[i] - d.left.reduce((s, a, k) => s + X.data[i * 5 + k] * a, 0)) <= 1e-12 * 1e6);
+    assert.equal(d.timesLeft(X), XA);
+    const bB = d.rightTimes(B);
+    for (let j = 0; j < 2; j++) assert.ok(Math.abs(bB[j] - d.right.reduce((s, b, k) => s + b * B.data[k * 2 + j], 0)) <= 1e-12 * 1e6);
+    assert.equal(d.rightTimes(B), bB);
+    // A parameter's values move while the checker probes: never served from a product made before.
+    const W = new Tensor(X.data.slice(), [4, 5], true);
+    const first = d.timesLeft(W);
+    assert.notEqual(d.timesLeft(W), first);
+    assert.deepEqual(d.timesLeft(W), first);
+  });
 });
 
 describe('withShiftAll', () => {
