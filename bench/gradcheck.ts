@@ -2,7 +2,7 @@
 // drawn in TypeScript and handed to PyTorch as float64 files), the same tolerances, full and fast
 // modes side by side, plus our full check as the product runs it (the runner and its worker pool),
 // and whether each checker catches a deliberately wrong gradient.
-// Run: npm run bench:gradcheck [-- --quick] [-- --torch-cap=SECONDS]. It runs as an esbuild bundle,
+// Run: npm run bench:gradcheck [-- --quick] [-- --fast] [-- --torch-cap=SECONDS]. It runs as an esbuild bundle,
 // as the product does (dist/worker.js, dist/gradlens.js): under tsx every module is compiled apart,
 // each cross-module reference goes through a getter and every closure through __name, and a fast
 // check at 4,810 parameters took 544 µs there against 437 µs bundled (`npx tsx bench/gradcheck.ts`
@@ -22,6 +22,8 @@ import { GRADCHECK_SIZES as SIZES, type GradcheckSize, type MlpData, type MlpDim
 
 /** `--quick`: a smoke run of the harness (short cells, no full check at 50k). */
 const quick = process.argv.includes('--quick');
+/** `--fast`: the fast-mode rows alone (each size, and the wrong gradients), without the full checks' cells. */
+const fastOnly = process.argv.includes('--fast');
 /** A cell (one model, one mode) spends about this long on repeats, shared by its contenders. */
 const CELL_BUDGET_MS = quick ? 4_000 : 20_000;
 /** A contender's call slower than this is not repeated: its first, cold call is its one sample. */
@@ -306,8 +308,8 @@ async function sizeRows(s: GradcheckSize, { torch, dir, notes }: Context): Promi
   progress(`${model}: fast`);
   const fast = await cellWith(tm && theirs(torch, tm, 'fast'), [ours(spec, 'fast')]);
   const rows: Row[] = [{ model, params: P, mode: 'fast (torch fast_mode=True)', torch: fast.torch, ours: fast.ours[0], how: 'in-process gradcheck()' }];
-  if (quick && P > 20_000) {
-    notes.push(`--quick: the full check of ${model} was skipped`);
+  if (fastOnly || (quick && P > 20_000)) {
+    notes.push(`${fastOnly ? '--fast' : '--quick'}: the full check of ${model} was skipped`);
     return rows;
   }
 

@@ -70,6 +70,11 @@ describe('deferred weight gradients', () => {
     const { records } = traced(() => F.matmul(A, W), [W]);
     const lazy = new ProductGradient(records[0], 1, new Tensor(Float64Array.of(1e200), [1, 1]));
     assert.ok(!Number.isFinite(lazy.dot(new RankOne(Float64Array.of(1, 1), Float64Array.of(1)))));
+    // Large adjoints (column sums over 1/2) with small operands: read A, find no overflow, project.
+    const small = new ProductGradient(records[0], 1, new Tensor(Float64Array.of(4), [1, 1]));
+    const made = (small as unknown as { values?: Float64Array }).values;
+    assert.equal(small.dot(new RankOne(Float64Array.of(1, 2), Float64Array.of(1))), 4 * (1e200 * 1 - 1e200 * 2));
+    assert.equal((small as unknown as { values?: Float64Array }).values, made, 'the product was made');
     // A NaN in the adjoint carries into the projection, or the values are used.
     const nan = new ProductGradient(records[0], 1, new Tensor(Float64Array.of(NaN), [1, 1]));
     assert.ok(Number.isNaN(nan.dot(new RankOne(Float64Array.of(1, 2), Float64Array.of(1)))));
