@@ -38,7 +38,14 @@ const SLOW_MS = CELL_BUDGET_MS / 2;
  * "after a switch".
  */
 const MAX_RUNS = 20_000;
-const ROUNDS = 9;
+/**
+ * This machine (a VM on shared hardware) has slow spells of several seconds, where everything runs
+ * up to 2× slower: the same fast check at 421 parameters took 64 µs a call in one minute and 120 in
+ * the next, and a cell's two medians can fall in different spells. So the blocks are short (about
+ * 0.4 s each), and the ratio is also given per round, each contender's block median against the
+ * other's in the same round, as the median over the rounds ("paired").
+ */
+const ROUNDS = 25;
 /**
  * Warm-up after the first call, per contender: until this much time or WARM_CALLS calls. V8
  * optimizes a function after it has run hot for a while; a fast check's first few dozen calls run
@@ -142,6 +149,8 @@ interface Cell {
   firstMs: number;
   /** The median of each round's first call, just after the other contender's block (NaN: not timed apart). */
   afterSwitchMs: number;
+  /** Each round's block median, in round order (empty for a cold cell). */
+  roundMs: number[];
 }
 
 /**
@@ -164,6 +173,7 @@ async function timeCell(contenders: readonly SelfTimed[]): Promise<Cell[]> {
   const wanted = settled.map((ms, i) => (cold[i] ? 0 : Math.max(1, Math.min(MAX_RUNS, Math.floor(CELL_BUDGET_MS / contenders.length / ms)))));
   const timed: Runs[] = contenders.map(() => ({ ms: [], passed: [] }));
   const switched: number[][] = contenders.map(() => []);
+  const byRound: number[][] = contenders.map(() => []);
   const rounds = Math.min(ROUNDS, Math.max(...wanted));
   for (let round = 0; round < rounds; round++) {
     for (let c = 0; c < contenders.length; c++) {
@@ -171,6 +181,7 @@ async function timeCell(contenders: readonly SelfTimed[]): Promise<Cell[]> {
       if (n <= 0) continue;
       const r = await contenders[c].run(n);
       if (contenders.length > 1 && n > 1) switched[c].push(r.ms[0]);
+      byRound[c][round] = median(r.ms);
       timed[c].ms.push(...r.ms);
       timed[c].passed.push(...r.passed);
     }
@@ -178,7 +189,7 @@ async function timeCell(contenders: readonly SelfTimed[]): Promise<Cell[]> {
   return contenders.map((_, c) => {
     const samples = cold[c] ? firsts[c] : timed[c];
     const afterSwitchMs = switched[c].length ? median(switched[c]) : NaN;
-    return { medianMs: median(samples.ms), runs: samples.ms.length, passed: [...firsts[c].passed, ...timed[c].passed].every(Boolean), cold: cold[c], firstMs: firsts[c].ms[0], afterSwitchMs };
+    return { medianMs: median(samples.ms), runs: samples.ms.length, passed: [...firsts[c].passed, ...timed[c].passed].every(Boolean), cold: cold[c], firstMs: firsts[c].ms[0], afterSwitchMs, roundMs: cold[c] ? [] : byRound[c] };
   });
 }
 
@@ -256,12 +267,19 @@ function verdict(c: Cell | undefined, bug?: Bug): string {
   return c.passed ? 'pass' : 'FAIL';
 }
 
+/** The median over the rounds both contenders ran of torch's block median over ours (ROUNDS). */
+function pairedRatio(t: Cell, g: Cell): string {
+  const ratios = t.roundMs.flatMap((tm, i) => (tm > 0 && g.roundMs[i] > 0 ? [tm / g.roundMs[i]] : []));
+  return ratios.length >= 3 ? `${median(ratios).toFixed(2)}×` : '–';
+}
+
 function printTable(rows: Row[]): void {
-  const widths = [20, 7, 47, 9, 11, 14, 7, 8, 11, 15, 19];
-  console.log(`\n${row(['model', 'params', 'mode', 'torch ms', 'gradlens ms', 'torch/gradlens', 'torch', 'gradlens', 'runs t/g', '1st call t/g ms', 'after switch t/g ms'], widths)}  gradlens as`);
+  const widths = [20, 7, 47, 9, 11, 14, 9, 7, 8, 11, 15, 19];
+  console.log(`\n${row(['model', 'params', 'mode', 'torch ms', 'gradlens ms', 'torch/gradlens', 'paired', 'torch', 'gradlens', 'runs t/g', '1st call t/g ms', 'after switch t/g ms'], widths)}  gradlens as`);
   for (const r of rows) {
     const ratio = r.torch && r.ours ? `${(r.torch.medianMs / r.ours.medianMs).toFixed(2)}×` : '–';
-    const cells = [r.model, r.params.toLocaleString('en'), r.mode, ms(r.torch), ms(r.ours), ratio, verdict(r.torch, r.bug), verdict(r.ours, r.bug), `${runs(r.torch)}/${runs(r.ours)}`, `${first(r.torch)}/${first(r.ours)}`, `${afterSwitch(r.torch)}/${afterSwitch(r.ours)}`];
+    const paired = r.torch && r.ours ? pairedRatio(r.torch, r.ours) : '–';
+    const cells = [r.model, r.params.toLocaleString('en'), r.mode, ms(r.torch), ms(r.ours), ratio, paired, verdict(r.torch, r.bug), verdict(r.ours, r.bug), `${runs(r.torch)}/${runs(r.ours)}`, `${first(r.torch)}/${first(r.ours)}`, `${afterSwitch(r.torch)}/${afterSwitch(r.ours)}`];
     console.log(`${row(cells, widths)}  ${r.how}`);
   }
 }
@@ -350,6 +368,7 @@ function printReport(rows: Row[], notes: string[], torch: TorchServer | undefine
   console.log(`Same numbers on both sides; eps ${eps.toExponential(0)}, atol ${atol.toExponential(0)}, rtol ${rtol.toExponential(0)} on both. Medians; a cell spends ~${CELL_BUDGET_MS / 1000} s on repeats after a first call`);
   console.log(`and a warm-up of ${WARM_MS / 1000} s or ${WARM_CALLS} calls each (the pool: no warm-up, its first call is in the figures), in ${ROUNDS} alternating blocks; "1st call": that first call alone;`);
   console.log('"after switch": the median of each block\'s first call, just after the other contender\'s block (in the medians too).');
+  console.log('"paired": the median over the rounds of torch\'s block median over gradlens\'s in the same round (robust to the slow spells of a shared machine).');
   console.log(`* = a call over ${SLOW_MS / 1000} s, run once, cold (no warm-up). torch full skipped when estimated over ${TORCH_CAP_MS / 1000} s a call.`);
   const warn = warnings(rows);
   for (const w of warn) console.log(`!!! WARNING: ${w}`);
