@@ -37,7 +37,8 @@ export class ProductGradient {
     const dY = this.adjoint;
     // Y = A·W: aᵀ(AᵀȲ)b = (A·a)·(Ȳ·b). Y = W·B: aᵀ(Ȳ·Bᵀ)b = aᵀ·Ȳ·(Bᵀ·b) = (aᵀ·Ȳ)·(Bᵀ·b).
     const s = this.index === 1 ? dot(d.timesLeft(A), matVec(dY, d.right)) : dot(vecMat(d.left, dY), d.rightTimes(B));
-    return this.cannotOverflow() ? s : dotWith(this.dense(), d);
+    // A non-finite projection of a finite G is possible too (A·a overflowing near 1e308): the values decide.
+    return Number.isFinite(s) && this.cannotOverflow() ? s : dotWith(this.dense(), d);
   }
 
   /** G, exactly as the backward would have made it: the same VJP on the same tape node. */
@@ -120,7 +121,8 @@ export function deferrableWeights(records: readonly OpRecord[], params: readonly
   const out = new Map<number, { record: number; index: 0 | 1 }>();
   params.forEach((p, t) => {
     const at = uses.get(p)!;
-    if (at.length !== 1 || params.indexOf(p) !== t) return; // used elsewhere too, or listed twice
+    // Used elsewhere too, or one tensor under two names (its requiresGrad is both names').
+    if (at.length !== 1 || params.indexOf(p) !== params.lastIndexOf(p)) return;
     const r = records[at[0]];
     const [a, b] = r.inputs;
     if (r.op.name !== 'matmul' || r.inputs.length !== 2 || a === b || a.ndim !== 2 || b.ndim !== 2 || !r.out.node) return;

@@ -6,10 +6,11 @@
 // first step says, for a right gradient (r falls 16× a step), which step lies a few above
 // round-off, and the walk starts there; it stops as soon as three consecutive steps fall 16× each
 // and the next would be round-off. Anything else (a slower fall, a miss) walks on as before.
-// Round-off is first assumed generously (1e6 ulps of the loss), or, where the caller estimated the
-// loss's round-off from the forward, a thousand times that estimate; before a verdict of wrong, or
-// when the run has not settled into one power of h, it is measured at two tiny steps, and the walk
-// goes on to the steps that decide.
+// Round-off is assumed generously (1e6 ulps of the loss); before a verdict of wrong, or when the run
+// has not settled into one power of h, it is measured at two tiny steps, and the walk goes on below
+// the assumed floor to the steps that decide. Where the caller estimated the loss's round-off from
+// the forward, a floor from that estimate may first end the test in a clean pass, in fewer forwards
+// where the loss curves little; anything else is decided as without it.
 import { Rng } from '../engine/random';
 import type { Tensor } from '../engine/tensor';
 import { type Objective, withShiftAll } from './objective';
@@ -62,12 +63,15 @@ const MEASURED_MIN_MARGIN = 1e3 * Number.EPSILON;
  * parameters the remainder met it 3 steps below the first, a run too short to settle, and the
  * test then took 2 forwards to measure the floor and 1 more to walk on (6 in all, not 3).
  */
-const ESTIMATED_FACTOR = 1e3;
+const ESTIMATED_FACTOR = 1e2;
+/** Steps past the jump the estimated floor may take before the test goes on as without it. */
+const ESTIMATED_STEPS = 3;
 
 /**
  * @param avoid per tensor, flat indices the direction must not move (known kinks: crossing one
  *   makes the remainder O(h) even for a right gradient).
- * @param roundoff an estimate of the loss's own round-off (0: none, the generous floor).
+ * @param roundoff an estimate of the loss's own round-off (0: none): it may only shorten the
+ *   test to a clean pass (estimatedPass); every other verdict is the generous floor's.
  */
 export function taylorTest(obj: Objective, f0: number, grads: readonly Gradient[], rng: Rng, avoid: readonly number[][] = [], roundoff = 0): TaylorResult {
   const d = taylorDirections(obj.tensors, rng, avoid);
@@ -79,25 +83,23 @@ export function taylorTest(obj: Objective, f0: number, grads: readonly Gradient[
   if (!Number.isFinite(slope)) return { note: `Taylor test skipped: the gradient is not finite` };
 
   const step = (k: number) => FIRST_STEP * SHRINK ** -k;
-  const estimated = roundoff > 0 && Number.isFinite(roundoff);
-  let margin = estimated ? MEASURED_MIN_MARGIN : ROUNDOFF_MARGIN;
-  let absolute = estimated ? ESTIMATED_FACTOR * roundoff : 0;
   const scaleAt = (k: number, f: number) => Math.abs(f) + Math.abs(f0) + Math.abs(step(k) * slope);
-  const floorAt = (k: number, f: number) => Math.max(margin * scaleAt(k, f), absolute) + 1e-300;
-  const remainder = (k: number): Remainder => {
+  const remainders = (floorAt: (k: number, f: number) => number) => (k: number): Remainder => {
     const f = valueAt(k);
     const signed = f - f0 - step(k) * slope;
     const r = Math.abs(signed);
     return { k, r, sign: Math.sign(signed), clear: Number.isFinite(r) && r > floorAt(k, f), nextFloor: floorAt(k + 1, f) };
   };
+  if (roundoff > 0 && Number.isFinite(roundoff)) {
+    const estimatedFloor = (k: number, f: number) => Math.max(MEASURED_MIN_MARGIN * scaleAt(k, f), ESTIMATED_FACTOR * roundoff) + 1e-300;
+    const quick = estimatedPass(remainders(estimatedFloor), estimatedFloor, f0, step);
+    if (quick !== undefined) return { slope: quick };
+  }
 
-  const first = remainder(0);
-  // A jump, when the first remainder says the steps near round-off lie far down the grid.
-  const start = first.clear ? startStep(first.r, (k) => floorAt(k, f0)) : 0;
-  let points = start > 0 ? fromJump(start, remainder) : undefined;
-  // Otherwise (or when the jump found no clean run) the walk from the first step, as the test
-  // always ran; every value already taken is reused.
-  points ??= walk(0, remainder);
+  let margin = ROUNDOFF_MARGIN;
+  const floorAt = (k: number, f: number) => margin * scaleAt(k, f) + 1e-300;
+  const remainder = remainders(floorAt);
+  let points = jumpOrWalk(remainder, floorAt, f0);
   if (points.length >= 3 && (!settled(points) || fitOf(points, step) < TAYLOR_WRONG_BELOW)) {
     // Where the loss curves little along d, the remainder reaches the generous floor while it is
     // still falling into the asymptotic regime, or while the steps still cross a kink of relu or
@@ -106,17 +108,10 @@ export function taylorTest(obj: Objective, f0: number, grads: readonly Gradient[
     // settled, the real round-off, measured at two steps where a quadratic remainder would be far
     // below it, lets the walk go on to the smallest steps, which decide: a wrong gradient's O(h)
     // term only shows more there.
-    const last = points[points.length - 1];
-    const measured = measuredMargin(last, (k) => ({ r: remainder(k).r, scale: scaleAt(k, valueAt(k)) }));
-    const before = floorAt(last.k, f0);
-    // The measured floor replaces the assumed one, and an estimate too, above it or below (an
-    // estimate misses the round-off inside a custom op's raw loops): where it rose, the walk
-    // starts again from the first step, whose values are taken already.
-    if (Number.isFinite(measured) && (measured < margin || estimated)) {
+    const measured = measuredMargin(points[points.length - 1], (k) => ({ r: remainder(k).r, scale: scaleAt(k, valueAt(k)) }));
+    if (measured < margin) {
       margin = measured;
-      absolute = 0;
-      const after = floorAt(last.k, f0);
-      if (after !== before) points = walk(after > before ? 0 : points[0].k, remainder);
+      points = walk(points[0].k, remainder);
     }
   }
   if (points.length < 3) {
@@ -262,6 +257,39 @@ function fromJump(start: number, remainder: (k: number) => Remainder): Remainder
   }
   const consecutive = points.every((p, i) => i === 0 || p.k === points[i - 1].k + 1);
   return points.length >= 3 && consecutive ? points : undefined;
+}
+
+/**
+ * The jump to the steps a few above round-off where the first remainder points, else the walk from
+ * the first step. Steps more than `beyond` past the jump's are not taken (they count as round-off).
+ */
+function jumpOrWalk(remainder: (k: number) => Remainder, floorAt: (k: number, f: number) => number, f0: number, beyond = Infinity): Remainder[] {
+  const first = remainder(0);
+  const start = first.clear ? startStep(first.r, (k) => floorAt(k, f0)) : 0;
+  const last = start + beyond;
+  const within = (k: number): Remainder => (k <= last ? remainder(k) : { k, r: NaN, sign: 0, clear: false, nextFloor: NaN });
+  // Otherwise (or when the jump found no clean run) the walk from the first step, as the test
+  // always ran; every value already taken is reused.
+  return (start > 0 ? fromJump(start, within) : undefined) ?? walk(0, within);
+}
+
+/**
+ * The slope over the steps a floor from the forward's round-off estimate reaches, when they end as
+ * only a right gradient's do: three consecutive steps falling 16× each, of one sign and settled,
+ * with the next at that floor, and a slope of a pass. Undefined otherwise, and the test runs as
+ * without an estimate, from the generous floor (the values taken are reused). The estimate counts
+ * only the roundings at the ops' outputs: where a loss cancels large terms inside one op (a custom
+ * op's raw loop, a sum of large opposite values), the steps it reaches are round-off, and a floor
+ * measured there can be as low: fitted, such points called a right gradient wrong, and a floor
+ * raised to them buried a wrong one's O(h) term. A run of round-off does not fall 16× twice.
+ */
+function estimatedPass(remainder: (k: number) => Remainder, floorAt: (k: number, f: number) => number, f0: number, step: (k: number) => number): number | undefined {
+  // A right gradient's run ends two steps past the jump; a floor below the real round-off would
+  // walk on through round-off to the last step, for nothing.
+  const points = jumpOrWalk(remainder, floorAt, f0, ESTIMATED_STEPS);
+  if (points.length < 3 || !quadraticEnd(points) || !settled(points)) return undefined;
+  const slope = fitOf(points, step);
+  return slope >= TAYLOR_WRONG_BELOW ? slope : undefined;
 }
 
 /**

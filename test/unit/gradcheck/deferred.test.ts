@@ -61,6 +61,10 @@ describe('deferred weight gradients', () => {
     // W twice (x·W·W), U once, b in an add, S as both operands (S·S).
     const { records } = traced(() => F.sum(F.add(F.matmul(F.matmul(F.matmul(x, W), W), U), F.sum(F.add(F.matmul(S, S), b)))), params);
     assert.deepEqual([...deferrableWeights(records, params).keys()], [1]);
+    // One tensor under two names: neither.
+    const twice = [U, U];
+    const shared = traced(() => F.sum(F.matmul(x, U)), [U]);
+    assert.deepEqual([...deferrableWeights(shared.records, twice).keys()], []);
   });
 
   it('falls back to the values where the factors could hide a non-finite element', () => {
@@ -75,6 +79,11 @@ describe('deferred weight gradients', () => {
     const made = (small as unknown as { values?: Float64Array }).values;
     assert.equal(small.dot(new RankOne(Float64Array.of(1, 2), Float64Array.of(1))), 4 * (1e200 * 1 - 1e200 * 2));
     assert.equal((small as unknown as { values?: Float64Array }).values, made, 'the product was made');
+    // A projection that overflows where G does not (A·a = 2e308): the values decide.
+    const big = new Tensor(Float64Array.of(1e308, 1e308), [1, 2]);
+    const bigRecords = traced(() => F.matmul(big, W), [W]).records;
+    const finite = new ProductGradient(bigRecords[0], 1, new Tensor(Float64Array.of(1e-3), [1, 1]));
+    assert.equal(finite.dot(new RankOne(Float64Array.of(1, 1), Float64Array.of(1))), 2e305);
     // A NaN in the adjoint carries into the projection, or the values are used.
     const nan = new ProductGradient(records[0], 1, new Tensor(Float64Array.of(NaN), [1, 1]));
     assert.ok(Number.isNaN(nan.dot(new RankOne(Float64Array.of(1, 2), Float64Array.of(1)))));
