@@ -4,7 +4,7 @@
 // passes only ever projects G on rank-one directions a·bᵀ (the joint probes, the Taylor test), and
 // aᵀ·G·b = (A·a)·(Ȳ·b) needs two matrix-vector products instead. So the backward skips that one
 // VJP and the product is made, by the very VJP, only where something reads G element by element:
-// a probe that disagrees, the drill-down, an exact comparison, a dense Taylor direction.
+// a probe that disagrees, the drill-down, a dense Taylor direction.
 import { noGrad } from '../engine/autograd';
 import { unbroadcast } from '../engine/broadcast';
 import { vjpFor } from '../engine/registry';

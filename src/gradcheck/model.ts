@@ -149,8 +149,7 @@ function prepare(spec: ModelSpec, opts: CheckOptions, names: string[], params: T
     report.loss = project(y, v);
     if (!Number.isFinite(report.loss)) return failed(projected ? `the output holds ${firstBad(y)}, so its projection is ${report.loss}` : `the loss is ${report.loss}`);
     let analytic: Gradient[];
-    let dense: Float64Array[];
-    let again: Float64Array[];
+    let sameGradients = true;
     let evalError = 0;
     try {
       const seed = new Tensor(v, outShape);
@@ -161,34 +160,33 @@ function prepare(spec: ModelSpec, opts: CheckOptions, names: string[], params: T
       // gradients element by element, leaves a single-use weight's gradient as its product.
       const custom = records.some((r) => r.op.family === 'custom');
       const deferred = mode === 'fast' && !custom && !spec.backward ? deferrableWeights(records, params) : new Map<number, never>();
-      const taken = params.filter((_, t) => !deferred.has(t));
+      const eager = params.filter((_, t) => !deferred.has(t));
       let all: Tensor[];
       try {
         for (const t of deferred.keys()) params[t].requiresGrad = false; // the sweep skips their VJPs
-        all = grad(y, [...taken, ...outputs], seed);
+        all = grad(y, [...eager, ...outputs], seed);
       } finally {
         for (const t of deferred.keys()) params[t].requiresGrad = true;
       }
-      const adjoints = all.slice(taken.length);
+      const adjoints = all.slice(eager.length);
       evalError = evaluationError(outputs, adjoints);
       let next = 0;
       analytic = params.map((_, t) => {
         const d = deferred.get(t);
         return d ? new ProductGradient(records[d.record], d.index, adjoints[d.record]) : all[next++].data;
       });
-      dense = deferred.size ? [] : (analytic as Float64Array[]);
       // Backward twice over the one tape, as torch's reentrancy check does: a backward that gives
       // different numbers on each run makes every comparison meaningless. Only user code can: the
       // engine's own VJPs are float64 functions of what the forward saved, run in one thread, so
-      // the rerun is needed, and runs, when a custom op's hand-written backward is on the tape.
-      again = custom ? grad(y, params, seed).map((g) => g.data) : dense;
+      // the rerun is needed, and runs, when a custom op's hand-written backward is on the tape
+      // (and then nothing is deferred: every gradient is its values).
+      if (custom) sameGradients = grad(y, params, seed).every((g, i) => sameBits(g.data, analytic[i] as Float64Array));
     } catch (e) {
       // A custom op's backward that throws (or returns a misshapen gradient) stops autograd; its
       // own check at the call site names the op, so the report says which one.
       report.ops = checkCustomOps(calls, opts, mode);
       return failed(message(e));
     }
-    const sameGradients = again === dense || dense.every((g, i) => sameBits(g, again[i]));
     const manual = spec.backward ? manualGradients(spec, names, params, outShape, notes) : undefined;
     const value = () =>
       noGrad(() => {

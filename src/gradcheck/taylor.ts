@@ -58,8 +58,8 @@ const MEASURED_FACTOR = 1e3;
 const MEASURED_MIN_MARGIN = 1e3 * Number.EPSILON;
 /**
  * An estimate of the loss's round-off (model.ts evaluationError) counts as a floor this many times
- * over, with MEASURED_MIN_MARGIN ulps of the values, as a measured one does. The generous floor
- * stops the walk far above the real one wherever the loss curves little along d: at 50,890
+ * over, and never below MEASURED_MIN_MARGIN ulps of the values, for estimatedPass. The generous
+ * floor stops the walk far above the real one wherever the loss curves little along d: at 50,890
  * parameters the remainder met it 3 steps below the first, a run too short to settle, and the
  * test then took 2 forwards to measure the floor and 1 more to walk on (6 in all, not 3).
  */
