@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import * as F from '../../../src/engine/F';
 import { randn, tensor } from '../../../src/engine/create';
-import { defineModel } from '../../../src/engine/define';
+import { defineModel, defineOp } from '../../../src/engine/define';
 import { Tensor } from '../../../src/engine/tensor';
 import { checkModel } from '../../../src/gradcheck';
 import { logisticModel } from './fixtures';
@@ -88,6 +88,21 @@ describe('nondeterministic models', () => {
     assert.equal(r.taylorSlope, undefined);
     assert.equal(r.manualTaylorSlope, undefined);
     assert.ok(r.notes?.includes('Taylor test skipped: the model is nondeterministic'), JSON.stringify(r.notes));
+  });
+
+  it('a custom op whose backward gives other numbers on each run: the backward is rerun and the rows say so', () => {
+    const jitter = defineOp({
+      name: 'jitteryIdentity',
+      forward: (x: Tensor) => F.mul(x, 1),
+      backward: (dy: Tensor) => [F.mul(dy, 1 + 1e-9 * Math.random())],
+    });
+    const model = defineModel({ inputs: {}, params: { w: tensor([[1, 2], [3, 4]]) }, forward: (_, { w }) => F.sum(F.matmul(jitter(w), w)) });
+    for (const mode of ['fast', 'full'] as const) {
+      const r = checkModel(model, { mode });
+      assert.equal(r.deterministic, false, mode);
+      assert.ok(r.notes?.includes('two backward runs gave different gradients'), JSON.stringify(r.notes));
+      assert.ok(r.params.every((c) => !c.passed && /backward runs/.test(c.error ?? '')), JSON.stringify(r.params));
+    }
   });
 
   it('in every mode', () => {
