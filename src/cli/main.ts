@@ -54,7 +54,10 @@ async function main(argv: readonly string[]): Promise<number> {
     return code;
   }
   results.forEach((r, i) => {
-    for (const line of warningLines(args.files[i], warnings[i])) printErr(`${line}\n`);
+    // A file that does not parse did not run: its syntax error is printed once, by the run, and
+    // "the model runs as written, with types ignored" would be untrue (as in VS Code's Problems).
+    const parsed = r.ok || r.error.kind !== 'syntax';
+    if (parsed) for (const line of warningLines(args.files[i], warnings[i])) printErr(`${line}\n`);
     printReadable(r, args.files[i]);
   });
   // One verdict across every file, last, where a long run's reader looks first.

@@ -139,13 +139,13 @@ function opRow(model: string, op: OpCheckResult): string[] {
     model,
     `op ${op.name}${op.loc ? ` (line ${op.loc.line})` : ''}${input !== undefined ? `, ${inputLabel(op, input)}` : ''}`,
     shape ? `[${shape.join(',')}]` : '-',
-    '-',
+    op.method ?? '-',
     num(op.maxAbsError),
     num(op.maxRelError),
-    '-',
+    num(op.noiseFloor),
     w ? `[${w.index.join(',')}]` : '-',
     w ? shownPair(w.analytic, w.numeric, !op.passed).join(' vs ') : '-',
-    op.passed ? 'pass' : 'FAIL',
+    op.passed ? 'pass' : op.decidedBy ? `FAIL (${op.decidedBy})` : 'FAIL',
   ];
 }
 
@@ -221,6 +221,17 @@ function opFailureLines(m: ModelCheckResult, file: string, worst: (c: OpCheckRes
 // ---- Per-model and closing summaries --------------------------------------------------------
 
 /** One line per model under the table: how it was checked and what the Taylor test says. */
+/**
+ * A fast check's way, and when its joint probes agreed, that the rows they stand for show one and the
+ * same sum (each parameter moved along its own direction at once), not each parameter's own error.
+ */
+function fastText(m: ModelCheckResult): string {
+  const joint = m.params.filter((c) => (c.directional?.together?.length ?? 0) > 1).map((c) => c.name);
+  if (joint.length < 2) return 'fast check (random directions, drill-down on mismatch)';
+  const who = joint.length === m.params.length ? 'every parameter' : joint.join(', ');
+  return `fast check (random directions, drill-down on mismatch): ${who} moved at once, each along its own direction, and those probes agreed, so ${joint.length === m.params.length ? 'the fast rows' : 'their rows'} show one joint error`;
+}
+
 export function modelLine(m: ModelCheckResult): string | undefined {
   if (m.error) return undefined;
   if (!m.deterministic) return `${m.name}: no element compared and no Taylor test, since the model is nondeterministic.`;
@@ -230,7 +241,7 @@ export function modelLine(m: ModelCheckResult): string | undefined {
     const decided2 = !m.passed && m.decidedBy ? `; fails, decided by ${DECIDER_WORDS[m.decidedBy]}` : '';
     return `${m.name}: second-order check of H·v over ${elements} parameter element${elements === 1 ? '' : 's'} and ${m.ops.length} op${m.ops.length === 1 ? '' : 's'} (gradgradcheck)${decided2}.`;
   }
-  const what = m.mode === 'fast' ? 'fast check (random directions, drill-down on mismatch)' : `${m.mode} check of ${elements} parameter element${elements === 1 ? '' : 's'}`;
+  const what = m.mode === 'fast' ? fastText(m) : `${m.mode} check of ${elements} parameter element${elements === 1 ? '' : 's'}`;
   const decided = !m.passed && m.decidedBy ? `; fails, decided by ${DECIDER_WORDS[m.decidedBy]}` : '';
   return `${m.name}: ${what}${split}; ${taylorText(m)}${decided}.`;
 }

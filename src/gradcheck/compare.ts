@@ -38,6 +38,8 @@ export interface ElementJudgement {
   note?: string;
   /** A passing element that sits on a kink (its one-sided slopes disagree). */
   kink?: string;
+  /** A 'kink' verdict for a stencil that crosses a kink near x, where f is smooth: its gradient is one value. */
+  straddles?: true;
 }
 
 /** The tighter of the two allowances: PyTorch's tolerance, and NOISE_FACTOR × the noise floor. */
@@ -71,7 +73,7 @@ export const ELEMENTS_MAX = 400;
 export class Tally {
   private maxAbs = 0;
   private maxRel = 0;
-  private worst: { k: number; a: number; n: number; v: number } | null = null;
+  private worst: { k: number; a: number; n: number; v: number; noise?: number } | null = null;
   private checked = 0;
   private failed = 0;
   private decider: Decider | undefined;
@@ -125,7 +127,7 @@ export class Tally {
     this.maxAbs = Math.max(this.maxAbs, abs);
     this.maxRel = Math.max(this.maxRel, relError(a, n, this.tol));
     const v = violation(a, n, this.tol, allowance(n, this.tol, j.noise));
-    if (!this.worst || v > this.worst.v) this.worst = { k, a, n, v };
+    if (!this.worst || v > this.worst.v) this.worst = { k, a, n, v, noise: j.noise };
     if (verdict === 'fail' && note && !this.error) this.error = note;
   }
 
@@ -172,7 +174,7 @@ export class Tally {
       shape: this.shape.slice(),
       passed,
       method: this.method,
-      ...(this.noise > 0 ? { noiseFloor: this.noise } : {}),
+      ...noiseFloorOf(this.noise, this.failed ? this.worst?.noise : undefined),
       ...(passed ? {} : { decidedBy: this.error !== undefined && !this.failed ? 'error' : (this.decider ?? this.directionalDecider ?? 'tolerance') }),
       ...(this.failed ? { wrong: this.failed } : {}),
       maxAbsError: maxAbs,
@@ -187,6 +189,16 @@ export class Tally {
     if (vals && vals.count === vals.seen.length) out.elements = { analytic: Array.from(vals.analytic), numeric: Array.from(vals.numeric) };
     return out;
   }
+}
+
+/**
+ * The floor a row shows: the largest over its comparisons, or for a row with wrong elements, its
+ * worst element's, the one that judged the failure shown (a larger floor elsewhere in the tensor,
+ * above the worst error, read as if the failure were noise).
+ */
+function noiseFloorOf(largest: number, worst: number | undefined): { noiseFloor?: number } {
+  const floor = worst !== undefined && worst > 0 ? worst : largest;
+  return floor > 0 ? { noiseFloor: floor } : {};
 }
 
 /** A TensorCheck for a gradient that could not be compared at all (missing, misshapen, NaN). */

@@ -174,7 +174,7 @@ export class Differences {
     // than the tolerance (a relu after X·W1 with |X| ~ 1e3 put the gradient just outside them).
     const fine = this.element(t, k, this.eps / 10);
     if (Math.abs(analytic - fine.numeric) <= allowed(fine.numeric, tol) && Math.abs(analytic - fine.numeric) < 0.1 * gap) {
-      return { verdict: 'kink', noise, note: `the difference stencil straddles a kink within eps of this point (${sides}); with eps/10 it agrees with the gradient ${fmt(analytic)}` };
+      return { verdict: 'kink', noise, straddles: true, note: `the difference stencil straddles a kink within eps of this point (${sides}); with eps/10 it agrees with the gradient ${fmt(analytic)}` };
     }
     if (analytic < lo - slack || analytic > hi + slack) return fail;
 

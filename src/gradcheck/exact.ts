@@ -4,7 +4,7 @@
 // more is a mistake, however small against atol (a backward off by 3× on a loss of size 1e-12).
 // Used only where autograd's own gradient passed its numeric check: autograd is the reference, so
 // it has to be checked first.
-import { NOISE_FACTOR, Tally, type Tolerance, brokenRule } from './compare';
+import { type ElementJudgement, NOISE_FACTOR, Tally, type Tolerance, brokenRule } from './compare';
 import type { TensorCheck } from './types';
 
 /**
@@ -36,16 +36,63 @@ export function gradientScale(grads: readonly Float64Array[]): number {
   return scale;
 }
 
-export function compareWithAutograd(name: string, shape: readonly number[], manual: Float64Array, autograd: Float64Array, tol: Tolerance, modelScale = 0): TensorCheck {
+/**
+ * Where a function has a kink (relu or abs at 0, a max with a tie), any value between its one-sided
+ * slopes is a right gradient, and a hand-written backward may take another one than autograd's
+ * (relu'(0) = 1, a tie's gradient split between the tied elements, as torch.max does). So before a
+ * few differing elements are called wrong, each is asked of the central differences: a kink there,
+ * with the hand-written value between the one-sided slopes, is a kink, not a mistake. Elements where
+ * the function is smooth stay wrong however closely the differences agree: this comparison sees
+ * slips far below their noise. Past this many differing elements the gradient is wrong anyway, and
+ * none is asked about (each costs two to four forwards).
+ */
+export const KINK_RECHECKS = 32;
+
+/** The central differences' verdict on a hand-written value at one element (Differences.judge). */
+export type ElementJudge = (k: number, analytic: number) => ElementJudgement;
+
+/**
+ * A hand-written gradient against autograd's, element by element. With `judge`, differing elements
+ * that sit on a kink are kinks (KINK_RECHECKS); `kinks`: their flat indices, which a Taylor test of
+ * the hand-written gradient must not move.
+ */
+export function compareExactly(name: string, shape: readonly number[], manual: Float64Array, autograd: Float64Array, tol: Tolerance, modelScale = 0, judge?: ElementJudge): { check: TensorCheck; kinks: readonly number[] } {
   const tally = new Tally(name, shape, tol, 'exact');
   const scale = Math.max(gradientScale([autograd]), modelScale);
+  const noiseAt = (k: number): number => EXACT_ULPS * Number.EPSILON * (Math.abs(manual[k]) + Math.abs(autograd[k]) + scale) + (ALGEBRA_REL / NOISE_FACTOR) * Math.max(Math.abs(manual[k]), Math.abs(autograd[k]));
+  const brokenAt = (k: number, noise: number) => brokenRule(Math.abs(manual[k] - autograd[k]), autograd[k], tol, Number.isFinite(noise) ? noise : undefined);
+  const kinks = judge ? kinksAmong(manual, (k) => brokenAt(k, noiseAt(k)) !== undefined, judge) : undefined;
   for (let k = 0; k < manual.length; k++) {
     const a = manual[k];
     const n = autograd[k];
-    const noise = EXACT_ULPS * Number.EPSILON * (Math.abs(a) + Math.abs(n) + scale) + (ALGEBRA_REL / NOISE_FACTOR) * Math.max(Math.abs(a), Math.abs(n));
-    const broken = brokenRule(Math.abs(a - n), n, tol, Number.isFinite(noise) ? noise : undefined);
+    const noise = noiseAt(k);
+    const broken = brokenAt(k, noise);
+    const kink = broken && broken !== 'error' ? kinks?.get(k) : undefined;
     if (!broken) tally.add(k, a, n, { verdict: 'pass', noise });
+    else if (kink !== undefined) tally.add(k, a, n, { verdict: 'kink', noise, note: kink });
     else tally.add(k, a, n, { verdict: 'fail', decidedBy: broken, noise, ...(broken === 'error' ? { note: `the gradient is ${Number.isFinite(a) ? n : a}` } : {}) });
   }
-  return tally.result();
+  return { check: tally.result(), kinks: tally.kinks };
+}
+
+/**
+ * The differing elements that sit on a kink, with the differences' note, when there are at most
+ * KINK_RECHECKS of them (undefined when there are more). Each is asked, even after one that is not
+ * at a kink: a right value at a kink beside a real slip would otherwise be the worst element shown.
+ */
+function kinksAmong(manual: Float64Array, differs: (k: number) => boolean, judge: ElementJudge): Map<number, string> | undefined {
+  const differing: number[] = [];
+  for (let k = 0; k < manual.length; k++) {
+    if (!differs(k)) continue;
+    if (differing.push(k) > KINK_RECHECKS) return undefined;
+  }
+  const kinks = new Map<number, string>();
+  for (const k of differing) {
+    if (!Number.isFinite(manual[k])) continue;
+    const j = judge(k, manual[k]);
+    // Only x on a kink: where the stencil merely crosses one nearby, f is smooth at x and has one gradient.
+    const note = j.verdict === 'kink' && !j.straddles ? j.note : j.verdict === 'pass' ? j.kink : undefined;
+    if (note !== undefined) kinks.set(k, `the hand-written gradient takes another value than autograd at a kink, and both are right: ${note}`);
+  }
+  return kinks;
 }

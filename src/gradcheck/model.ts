@@ -14,7 +14,7 @@ import { GradlensError, Tensor, fmtShape, unravel } from '../engine/tensor';
 import { Tally, failedCheck } from './compare';
 import { Differences } from './differences';
 import { type Gradient, ProductGradient, deferrableWeights, denseGradient } from './deferred';
-import { compareWithAutograd, gradientScale } from './exact';
+import { compareExactly, gradientScale } from './exact';
 import { localizeManualMistakes } from './localize';
 import { manualGradients } from './manual';
 import { type Objective, project, withShiftAll } from './objective';
@@ -143,6 +143,9 @@ function prepare(spec: ModelSpec, opts: CheckOptions, names: string[], params: T
       records.push({ op, inputs, out, attrs });
     }, () => forwardOf(spec));
     const outShape = y.shape.slice();
+    // An output no op made from the parameters (a tensor built from numbers read with .data) has no
+    // path back to them: every autograd gradient is 0 while the numbers are not, and the report must say why.
+    if (!y.node && !y.requiresGrad && params.length) notes.push(CUT_OFF_OUTPUT);
     const projected = y.size !== 1;
     const v = projected ? randomNormal(y.size, streamFor(opts.seed, 'projection')) : Float64Array.of(1);
     if (projected) report.projected = true;
@@ -279,6 +282,8 @@ function replayCheck(replay: Replay, params: readonly Tensor[], seed: number, va
   return { holds, d: h === TAYLOR_FIRST_STEP ? d : undefined, real, replayed };
 }
 
+const CUT_OFF_OUTPUT = "the forward's output was not computed by ops from the parameters (it was made from numbers, e.g. tensor(...) of values read with .data), so autograd sees no path to any parameter and every gradient it gives is 0";
+
 /** The replay's check's move, per element, where the forward fails at the Taylor test's first point. */
 const NEAR_MOVE = 1e-3;
 
@@ -360,26 +365,34 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
     // A joint probe's analytic sum is finite only if every element is: each direction entry is
     // nonzero, so a NaN or ±Inf element would carry into it. Only rows without one are scanned.
     let row = together && p.size > 0 ? auto.result() : withFiniteGradient(auto.result(), denseGradient(prep.analytic[t]));
+    // The kinks the Taylor tests must steer clear of: the numeric check's, and those where an exact
+    // comparison found the two gradients on different sides of one (exact.ts KINK_RECHECKS).
+    const avoid = auto.kinks.slice();
+    const atKink = (k: number, a: number) => diff.judge(t, k, a, tol);
     const ref = prep.reference?.[t];
     if (row.passed && ref) {
       // Autograd through the custom ops' hand-written backwards against autograd through their
       // forwards: a slip too small for the differences to see still shows here.
-      const exact = compareWithAutograd(names[t], p.shape, denseGradient(prep.analytic[t]), ref, tol, scaleOf());
-      if (!exact.passed) {
-        row = exact;
+      const exact = compareExactly(names[t], p.shape, denseGradient(prep.analytic[t]), ref, tol, scaleOf(), atKink);
+      avoid.push(...exact.kinks);
+      if (!exact.check.passed) {
+        row = exact.check;
         phase.notes.push(`the gradient of '${names[t]}' through the custom ops' hand-written backward differs from autograd through their forward`);
       }
     }
     phase.params.push(row);
-    if (auto.kinks.length) phase.kinks[names[t]] = auto.kinks.slice();
     const m = prep.manual?.[t];
-    if (m === undefined) continue;
+    if (m instanceof Float64Array && row.passed) {
+      const exact = compareExactly(names[t], p.shape, m, denseGradient(prep.analytic[t]), tol, scaleOf(), atKink);
+      avoid.push(...exact.kinks);
+      // A kink is the function's: the numeric check found it, and it qualifies this row too, unless
+      // the comparison found its own (a kink where the two gradients take different sides).
+      phase.manual!.push(row.nonDifferentiable && !exact.check.nonDifferentiable ? { ...exact.check, nonDifferentiable: row.nonDifferentiable } : exact.check);
+    }
+    if (avoid.length) phase.kinks[names[t]] = [...new Set(avoid)];
+    if (m === undefined || (m instanceof Float64Array && row.passed)) continue;
     if (typeof m === 'string') {
       phase.manual!.push(failedCheck(names[t], p.shape, m, row.passed ? 'exact' : mode));
-    } else if (row.passed) {
-      const exact = compareWithAutograd(names[t], p.shape, m, denseGradient(prep.analytic[t]), tol, scaleOf());
-      // A kink is the function's: the numeric check found it, and it qualifies this row too.
-      phase.manual!.push(row.nonDifferentiable ? { ...exact, nonDifferentiable: row.nonDifferentiable } : exact);
     } else {
       // Autograd failed its own check here, so it is no reference: the hand-written gradient is
       // compared with the same central differences (the same draws, so the forwards are shared).
@@ -390,7 +403,15 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
     }
   }
   progress.finish();
-  if (!prep.replay && selected.length) phase.notes.push('the forward does not replay as a fixed composition of ops (it reads .data or branches on values?), so every difference ran the whole forward');
+  if (!prep.replay && selected.length) {
+    // With a failing autograd row that is the likely cause, and the sentence leads with it.
+    const failed = phase.params.some((r) => !r.passed && r.worst) && !prep.notes.includes(CUT_OFF_OUTPUT);
+    phase.notes.push(
+      failed
+        ? "the forward does not replay as a fixed composition of ops, and autograd's gradient disagrees with the numbers: a value read with .data (or item()) and made into a new tensor is a path to the loss that autograd cannot see; every difference ran the whole forward"
+        : 'the forward does not replay as a fixed composition of ops (it reads .data or branches on values?), so every difference ran the whole forward',
+    );
+  }
   return phase;
 }
 

@@ -118,6 +118,8 @@ export interface OpCheck {
    * that forward is built from F ops), otherwise by central differences in the check's mode.
    */
   method?: CheckMethod;
+  /** The noise floor of the comparison that holds the worst element (that input's, at that call). */
+  noiseFloor?: number;
   /** The shapes of the inputs at the reported call (`callIndex`), in argument order. */
   inputShapes?: number[][];
   /** Why the op's check failed outright (its backward threw, returned NaN…). */

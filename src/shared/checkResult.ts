@@ -133,6 +133,7 @@ export const OpCheckSchema = pinned<OpCheck>()(
     maxRelError: real,
     worst: v.nullable(v.intersect([WorstElementSchema, v.object({ input: count })])),
     method: v.optional(v.picklist(['exact', 'full', 'fast', 'sampled'])),
+    noiseFloor: v.optional(real),
     inputShapes: v.optional(list(dims, 1000)),
     error: v.optional(text(SENTENCE)),
     decidedBy: v.optional(DeciderSchema),

@@ -125,8 +125,8 @@ export const DECIDER_WORDS: Record<Decider, string> = {
  * "full numeric check, noise floor 3e-10, decided by the tolerance": the method, the noise floor
  * when the checker measured one, and the decider of a failure (a pass needs no decider).
  */
-export function judgedText(c: Pick<TensorCheck, 'method' | 'noiseFloor' | 'decidedBy' | 'passed'>, num: (x: number) => string = fmtNum): string {
-  return [METHOD_WORDS[c.method] ?? c.method, c.noiseFloor !== undefined ? `noise floor ${num(c.noiseFloor)}` : '', !c.passed && c.decidedBy ? `decided by ${DECIDER_WORDS[c.decidedBy] ?? c.decidedBy}` : '']
+export function judgedText(c: Pick<TensorCheck, 'noiseFloor' | 'decidedBy' | 'passed'> & { method?: CheckMethod }, num: (x: number) => string = fmtNum): string {
+  return [c.method ? (METHOD_WORDS[c.method] ?? c.method) : '', c.noiseFloor !== undefined ? `noise floor ${num(c.noiseFloor)}` : '', !c.passed && c.decidedBy ? `decided by ${DECIDER_WORDS[c.decidedBy] ?? c.decidedBy}` : '']
     .filter(Boolean)
     .join(', ');
 }

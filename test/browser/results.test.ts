@@ -162,6 +162,16 @@ describe('results view', function () {
     await sendAll(p, fixture('custom-op.json'));
     await p.page.waitForSelector('.result-table');
     assert.equal(await p.page.locator('.result-table', { hasText: 'Custom ops' }).locator('tr.row-pass[data-name="swish"]').count(), 1);
+    // An op row says how it was judged, as a parameter's does (the fixture predates the fields).
+    const opCell = () => p.page.locator('.result-table', { hasText: 'Custom ops' }).locator('tr[data-name="swish"] td.col-method').textContent();
+    assert.equal(await opCell(), '—');
+    const swish = decoded((fixture('custom-op.json')[1] as { models: unknown[] }).models[0]);
+    const judged: ModelCheckResult = { ...swish, passed: false, decidedBy: 'noise', ops: swish.ops.map((o) => ({ ...o, passed: false, method: 'exact', noiseFloor: 3.5e-12, decidedBy: 'noise' })) };
+    await p.send(asJson(resultsMessage('examples/custom-op.ts', [judged])));
+    await p.page.waitForSelector('.result-table tr.row-fail[data-name="swish"]');
+    assert.equal(await opCell(), 'exact · noise 3.50e-12 · decided by the noise floor');
+    await p.send(asJson(resultsMessage('examples/custom-op.ts', [swish])));
+    await p.page.waitForSelector('.result-table tr.row-pass[data-name="swish"]');
     await p.page.locator('vscode-single-select.mode-select').evaluate((el) => ((el as HTMLElement & { value: string }).value = 'fast'));
     await p.page.locator('vscode-button.run-button').click();
     await p.send({ type: 'check/didChangeState', running: true, mode: 'fast' });

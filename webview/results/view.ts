@@ -235,11 +235,11 @@ export class ResultsView {
   }
 
   /** How the row was judged: the method, its noise floor when measured, and what decided a failure. */
-  private methodCell(c: TensorCheckView): HTMLElement {
+  private methodCell(c: Pick<TensorCheckView, 'noiseFloor' | 'decidedBy' | 'passed'> & { method?: TensorCheckView['method'] }): HTMLElement {
     return h(
       'td',
-      { class: 'col-method nowrap', title: METHOD_WORDS[c.method] },
-      h('span', { class: 'method' }, c.method),
+      { class: 'col-method nowrap', title: c.method ? METHOD_WORDS[c.method] : 'not judged by one method (an op whose calls were judged in different ways, or could not be)' },
+      h('span', { class: 'method' }, c.method ?? '—'),
       c.noiseFloor !== undefined ? h('span', { class: 'noise-floor muted', title: "The comparison's own error, estimated: differences smaller than this are noise" }, ` · noise ${fmt(c.noiseFloor)}`) : null,
       !c.passed && c.decidedBy ? h('span', { class: 'decided-by' }, ` · decided by ${DECIDER_WORDS[c.decidedBy]}`) : null,
     );
@@ -278,10 +278,11 @@ export class ResultsView {
         h('td', { class: 'nowrap' }, o.worst ? `${o.inputShapes && o.worst.input === o.inputShapes.length ? 'dy' : `input ${o.worst.input}`} ${fmtIndex(o.worst.index)}` : '—'),
         h('td', { class: 'num' }, o.worst ? fmt(o.worst.analytic) : '—'),
         h('td', { class: 'num' }, o.worst ? fmt(o.worst.numeric) : '—'),
+        this.methodCell(o),
         h('td', { class: 'muted' }, o.error ?? '', o.loc ? h('span', {}, 'worst call: ', this.lineLink(o.loc, `op:${o.name}`)) : null),
       ),
     );
-    return h('div', { class: 'result-table' }, h('h3', {}, 'Custom ops: hand-written backward vs numeric'), h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...['op', 'verdict', 'max abs err', 'max rel err', 'worst element', 'analytic', 'numeric', ''].map((t) => h('th', { scope: 'col', class: /err$|analytic|numeric/.test(t) ? 'num' : undefined }, t)))), h('tbody', {}, ...rows))));
+    return h('div', { class: 'result-table' }, h('h3', {}, 'Custom ops: hand-written backward at the call sites'), h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...['op', 'verdict', 'max abs err', 'max rel err', 'worst element', 'analytic', 'reference', 'method', ''].map((t) => h('th', { scope: 'col', class: /err$|analytic|numeric/.test(t) ? 'num' : undefined }, t)))), h('tbody', {}, ...rows))));
   }
 
   /**

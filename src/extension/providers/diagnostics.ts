@@ -5,7 +5,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelInfo, ParseResult } from '../../parser';
-import type { TensorCheck } from '../../gradcheck/types';
 import type { ModelCheckResult, RunError } from '../../shared/workerProtocol';
 import { describeBlame, fmtIndex, fmtNum, fmtPair, judgedText, referenceWord } from '../../shared/verdict';
 import { containsLoc, lineRangeAt, toRange } from '../ranges';
@@ -55,7 +54,7 @@ export function diagnosticsFor(doc: vscode.TextDocument, parse: ParseResult, rep
       const range = info?.backward ? toRange(info.backward.nameRange) : o.definedAt ? lineRangeAt(doc, o.definedAt) : modelRange(doc, model);
       const d = new vscode.Diagnostic(
         range,
-        `custom op ${o.name}: backward is wrong (${describeBlame({ kind: 'op', name: o.name, index: o.worst.index, analytic: o.worst.analytic, numeric: o.worst.numeric, maxAbsError: o.maxAbsError, maxRelError: o.maxRelError, reference: referenceWord('op', o.method) })}, input ${o.worst.input}).`,
+        `custom op ${o.name}: backward is wrong (${describeBlame({ kind: 'op', name: o.name, index: o.worst.index, analytic: o.worst.analytic, numeric: o.worst.numeric, maxAbsError: o.maxAbsError, maxRelError: o.maxRelError, reference: referenceWord('op', o.method) })}, input ${o.worst.input}).${judgedText(o) ? ` ${judged(o)}.` : ''}`,
         vscode.DiagnosticSeverity.Error,
       );
       if (o.loc) d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, lineRangeAt(doc, o.loc)), 'the call where the error is largest')];
@@ -89,7 +88,7 @@ function secondOrderDiagnostics(doc: vscode.TextDocument, parse: ParseResult, r:
 }
 
 /** "Full numeric check, noise floor 3e-10, decided by the tolerance". */
-function judged(c: TensorCheck): string {
+function judged(c: Parameters<typeof judgedText>[0]): string {
   const text = judgedText(c);
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

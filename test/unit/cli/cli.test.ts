@@ -177,6 +177,9 @@ describe('gradlens CLI (spawned)', function () {
         assert.deepEqual([error.kind, error.line, error.column], ['syntax', 3, 25]);
         const plain = await gradlens('check', file);
         assert.match(plain.stderr, /broken\.ts:3:25: Syntax error: '\)' expected\.$/m);
+        // Said once, by the run: not again as a TypeScript warning claiming the model ran as written.
+        assert.equal(plain.stderr.match(/'\)' expected/g)?.length, 1, plain.stderr);
+        assert.doesNotMatch(plain.stderr, /runs as written/);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

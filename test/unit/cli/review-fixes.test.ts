@@ -44,6 +44,24 @@ describe('check output lines (from real reports)', () => {
     assert.equal(row[2], '[3,4]', 'square is applied to x ⊙ w + b, of shape [3,4]');
   });
 
+  it('a fast check whose joint probes agreed says its rows show one joint error', () => {
+    const m = asResult(checkModel(logisticModel(), { mode: 'fast' }));
+    assert.ok(m.params.every((c) => c.directional?.together?.length === 2), JSON.stringify(m.params));
+    assert.match(modelLine(m)!, /^logistic: fast check \(random directions, drill-down on mismatch\): every parameter moved at once, each along its own direction, and those probes agreed, so the fast rows show one joint error; /);
+  });
+
+  it('a custom-op row says how it was judged: method, noise floor, and what decided a failure', () => {
+    for (const [op, verdict] of [[squareOp(), 'pass'], [squareOp({ at: 5 }), 'FAIL (tolerance)']] as const) {
+      const m = asResult(checkModel(squareModel(op, { shape: [3, 4] })));
+      const o = m.ops[0];
+      assert.equal(o.method, 'exact', 'square is built from F ops, so its backward is compared with autograd through it');
+      assert.ok(o.noiseFloor !== undefined && o.noiseFloor > 0, JSON.stringify(o));
+      const row = checkRows(m).find((r) => r[1].startsWith('op '))!;
+      assert.deepEqual([row[3], row.at(-1)], ['exact', verdict]);
+      assert.match(row[6], /^\d[\d.]*(e[-+]\d+)?$/, 'the noise floor column holds a number');
+    }
+  });
+
   it('a nondeterministic model gets one failure line with the reason, not a per-parameter "disagrees"', () => {
     const m = asResult(checkModel(defineModel({ name: 'noisy', inputs: {}, params: { w: tensor([1, 2, 3]) }, forward: (_, p) => F.sum(F.mul(p.w, tensor([Math.random(), 1, 1]))) })));
     const lines = failureLines(m, 'noisy.ts');

@@ -1,0 +1,127 @@
+// A hand-written gradient that takes another valid value than autograd at a kink (relu'(0) = 1, a
+// max tie's gradient split between the tied elements) is right, and the exact comparison must say
+// so; a slip at a smooth element, or a value outside the one-sided slopes, stays wrong.
+import { strict as assert } from 'node:assert';
+import * as F from '../../../src/engine/F';
+import { tensor } from '../../../src/engine/create';
+import { defineModel, defineOp } from '../../../src/engine/define';
+import { Tensor } from '../../../src/engine/tensor';
+import { checkModel } from '../../../src/gradcheck';
+import { KINK_RECHECKS } from '../../../src/gradcheck/exact';
+import { awayFromZero } from './fixtures';
+
+const MODES = ['full', 'fast', 'sampled'] as const;
+
+/**
+ * L = Σ c ⊙ relu(X·W + b), X [4,3], W [3,5], with X[0,:] = (1, 0, 0) and W[0,0] + b[0] = 0, so
+ * z[0,0] sits exactly on relu's kink. The hand-written backward takes relu'(z) = `slopeAt0` at 0
+ * (autograd takes 0), and `slip` multiplies the smooth element dW[2,2] by 1 + slip.
+ */
+function reluNet(slopeAt0: number, slip = 0) {
+  const X = awayFromZero([4, 3], 31);
+  X.data.set([1, 0, 0], 0);
+  const W = awayFromZero([3, 5], 32);
+  const b = awayFromZero([5], 33);
+  W.data[0] = 0.5;
+  b.data[0] = -0.5;
+  const c = awayFromZero([4, 5], 34);
+  return defineModel({
+    name: 'reluNet',
+    inputs: { X, c },
+    params: { W, b },
+    forward: (i, p) => F.sum(F.mul(i.c, F.relu(F.add(F.matmul(i.X, p.W), p.b)))),
+    backward: (i, p) => {
+      const z = F.add(F.matmul(i.X, p.W), p.b);
+      const slope = new Tensor(Float64Array.from(z.data, (v) => (v > 0 ? 1 : v === 0 ? slopeAt0 : 0)), z.shape.slice());
+      const dz = F.mul(i.c, slope);
+      const dW = F.matmul(F.transpose(i.X), dz);
+      if (slip) dW.data[2 * 5 + 2] *= 1 + slip;
+      return { W: dW, b: F.sum(dz, 0) };
+    },
+  });
+}
+
+describe('exact comparison at kinks', () => {
+  for (const mode of MODES) {
+    it(`passes relu'(0) = 1 and = 0.5 in a hand-written backward, as a kink (${mode} mode)`, () => {
+      for (const slope of [1, 0.5]) {
+        const r = checkModel(reluNet(slope), { mode, samples: 100 });
+        assert.ok(r.passed, `${slope}: ${JSON.stringify(r.manual)}`);
+        const [W, b] = r.manual!;
+        assert.equal(W.method, 'exact');
+        assert.deepEqual(W.nonDifferentiable?.index, [0, 0], JSON.stringify(W));
+        assert.match(W.nonDifferentiable!.note, /another value than autograd at a kink.*not differentiable here/);
+        assert.deepEqual(b.nonDifferentiable?.index, [0]);
+        assert.equal(W.maxAbsError, 0);
+        // The hand-written Taylor test steers clear of the kink, so it sees a right gradient.
+        assert.ok(r.manualTaylorSlope === undefined || r.manualTaylorSlope > 1.5, `slope ${r.manualTaylorSlope}`);
+      }
+    });
+  }
+
+  it("fails a value outside the one-sided slopes at the kink (relu'(0) = 2)", () => {
+    for (const mode of MODES) {
+      const r = checkModel(reluNet(2), { mode, samples: 100 });
+      assert.equal(r.passed, false, mode);
+      const W = r.manual![0];
+      assert.equal(W.passed, false);
+      assert.deepEqual(W.worst?.index, [0, 0]);
+    }
+  });
+
+  it('still fails a slip of 1e-5 (under rtol) at a smooth element, beside a right kink', () => {
+    for (const mode of MODES) {
+      const r = checkModel(reluNet(1, 1e-5), { mode, samples: 100 });
+      assert.equal(r.passed, false, mode);
+      const W = r.manual![0];
+      assert.equal(W.passed, false, JSON.stringify(W));
+      assert.deepEqual(W.worst?.index, [2, 2]);
+      assert.equal(W.wrong, 1, "the right value at the kink is not counted wrong");
+      assert.equal(r.manual![1].passed, true);
+    }
+  });
+
+  it("a max tie's gradient split between the tied elements, or given to the last, is a kink", () => {
+    for (const g of [[0, 1, 1, 0], [0, 0, 2, 0]]) {
+      const r = checkModel(defineModel({ inputs: {}, params: { a: tensor([1, 3, 3, 2]) }, forward: (_, p) => F.mul(2, F.max(p.a)), backward: () => ({ a: tensor(g) }) }));
+      assert.ok(r.passed, `${g}: ${JSON.stringify(r.manual)}`);
+      // Autograd gives the tie to the first, a[1], so both tied elements differ; the first is named.
+      assert.deepEqual(r.manual![0].nonDifferentiable?.index, [1]);
+    }
+  });
+
+  it(`asks about at most ${KINK_RECHECKS} differing elements: past that, the gradient is wrong`, () => {
+    // L = Σ c ⊙ relu(w) with `zeros` elements of w exactly 0, and relu'(0) = 1 by hand.
+    const model = (zeros: number) => {
+      const n = 64;
+      const w = tensor(Array.from({ length: n }, (_, i) => (i < zeros ? 0 : (i % 2 ? 0.3 : -0.4) * (1 + i / n))));
+      const c = tensor(Array.from({ length: n }, (_, i) => 0.5 + i / n));
+      return defineModel({
+        inputs: { c },
+        params: { w },
+        forward: (i, p) => F.sum(F.mul(i.c, F.relu(p.w))),
+        backward: (i, p) => ({ w: F.mul(i.c, new Tensor(Float64Array.from(p.w.data, (v) => (v >= 0 ? 1 : 0)), p.w.shape.slice())) }),
+      });
+    };
+    const within = checkModel(model(KINK_RECHECKS), { mode: 'full' });
+    assert.ok(within.passed, JSON.stringify(within.manual));
+    const past = checkModel(model(KINK_RECHECKS + 1), { mode: 'full' });
+    assert.equal(past.passed, false);
+    assert.equal(past.manual![0].wrong, KINK_RECHECKS + 1);
+  });
+
+  it("a custom op's backward with relu'(0) = 1 passes at its call site and in the model", () => {
+    const relu1 = defineOp({
+      name: 'reluOne',
+      forward: (x) => F.relu(x),
+      backward: (dy, [x]) => [F.mul(dy, new Tensor(Float64Array.from(x.data, (v) => (v >= 0 ? 1 : 0)), x.shape.slice()))],
+    });
+    const x = tensor([0, 0.5, -0.25, 0, 1.5]);
+    const c = tensor([0.3, -0.7, 1.1, 0.5, -0.2]);
+    for (const mode of MODES) {
+      const r = checkModel(defineModel({ inputs: { c }, params: { x }, forward: (i, p) => F.sum(F.mul(relu1(p.x), i.c)) }), { mode });
+      assert.ok(r.passed, `${mode}: ${JSON.stringify({ params: r.params, ops: r.ops })}`);
+      assert.ok(r.ops.length > 0 && r.ops.every((o) => o.passed), JSON.stringify(r.ops));
+    }
+  });
+});
