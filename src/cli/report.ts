@@ -109,6 +109,12 @@ function shownPair(a: number, b: number, failing: boolean): [string, string] {
   return failing && pair[0] === pair[1] && a !== b && Number.isFinite(a) && Number.isFinite(b) ? fmtPair(a, b) : pair;
 }
 
+/** "kink at [0]", or with several, "3 kinks, first at [0]". */
+function kinkText(k: NonNullable<TensorCheck['nonDifferentiable']>, indexed: boolean): string {
+  const at = indexed ? ` at [${k.index.join(',')}]` : '';
+  return k.count && k.count > 1 ? `${k.count} kinks, first${at}` : `kink${at}`;
+}
+
 function tensorRow(model: string, label: string, c: TensorCheck): string[] {
   const w = c.worst;
   return [
@@ -121,7 +127,7 @@ function tensorRow(model: string, label: string, c: TensorCheck): string[] {
     num(c.noiseFloor),
     w ? `[${w.index.join(',')}]` : '-',
     w ? shownPair(w.analytic, w.numeric, !c.passed).join(' vs ') : '-',
-    c.passed ? (c.nonDifferentiable ? `pass (kink${c.shape.length ? ` at [${c.nonDifferentiable.index.join(',')}]` : ''})` : 'pass') : c.decidedBy ? `FAIL (${c.decidedBy})` : 'FAIL',
+    c.passed ? (c.nonDifferentiable ? `pass (${kinkText(c.nonDifferentiable, c.shape.length > 0)})` : 'pass') : c.decidedBy ? `FAIL (${c.decidedBy})` : 'FAIL',
   ];
 }
 
@@ -276,7 +282,7 @@ export interface RunSummary {
   models: number;
   passed: number;
   /** Models that failed a check or could not be checked, each at its first problem (error, backward, op, else the model). */
-  failed: { name: string; file: string; line: number | null; column: number | null }[];
+  failed: { name: string; file: string; line: number | null; column: number | null; notChecked?: true }[];
 }
 
 export function summarize(results: readonly RunResult[], shownAs: readonly string[]): RunSummary {
@@ -289,7 +295,7 @@ export function summarize(results: readonly RunResult[], shownAs: readonly strin
     for (const m of r.models as ModelCheckResult[]) {
       summary.models++;
       if (m.passed && !m.error) summary.passed++;
-      else summary.failed.push({ name: m.name, ...placeJson(failurePlace(m), r.file) });
+      else summary.failed.push({ name: m.name, ...placeJson(failurePlace(m), r.file), ...(m.error ? { notChecked: true as const } : {}) });
     }
   });
   return summary;
@@ -317,9 +323,12 @@ export function closingLine(s: RunSummary): string {
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   const list = (items: string[]): string => (items.length > LISTED ? `${items.slice(0, LISTED).join(', ')} and ${items.length - LISTED} more` : items.join(', '));
   let line = `${s.passed} of ${plural(s.models, 'model')} passed in ${plural(s.files, 'file')}`;
-  if (s.failed.length) {
-    line += `; ${s.failed.length} failed: ${list(s.failed.map((f) => `${f.name} (${f.line ? `${f.file}:${f.line}:${f.column}` : f.file})`))}`;
-  }
+  const at = (f: RunSummary['failed'][number]): string => `${f.name} (${f.line ? `${f.file}:${f.line}:${f.column}` : f.file})`;
+  // A model whose check stopped with an error (exit code 2) is not one that failed a comparison (1).
+  const failed = s.failed.filter((f) => !f.notChecked);
+  const unchecked = s.failed.filter((f) => f.notChecked);
+  if (failed.length) line += `; ${failed.length} failed: ${list(failed.map(at))}`;
+  if (unchecked.length) line += `; ${unchecked.length} could not be checked: ${list(unchecked.map(at))}`;
   if (s.filesNotRun.length) line += `; ${plural(s.filesNotRun.length, 'file')} could not be run: ${list(s.filesNotRun)}`;
   return `${line}.`;
 }

@@ -182,7 +182,7 @@ export class Tally {
       worst: this.worst ? { index: unravel(this.worst.k, this.shape), analytic: this.worst.a, numeric: this.worst.n } : null,
       checked: this.checked,
     };
-    if (this.kink) out.nonDifferentiable = this.kink;
+    if (this.kink) out.nonDifferentiable = new Set(this.kinks).size > 1 ? { ...this.kink, count: new Set(this.kinks).size } : this.kink;
     if (this.error !== undefined) out.error = this.error;
     if (dir) out.directional = { analytic: dir.analytic, numeric: dir.numeric, ...(dir.together ? { together: dir.together.slice() } : {}) };
     const vals = this.values;

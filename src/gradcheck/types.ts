@@ -88,7 +88,8 @@ export interface TensorCheck {
   /** Elements compared (all of them in full mode). */
   checked: number;
   /** Set when a failing difference straddles a kink (relu at 0): not reported as a failure. */
-  nonDifferentiable?: { index: number[]; note: string };
+  /** The first kink found (`index`, why), and `count`, how many elements sat on one, when more than one. */
+  nonDifferentiable?: { index: number[]; note: string; count?: number };
   /** Why the check could not be done or failed outright (NaN gradient, a missing manual entry…). */
   error?: string;
   /**

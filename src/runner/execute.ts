@@ -189,7 +189,7 @@ function graphOf(m: NamedModel, frames: UserFrames): ModelGraphResult {
   attachNodeValues(traced.graph, traced.tensors, traced.value instanceof Tensor ? traced.value : undefined);
   const base = { name: m.name, ...(m.loc ? { loc: m.loc } : {}), graph: traced.graph };
   if (traced.error !== undefined) return { ...base, error: errorFromThrown(traced.error, frames, m.loc) };
-  if (!(traced.value instanceof Tensor)) return { ...base, error: located('no-output', noOutputMessage(m, traced.value), m.loc) };
+  if (!(traced.value instanceof Tensor)) return { ...base, error: located('no-output', noOutputMessage(m, traced.value), m.forwardLoc ?? m.loc) };
   const bad = findNonFinite(traced.value);
   // A graph with NaN is still worth drawing; the error says where the numbers went wrong.
   if (bad !== undefined) return { ...base, error: located('nan', `The output of model '${m.name}' contains ${bad}.`, m.loc) };

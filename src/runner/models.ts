@@ -16,6 +16,8 @@ export interface NamedModel {
   loc?: SourceLocation;
   /** The key of the hand-written `backward`, when the parser found one. */
   backwardLoc?: SourceLocation;
+  /** The key of `forward`: where a forward that returns no tensor is fixed. */
+  forwardLoc?: SourceLocation;
 }
 
 /** The parser's models of each user file, parsed once: the main file from its (maybe unsaved) text, imported ones from disk. */
@@ -56,7 +58,8 @@ export function nameModels(models: readonly Model[], frames: UserFrames, fileNam
     for (let k = 2; taken.has(name); k++) name = `${base}#${k}`;
     taken.add(name);
     const backward = model.spec.backward && info?.backward && site ? toLocation(site.file, info.backward.nameRange.start) : undefined;
-    return { name, model, ...(loc ? { loc } : {}), ...(backward ? { backwardLoc: backward } : {}) };
+    const forward = info?.forward && site ? toLocation(site.file, info.forward.nameRange.start) : undefined;
+    return { name, model, ...(loc ? { loc } : {}), ...(backward ? { backwardLoc: backward } : {}), ...(forward ? { forwardLoc: forward } : {}) };
   });
 }
 

@@ -48,8 +48,9 @@ type Base = Omit<WorkerRequest, 'phase' | 'splitAbove' | 'task' | 'model'>;
 export async function checkPlanned(base: Base, plan: SplitPlan, workers: number, limits: () => WorkerLimits, options: Partial<CheckOptions>): Promise<ModelCheckResult | RunError> {
   const request = (phase: WorkerRequest['phase']): WorkerRequest => ({ ...base, task: 'check', model: plan.model, options, phase });
   const groups = partitionParams(plan.params, workers);
-  // Each worker counts its own share; the caller sees their sum.
-  const shares = groups.map(() => ({ done: 0, total: 0 }));
+  // Each worker counts its own share; the caller sees their sum, once every worker has said its
+  // total (before, the sum's total grew as workers started: 48,000 of 50,650, then 50,650).
+  const shares: ({ done: number; total: number } | undefined)[] = groups.map(() => undefined);
   const shareLimits = (i: number): WorkerLimits => {
     const l = limits();
     const report = l.onProgress;
@@ -58,7 +59,7 @@ export async function checkPlanned(base: Base, plan: SplitPlan, workers: number,
       ...l,
       onProgress: (done, total) => {
         shares[i] = { done, total };
-        report(shares.reduce((s, p) => s + p.done, 0), shares.reduce((s, p) => s + p.total, 0));
+        if (shares.every((p) => p !== undefined)) report(shares.reduce((s, p) => s + p!.done, 0), shares.reduce((s, p) => s + p!.total, 0));
       },
     };
   };

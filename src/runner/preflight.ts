@@ -36,7 +36,7 @@ export function preflight(m: NamedModel, frames: UserFrames): Preflight | RunErr
   } catch (err) {
     return errorFromThrown(err, frames, m.loc);
   }
-  if (!(out instanceof Tensor)) return located('no-output', noOutputMessage(m, out), m.loc);
+  if (!(out instanceof Tensor)) return located('no-output', noOutputMessage(m, out), m.forwardLoc ?? m.loc);
   const lossBad = findNonFinite(out);
   if (lossBad) {
     const origin = firstBad ? `; it first appears in the output of ${firstBad.op} here (${firstBad.what})` : '';

@@ -115,7 +115,7 @@ export const TensorCheckSchema = pinned<TensorCheck>()(
     maxRelError: real,
     worst: v.nullable(WorstElementSchema),
     checked: count,
-    nonDifferentiable: v.optional(v.object({ index: dims, note: text(SENTENCE) })),
+    nonDifferentiable: v.optional(v.object({ index: dims, note: text(SENTENCE), count: v.optional(count) })),
     error: v.optional(text(SENTENCE)),
     directional: v.optional(v.object({ analytic: real, numeric: real, together: v.optional(list(text(NAME), 10_000)) })),
     blame: v.optional(BlameSchema),

@@ -226,7 +226,7 @@ export class ResultsView {
         h('td', { class: 'num' }, c.worst ? fmt(c.worst.analytic) : c.directional ? fmt(c.directional.analytic) : '—'),
         h('td', { class: 'num' }, c.worst ? fmt(c.worst.numeric) : c.directional ? fmt(c.directional.numeric) : '—'),
         this.methodCell(c),
-        h('td', { class: `muted col-note${c.error || c.nonDifferentiable ? '' : ' nowrap'}` }, c.error ?? c.nonDifferentiable?.note ?? (c.directional ? this.directional(c.directional) : `${c.checked} checked`)),
+        h('td', { class: `muted col-note${c.error || c.nonDifferentiable ? '' : ' nowrap'}` }, c.error ?? (c.nonDifferentiable ? `${c.nonDifferentiable.count ? `${c.nonDifferentiable.count} elements sit on a kink; the first: ` : ''}${c.nonDifferentiable.note}` : undefined) ?? (c.directional ? this.directional(c.directional) : `${c.checked} checked`)),
       ),
       ...this.blameRow(c, columns),
     ]);

@@ -54,6 +54,11 @@ describe('check output: how each entry was judged', () => {
     const report = checkModel(defineModel({ name: 'absKink', inputs: {}, params: { w }, forward: (_i, p) => F.sum(F.abs(p.w)) }), { mode: 'full' });
     const { error: _error, ...m } = report;
     assert.deepEqual(checkRows(m).map((r) => r.at(-1)), ['pass (kink at [0])']);
+    // Several kinks: how many, and the first.
+    const two = checkModel(defineModel({ name: 'absKinks', inputs: {}, params: { w: tensor([0, 1.5, 0, -0.7]) }, forward: (_i, p) => F.sum(F.abs(p.w)) }), { mode: 'full' });
+    assert.equal(two.params[0].nonDifferentiable?.count, 2);
+    const { error: _twoError, ...twoRows } = two;
+    assert.deepEqual(checkRows(twoRows).map((r) => r.at(-1)), ['pass (2 kinks, first at [0])']);
   });
 
   it('--json carries method, noiseFloor, decidedBy and wrong per entry, and the model\'s decidedBy', () => {

@@ -14,9 +14,10 @@ const root = path.resolve(__dirname, '../../..');
 const fixture = (name: string): string => path.join(root, 'test/fixtures/runner', name);
 
 /** 1-based line and column of the first occurrence of `needle` in a fixture. */
-function positionOf(name: string, needle: string): { line: number; column: number } {
+/** The first line holding `needle`, from line `after` (1-based) on. */
+function positionOf(name: string, needle: string, after = 0): { line: number; column: number } {
   const lines = fs.readFileSync(fixture(name), 'utf8').split('\n');
-  const i = lines.findIndex((l) => l.includes(needle));
+  const i = lines.findIndex((l, k) => k >= after && l.includes(needle));
   if (i < 0) throw new Error(`'${needle}' not in ${name}`);
   return { line: i + 1, column: lines[i].indexOf(needle) + 1 };
 }
@@ -124,9 +125,12 @@ describe('messages for common slips (real worker)', function () {
       const [promise, number] = modelErrors(await runFile({ fileName: fixture('not-a-tensor.ts'), task: 'check' }));
       assert.equal(promise?.kind, 'no-output');
       assert.equal(promise?.message, "The forward of model 'asyncModel' returned a Promise: make forward synchronous (no async/await).");
-      assert.equal(promise?.line, positionOf('not-a-tensor.ts', 'asyncModel = defineModel(').line);
+      // Each at its model's forward, where the fix goes.
+      const asyncAt = positionOf('not-a-tensor.ts', 'asyncModel = defineModel(').line;
+      assert.equal(promise?.line, positionOf('not-a-tensor.ts', 'forward:', asyncAt).line);
       assert.equal(number?.message, "The forward of model 'numberModel' returned a number; return a tensor (wrap it with tensor(...)).");
-      assert.equal(number?.line, positionOf('not-a-tensor.ts', 'numberModel = defineModel(').line);
+      const numberAt = positionOf('not-a-tensor.ts', 'numberModel = defineModel(').line;
+      assert.equal(number?.line, positionOf('not-a-tensor.ts', 'forward:', numberAt).line);
     });
   });
 

@@ -35,6 +35,8 @@ describe('progress of a check (real workers)', function () {
       // Counting up: never past the total, never back.
       for (let i = 1; i < seen.length; i++) assert.ok(seen[i][0] >= seen[i - 1][0] && seen[i][0] <= seen[i][1], JSON.stringify(seen.slice(i - 1, i + 1)));
       assert.ok(seen.some(([d]) => d > 0 && d < elements), 'reports on the way, not only at the ends');
+      // One total from the first report on: a split check waits until every worker has said its share.
+      assert.deepEqual([...new Set(seen.map(([, t]) => t))], [elements], JSON.stringify(seen.slice(0, 5)));
     });
   }
 });

@@ -207,7 +207,8 @@ describe('runner (real worker)', function () {
       const err = (r.models as ModelCheckResult[])[0].error;
       assert.equal(err?.kind, 'no-output');
       assert.match(err?.message ?? '', /returned nothing.*'return' missing/);
-      assert.equal(err?.line, positionOf('no-return.ts', 'defineModel(').line);
+      // At the forward, where the return goes, not at defineModel.
+      assert.deepEqual([err?.line, err?.column], Object.values(positionOf('no-return.ts', 'forward(_inputs')));
     });
 
     it('an unknown import, at the import', async () => {
