@@ -287,7 +287,7 @@ function scaleSlip(
   const times = factorWords(factor);
   const scaledOf = known.scaledAdjoint(first.out, factor)!;
   const of = scaledOf.exact ? scaledOf.known.label : `${scaledOf.known.label}, rearranged`;
-  const right = first.inputs.filter((x) => !inRegion(x)).map((x) => outsideLabel(x, known));
+  const right = first.inputs.filter((x) => !inRegion(x)).map((x) => outsideLabel(x, known).label);
   const unchecked = first.inputs.filter(inRegion).map((x) => `the result of a ${producer(x)!.op.name} call`);
   const parts = [
     `The gradient of ${param} is ${times} the true one (∂L/∂${param}) in every element: a constant factor is wrong (a mean's 1/N, the loss's own scale, a sign).`,
@@ -353,11 +353,11 @@ function earliest(rs: readonly OpRecord[]): OpRecord | undefined {
   return rs.reduce<OpRecord | undefined>((a, r) => (!a || r.index < a.index ? r : a), undefined);
 }
 
-/** What an input from outside the wrong region is: the known-good value it equals, or a constant. */
-function outsideLabel(x: Tensor, known: KnownSet): string {
+/** What an input from outside the wrong region is: the known-good value it equals, or (unchecked) a constant. */
+function outsideLabel(x: Tensor, known: KnownSet): { label: string; checked: boolean } {
   const m = known.match(x);
-  if (m) return m.exact ? m.known.label : `${m.known.label}, rearranged`;
-  return x.size === 1 ? `the constant ${x.data[0]}` : 'a tensor made without ops';
+  if (m) return { label: m.exact ? m.known.label : `${m.known.label}, rearranged`, checked: true };
+  return { label: x.size === 1 ? `the constant ${x.data[0]}` : 'a tensor made without ops', checked: false };
 }
 
 function explain(
@@ -372,20 +372,31 @@ function explain(
   const op = blamed.op.name;
   const right: string[] = [];
   const unchecked: string[] = [];
+  // A constant the backward made (a mask, a slope written out) matches no adjoint and is no
+  // evidence either way: it may well be the mistake, so it is never called right.
+  const given: string[] = [];
   for (const x of blamed.inputs) {
     if (inRegion(x)) unchecked.push(`the result of a ${producer(x)!.op.name} call`);
-    else right.push(outsideLabel(x, known));
+    else {
+      const { label, checked } = outsideLabel(x, known);
+      (checked ? right : given).push(label);
+    }
   }
   const rightPart = right.length ? `its input${right.length > 1 ? 's' : ''} (${right.join('; ')}) ${right.length > 1 ? 'are' : 'is'} right` : '';
   const parts: string[] = [];
   if (!anchored) {
     parts.push(`No value on the way to the gradient of ${param} matches a true adjoint, so it is wrong from the start of its chain; this ${op} call is the first step that matches nothing${rightPart ? `: ${rightPart}` : ''}.`);
   } else if (isRoot) {
-    parts.push(`The gradient of ${param} is wrong as this ${op} call returns it: ${rightPart}, its result is not.`);
+    parts.push(`The gradient of ${param} is wrong as this ${op} call returns it${rightPart ? `: ${rightPart}, its result is not` : ''}.`);
   } else {
-    parts.push(`The gradient of ${param} first goes wrong at this ${op} call: ${rightPart}, its result matches no true adjoint.`);
+    parts.push(`The gradient of ${param} first goes wrong at this ${op} call${rightPart ? `: ${rightPart}, its result matches no true adjoint` : ''}.`);
   }
   if (unchecked.length) parts.push(`Its other input (${unchecked.join('; ')}) could not be checked against anything and may hold the mistake.`);
+  if (given.length) {
+    const one = given.length === 1;
+    const which = one ? (right.length || unchecked.length ? 'Its other input' : 'Its input') : 'Its inputs';
+    parts.push(`${which}, ${given.join('; ')}, ${one ? 'is' : 'are'} not checked by anything: ${one ? 'it' : 'they'} may hold the mistake (a mask or a slope written out by hand).`);
+  }
   const hint = derivativeHint(blamed, known);
   if (hint) parts.push(hint);
   return parts.join(' ');

@@ -276,4 +276,23 @@ describe('localizing a mistake in a hand-written backward', function () {
     assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('residual')));
     assert.match(blame.message, /the part of ∂L\/∂\(tanh output\) that flows back through the 2nd matmul/);
   });
+
+  it('a mask the backward made without ops is never called right: it may be the mistake', () => {
+    // relu's derivative written out as a mask, with one entry wrong (1.001 instead of 1).
+    const X = randn([6, 4], { seed: 11 });
+    const model = defineModel({
+      inputs: { X },
+      params: { w: randn([4], { seed: 12 }) },
+      forward: (i, p) => F.sum(F.relu(F.matmul(i.X, p.w))),
+      backward: (i, p) => {
+        const z = F.matmul(i.X, p.w);
+        const mask = tensor(Array.from(z.data, (v, k) => (v > 0 ? (k === 0 ? 1.001 : 1) : 0)));
+        return { w: F.matmul(F.mul(tensor(Array.from(z.data, () => 1)), mask), i.X) };
+      },
+    });
+    const blame = blameOf(checkAndLocalize(model), 'w').blame;
+    assert.ok(blame, 'the mistake is located');
+    assert.doesNotMatch(blame.message, /made without ops[^.]*\) (is|are) right/, blame.message);
+    assert.match(blame.message, /Its other input, a tensor made without ops, is not checked by anything: it may hold the mistake/, blame.message);
+  });
 });
