@@ -38,8 +38,6 @@ export interface ElementJudgement {
   note?: string;
   /** A passing element that sits on a kink (its one-sided slopes disagree). */
   kink?: string;
-  /** A 'kink' verdict for a stencil that crosses a kink near x, where f is smooth: its gradient is one value. */
-  straddles?: true;
 }
 
 /** The tighter of the two allowances: PyTorch's tolerance, and NOISE_FACTOR × the noise floor. */
