@@ -129,6 +129,21 @@ export class Tally {
     if (verdict === 'fail' && note && !this.error) this.error = note;
   }
 
+  /**
+   * add() for an element that passed, with no kink: the same bookkeeping with plain arguments. An
+   * exact comparison adds every element of every gradient (50,890 at once): the judgement object
+   * per element made that 30 ns an element.
+   */
+  addPass(k: number, a: number, n: number, noise: number): void {
+    this.checked++;
+    if (this.size <= ELEMENTS_MAX) this.keep(k, a, n);
+    if (noise > this.noise) this.noise = noise;
+    this.maxAbs = Math.max(this.maxAbs, Number.isFinite(a) && Number.isFinite(n) ? Math.abs(a - n) : Infinity);
+    this.maxRel = Math.max(this.maxRel, relError(a, n, this.tol));
+    const v = violation(a, n, this.tol, allowance(n, this.tol, noise));
+    if (!this.worst || v > this.worst.v) this.worst = { k, a, n, v, noise };
+  }
+
   private keep(k: number, a: number, n: number): void {
     const size = this.size;
     if (!(size <= ELEMENTS_MAX) || k >= size) return;

@@ -5,7 +5,7 @@
 // Used only where autograd's own gradient passed its numeric check: autograd is the reference, so
 // it has to be checked first.
 import { NOISE_FACTOR, Tally, type Tolerance, brokenRule } from './compare';
-import type { TensorCheck } from './types';
+import type { Decider, TensorCheck } from './types';
 
 /**
  * Round-off of one element: this many ulps of the two values, plus as many of the gradient's scale:
@@ -59,37 +59,46 @@ export type KinkExcuse = (k: number, analytic: number) => string | undefined;
 export function compareExactly(name: string, shape: readonly number[], manual: Float64Array, autograd: Float64Array, tol: Tolerance, modelScale = 0, excuse?: KinkExcuse): { check: TensorCheck; kinks: readonly number[] } {
   const tally = new Tally(name, shape, tol, 'exact');
   const scale = Math.max(gradientScale([autograd]), modelScale);
-  const noiseAt = (k: number): number => EXACT_ULPS * Number.EPSILON * (Math.abs(manual[k]) + Math.abs(autograd[k]) + scale) + (ALGEBRA_REL / NOISE_FACTOR) * Math.max(Math.abs(manual[k]), Math.abs(autograd[k]));
-  const brokenAt = (k: number, noise: number) => brokenRule(Math.abs(manual[k] - autograd[k]), autograd[k], tol, Number.isFinite(noise) ? noise : undefined);
-  const kinks = excuse ? kinksAmong(manual, (k) => brokenAt(k, noiseAt(k)) !== undefined, excuse) : undefined;
+  // One pass: agreeing elements go to the tally at once, the differing ones wait until it is known
+  // whether few enough differ to ask each about a kink (a closure per element cost 25 % of a check).
+  const differing: number[] = [];
+  const rules: Decider[] = [];
+  const noises: number[] = [];
   for (let k = 0; k < manual.length; k++) {
     const a = manual[k];
     const n = autograd[k];
-    const noise = noiseAt(k);
-    const broken = brokenAt(k, noise);
-    const kink = broken && broken !== 'error' ? kinks?.get(k) : undefined;
-    if (!broken) tally.add(k, a, n, { verdict: 'pass', noise });
-    else if (kink !== undefined) tally.add(k, a, n, { verdict: 'kink', noise, note: kink });
-    else tally.add(k, a, n, { verdict: 'fail', decidedBy: broken, noise, ...(broken === 'error' ? { note: `the gradient is ${Number.isFinite(a) ? n : a}` } : {}) });
+    const noise = EXACT_ULPS * Number.EPSILON * (Math.abs(a) + Math.abs(n) + scale) + (ALGEBRA_REL / NOISE_FACTOR) * Math.max(Math.abs(a), Math.abs(n));
+    const broken = brokenRule(Math.abs(a - n), n, tol, Number.isFinite(noise) ? noise : undefined);
+    if (!broken) {
+      tally.addPass(k, a, n, noise);
+      continue;
+    }
+    differing.push(k);
+    rules.push(broken);
+    noises.push(noise);
+  }
+  const kinks = excuse && differing.length <= KINK_RECHECKS ? kinksAmong(manual, differing, rules, excuse) : undefined;
+  for (let i = 0; i < differing.length; i++) {
+    const k = differing[i];
+    const a = manual[k];
+    const n = autograd[k];
+    const kink = kinks?.get(k);
+    if (kink !== undefined) tally.add(k, a, n, { verdict: 'kink', noise: noises[i], note: kink });
+    else tally.add(k, a, n, { verdict: 'fail', decidedBy: rules[i], noise: noises[i], ...(rules[i] === 'error' ? { note: `the gradient is ${Number.isFinite(a) ? n : a}` } : {}) });
   }
   return { check: tally.result(), kinks: tally.kinks };
 }
 
 /**
- * The differing elements that sit on a kink, with the differences' note, when there are at most
- * KINK_RECHECKS of them (undefined when there are more). Each is asked, even after one that is not
- * at a kink: a right value at a kink beside a real slip would otherwise be the worst element shown.
+ * The differing elements (at most KINK_RECHECKS) that sit on a kink, with the differences' note.
+ * Each is asked, even after one that is not at a kink: a right value at a kink beside a real slip
+ * would otherwise be the worst element shown. A non-finite difference is no kink.
  */
-function kinksAmong(manual: Float64Array, differs: (k: number) => boolean, excuse: KinkExcuse): Map<number, string> | undefined {
-  const differing: number[] = [];
-  for (let k = 0; k < manual.length; k++) {
-    if (!differs(k)) continue;
-    if (differing.push(k) > KINK_RECHECKS) return undefined;
-  }
+function kinksAmong(manual: Float64Array, differing: readonly number[], rules: readonly Decider[], excuse: KinkExcuse): Map<number, string> {
   const kinks = new Map<number, string>();
-  for (const k of differing) {
-    const note = excuse(k, manual[k]);
+  differing.forEach((k, i) => {
+    const note = rules[i] === 'error' ? undefined : excuse(k, manual[k]);
     if (note !== undefined) kinks.set(k, `the hand-written gradient takes another value than autograd at a kink, and both are right: ${note}`);
-  }
+  });
   return kinks;
 }
