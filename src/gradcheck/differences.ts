@@ -212,13 +212,25 @@ export class Differences {
 
   /**
    * Why a value `analytic` for element k is right though it differs from autograd's: x sits on a
-   * kink (sitsOnKink, robust to round-off) and the value lies between the one-sided slopes, with
-   * the differences' note; undefined otherwise (exact.ts asks this of a hand-written gradient).
+   * kink (sitsOnKink, robust to round-off) and the value is one of the conventions a backward takes
+   * there: the left or the right one-sided derivative (relu'(0) = 1), or their mean (a tie split
+   * in two, |x|' = 0). Undefined otherwise (exact.ts asks this of a hand-written gradient).
+   *
+   * Not "any value between the slopes": a backward that drops a smooth term (c·relu(w) + d·w at
+   * w = 0 with d left out) lands strictly inside them, and so does a slip at a kink. And each side
+   * is extrapolated from the steps eps and eps/10 ((10·fine − coarse)/9, as whichSide does), since
+   * a one-sided quotient is off by h·f''/2: raw, strong curvature widened the range past the truth.
    */
   kinkExcuse(t: number, k: number, analytic: number, tol: Tolerance): string | undefined {
     if (!Number.isFinite(analytic) || !this.sitsOnKink(t, k, tol)) return undefined;
-    const j = this.judge(t, k, analytic, tol);
-    return j.verdict === 'kink' ? j.note : j.verdict === 'pass' ? j.kink : undefined;
+    const d = this.element(t, k);
+    const fine = this.element(t, k, this.eps / 10);
+    const left = (10 * fine.backward - d.backward) / 9;
+    const right = (10 * fine.forward - d.forward) / 9;
+    const sides = `left slope ${fmt(left)}, right slope ${fmt(right)}`;
+    const near = (x: number) => Math.abs(analytic - x) <= allowed(x, tol);
+    const which = near(left) ? 'the left one-sided value' : near(right) ? 'the right one-sided value' : near((left + right) / 2) ? 'the mean of the one-sided values' : undefined;
+    return which && `not differentiable here: ${sides} (a kink such as relu, abs or max at 0); the gradient ${fmt(analytic)} is ${which}`;
   }
 
   /** How far apart the one-sided slopes of a smooth f may be: the tolerance plus round-off of f/h. */

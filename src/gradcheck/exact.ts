@@ -37,11 +37,11 @@ export function gradientScale(grads: readonly Float64Array[]): number {
 }
 
 /**
- * Where a function has a kink (relu or abs at 0, a max with a tie), any value between its one-sided
- * slopes is a right gradient, and a hand-written backward may take another one than autograd's
- * (relu'(0) = 1, a tie's gradient split between the tied elements, as torch.max does). So before a
- * few differing elements are called wrong, each is asked of the central differences: a kink there,
- * with the hand-written value between the one-sided slopes, is a kink, not a mistake. Elements where
+ * Where a function has a kink (relu or abs at 0, a max with a tie), a hand-written backward may
+ * take another convention than autograd's (relu'(0) = 1, a tie's gradient split between the tied
+ * elements, as torch.max does). So before a few differing elements are called wrong, each is asked
+ * of the central differences: on a kink, a value that is one of the one-sided derivatives or their
+ * mean is a kink, not a mistake (Differences.kinkExcuse says why no other value). Elements where
  * the function is smooth stay wrong however closely the differences agree: this comparison sees
  * slips far below their noise. Past this many differing elements the gradient is wrong anyway, and
  * none is asked about (each costs two to four forwards).

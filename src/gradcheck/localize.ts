@@ -394,7 +394,7 @@ function explain(
   if (unchecked.length) parts.push(`Its other input (${unchecked.join('; ')}) could not be checked against anything and may hold the mistake.`);
   if (given.length) {
     const one = given.length === 1;
-    const which = one ? (right.length || unchecked.length ? 'Its other input' : 'Its input') : 'Its inputs';
+    const which = one ? (unchecked.length ? 'And its input' : right.length ? 'Its other input' : 'Its input') : 'Its inputs';
     parts.push(`${which}, ${given.join('; ')}, ${one ? 'is' : 'are'} not checked by anything: ${one ? 'it' : 'they'} may hold the mistake (a mask or a slope written out by hand).`);
   }
   const hint = derivativeHint(blamed, known);

@@ -151,4 +151,42 @@ describe('exact comparison at kinks', () => {
     }
     assert.ok(judged >= 16, `${judged} cases compared exactly`);
   });
+
+  // A review's four false passes of a first version, which took any value between the raw
+  // one-sided slopes at eps: each is a real mistake and must fail in every mode.
+  const mask = (t: Tensor, f: (v: number, k: number) => number) => new Tensor(Float64Array.from(t.data, f), t.shape.slice());
+  const wrongAtKinks: [string, () => ReturnType<typeof defineModel>][] = [
+    // Curvature pushes the raw slopes of |w| + 8e5·w² at 0 out to ±1.8; the valid ones are ±1.
+    ['a value past the slopes, hidden by curvature', () => defineModel({ inputs: {}, params: { w: tensor([0, 0.3]) }, forward: (_, p) => F.add(F.sum(F.abs(p.w)), F.mul(8e5, F.sum(F.mul(p.w, p.w)))), backward: () => ({ w: tensor([1.8, 1 + 1.6e6 * 0.3]) }) })],
+    // 2.5e-8 from relu's kink, inside eps: differentiable, gradient 1.
+    ['half the slope just beside a kink', () => defineModel({ inputs: {}, params: { w: tensor([2.5e-8, 0.3, -0.4]) }, forward: (_, p) => F.sum(F.relu(p.w)), backward: (_, p) => ({ w: mask(p.w, (v, k) => (k === 0 ? 0.5 : v > 0 ? 1 : 0)) }) })],
+    // Σ c⊙relu(w) + d⊙w at w = 0 with the d⊙w term dropped: c lies between d and c + d.
+    ['a dropped term on a zero-initialised parameter', () => {
+      const c = tensor([1, 0.5, 2, 1.5]);
+      const d = tensor([0.3, 0.1, 0.2, 0.4]);
+      return defineModel({ inputs: { c, d }, params: { w: tensor([0, 0, 0, 0]) }, forward: (i, p) => F.add(F.sum(F.mul(i.c, F.relu(p.w))), F.sum(F.mul(i.d, p.w))), backward: (i, p) => ({ w: F.mul(i.c, mask(p.w, (v) => (v >= 0 ? 1 : 0))) }) });
+    }],
+  ];
+  for (const [what, model] of wrongAtKinks) {
+    it(`fails ${what}`, () => {
+      for (const mode of MODES) {
+        const r = checkModel(model(), { mode, samples: 100 });
+        assert.equal(r.manual![0].passed, false, `${mode}: ${JSON.stringify(r.manual)}`);
+      }
+    });
+  }
+
+  it("fails a custom op's backward that forgets a linear term, at its kink", () => {
+    const op = defineOp({
+      name: 'absPlusHalf',
+      forward: (x) => F.add(F.abs(F.sub(x, 0.25)), F.mul(0.5, x)),
+      backward: (dy, [x]) => [F.mul(dy, new Tensor(Float64Array.from(x.data, (v) => Math.sign(v - 0.25)), x.shape.slice()))],
+    });
+    const c = tensor([0.3, -0.7, 1.1]);
+    for (const mode of MODES) {
+      const r = checkModel(defineModel({ inputs: { c }, params: { x: tensor([0.25, 0.25, 0.25]) }, forward: (i, p) => F.sum(F.mul(op(p.x), i.c)) }), { mode });
+      assert.equal(r.passed, false, mode);
+      assert.ok(r.ops.some((o) => !o.passed), `${mode}: ${JSON.stringify(r.ops)}`);
+    }
+  });
 });
