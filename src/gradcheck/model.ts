@@ -470,12 +470,37 @@ function taylorVerdict(prep: Prepared, grads: readonly Gradient[], avoid: number
   const first = taylorTest(prep.objective, prep.f0, grads, streamFor(prep.opts.seed, 'taylor'), avoid, prep.evalError);
   if (first.slope === undefined || first.slope >= TAYLOR_WRONG_BELOW) return first;
   const second = taylorTest(prep.objective, prep.f0, grads, streamFor(prep.opts.seed, 'taylor', '\u0000second'), avoid, prep.evalError);
-  if (second.slope === undefined || second.slope < TAYLOR_WRONG_BELOW) return first;
   const slope = (x: number) => Number(x.toPrecision(3));
+  if (second.slope !== undefined && second.slope < TAYLOR_WRONG_BELOW) {
+    // Wrong along both: a wrong gradient's O(h) term, or a kink at this very point that every
+    // direction crosses (an L1 penalty on a bias still at 0, which a fast check's probes never
+    // find). The kink's term is even in h, |h|·c, the wrong gradient's odd, h·δ: the test of the
+    // odd part alone, (f(x + hd) − f(x − hd))/2 − h·gᵀd, tells them apart along the same direction.
+    const odd = taylorTest(oddPart(prep.objective, prep.f0), prep.f0, grads, streamFor(prep.opts.seed, 'taylor'), avoid);
+    if (odd.slope === undefined ? odd.note?.startsWith('Taylor test inconclusive') : odd.slope >= TAYLOR_WRONG_BELOW) {
+      const oddText = odd.slope === undefined ? 'is at round-off for every step' : `falls like h² or faster (slope ${slope(odd.slope)})`;
+      return {
+        ...(odd.slope !== undefined ? { slope: odd.slope } : {}),
+        note: `Taylor test: the remainder fell like h along two directions (slopes ${slope(first.slope)}, ${slope(second.slope)}), the same on both sides of the point, as at a kink right here (abs or relu of a parameter at 0); its odd part, which a wrong gradient would carry, ${oddText}`,
+      };
+    }
+    return first;
+  }
+  if (second.slope === undefined) return first;
   return {
     slope: second.slope,
     note: `Taylor test: along its first direction the remainder fell like h (slope ${slope(first.slope)}), as where a max or relu switches between the steps; along a second direction it fell like h² (slope ${slope(second.slope)})`,
   };
+}
+
+/**
+ * The objective seen by the Taylor test of the odd part: at a step h, f0 plus the odd part of f
+ * along the direction, (f(x + hd) − f(x − hd))/2, so the test's remainder is the odd remainder.
+ */
+function oddPart(obj: Objective, f0: number): Objective {
+  const at = (dirs: readonly (Direction | undefined)[], h: number): number =>
+    obj.valueShifted ? obj.valueShifted(dirs, h) : withShiftAll(obj.tensors, dirs as Direction[], h, () => obj.value());
+  return { names: obj.names, tensors: obj.tensors, value: () => obj.value(), valueShifted: (dirs, h) => f0 + (at(dirs, h) - at(dirs, -h)) / 2 };
 }
 
 /** The one verdict: the first failing entry's signal, or the Taylor slope when only it says wrong. */

@@ -132,3 +132,39 @@ describe('non-differentiable points', () => {
     assert.match(r.params[0].nonDifferentiable!.note, /straddles a kink within eps/);
   });
 });
+
+describe('a kink right at the point, which every Taylor direction crosses', () => {
+  /** L = Σ|b| + Σ c ⊙ w² with b at 0: an L1 penalty on a bias not yet moved; square optional. */
+  function l1AtZero(square?: ReturnType<typeof squareOp>) {
+    const c = tensor([0.3, -0.2, 0.5]);
+    const w = tensor([0.2, 0.4, -0.1]);
+    return defineModel({
+      name: 'l1AtZero',
+      inputs: { c },
+      params: { b: tensor([0, 0, 0]), w },
+      forward: (i, p) => F.add(F.sum(F.abs(p.b)), F.sum(F.mul(square ? square(p.w) : F.mul(p.w, p.w), i.c))),
+    });
+  }
+
+  for (const mode of ['full', 'fast', 'sampled'] as const) {
+    it(`passes a right model, the odd part of the remainder telling the kink from a wrong gradient (${mode} mode)`, () => {
+      const r = checkModel(l1AtZero(), { mode, samples: 100 });
+      assert.ok(r.passed, JSON.stringify({ slope: r.taylorSlope, notes: r.notes, decidedBy: r.decidedBy }));
+    });
+  }
+
+  it('in fast mode, where no probe finds the kink, says so in a note', () => {
+    const r = checkModel(l1AtZero(), { mode: 'fast' });
+    assert.ok(r.passed);
+    assert.ok(r.notes?.some((n) => /fell like h along two directions .* as at a kink right here .* its odd part/.test(n)), JSON.stringify(r.notes));
+  });
+
+  it('still fails a wrong gradient beside that kink (the odd part carries its O(h) term)', () => {
+    for (const mode of ['full', 'fast'] as const) {
+      const r = checkModel(l1AtZero(squareOp({ at: 1 })), { mode });
+      assert.equal(r.passed, false, mode);
+      assert.ok(r.taylorSlope !== undefined && Math.abs(r.taylorSlope - 1) < 0.2, `${mode}: slope ${r.taylorSlope}`);
+    }
+  });
+});
+
