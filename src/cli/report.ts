@@ -226,7 +226,6 @@ function opFailureLines(m: ModelCheckResult, file: string, worst: (c: OpCheckRes
 
 // ---- Per-model and closing summaries --------------------------------------------------------
 
-/** One line per model under the table: how it was checked and what the Taylor test says. */
 /**
  * A fast check's way, and when its joint probes agreed, that the rows they stand for show one and the
  * same sum (each parameter moved along its own direction at once), not each parameter's own error.
@@ -238,6 +237,7 @@ function fastText(m: ModelCheckResult): string {
   return `fast check (random directions, drill-down on mismatch): ${who} moved at once, each along its own direction, and those probes agreed, so ${joint.length === m.params.length ? 'the fast rows' : 'their rows'} show one joint error`;
 }
 
+/** One line per model under the table: how it was checked and what the Taylor test says. */
 export function modelLine(m: ModelCheckResult): string | undefined {
   if (m.error) return undefined;
   if (!m.deterministic) return `${m.name}: no element compared and no Taylor test, since the model is nondeterministic.`;

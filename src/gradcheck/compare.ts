@@ -121,11 +121,7 @@ export class Tally {
       // A tolerance failure outranks a noise one: it is the rule users know from PyTorch.
       if (this.decider !== 'tolerance' && this.decider !== 'error') this.decider = j.decidedBy ?? 'tolerance';
     }
-    const abs = Number.isFinite(a) && Number.isFinite(n) ? Math.abs(a - n) : Infinity;
-    this.maxAbs = Math.max(this.maxAbs, abs);
-    this.maxRel = Math.max(this.maxRel, relError(a, n, this.tol));
-    const v = violation(a, n, this.tol, allowance(n, this.tol, j.noise));
-    if (!this.worst || v > this.worst.v) this.worst = { k, a, n, v, noise: j.noise };
+    this.compared(k, a, n, j.noise);
     if (verdict === 'fail' && note && !this.error) this.error = note;
   }
 
@@ -136,8 +132,13 @@ export class Tally {
    */
   addPass(k: number, a: number, n: number, noise: number): void {
     this.checked++;
-    if (this.size <= ELEMENTS_MAX) this.keep(k, a, n);
+    this.keep(k, a, n);
     if (noise > this.noise) this.noise = noise;
+    this.compared(k, a, n, noise);
+  }
+
+  /** The errors of an element that counts (passed or failed, not a kink), and the worst so far. */
+  private compared(k: number, a: number, n: number, noise: number | undefined): void {
     this.maxAbs = Math.max(this.maxAbs, Number.isFinite(a) && Number.isFinite(n) ? Math.abs(a - n) : Infinity);
     this.maxRel = Math.max(this.maxRel, relError(a, n, this.tol));
     const v = violation(a, n, this.tol, allowance(n, this.tol, noise));
@@ -195,7 +196,8 @@ export class Tally {
       worst: this.worst ? { index: unravel(this.worst.k, this.shape), analytic: this.worst.a, numeric: this.worst.n } : null,
       checked: this.checked,
     };
-    if (this.kink) out.nonDifferentiable = new Set(this.kinks).size > 1 ? { ...this.kink, count: new Set(this.kinks).size } : this.kink;
+    const kinks = this.kink ? new Set(this.kinks).size : 0;
+    if (this.kink) out.nonDifferentiable = kinks > 1 ? { ...this.kink, count: kinks } : this.kink;
     if (this.error !== undefined) out.error = this.error;
     if (dir) out.directional = { analytic: dir.analytic, numeric: dir.numeric, ...(dir.together ? { together: dir.together.slice() } : {}) };
     const vals = this.values;

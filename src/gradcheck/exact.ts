@@ -61,9 +61,7 @@ export function compareExactly(name: string, shape: readonly number[], manual: F
   const scale = Math.max(gradientScale([autograd]), modelScale);
   // One pass: agreeing elements go to the tally at once, the differing ones wait until it is known
   // whether few enough differ to ask each about a kink (a closure per element cost 25 % of a check).
-  const differing: number[] = [];
-  const rules: Decider[] = [];
-  const noises: number[] = [];
+  const differing: Differing[] = [];
   for (let k = 0; k < manual.length; k++) {
     const a = manual[k];
     const n = autograd[k];
@@ -73,18 +71,15 @@ export function compareExactly(name: string, shape: readonly number[], manual: F
       tally.addPass(k, a, n, noise);
       continue;
     }
-    differing.push(k);
-    rules.push(broken);
-    noises.push(noise);
+    differing.push({ k, rule: broken, noise });
   }
-  const kinks = excuse && differing.length <= KINK_RECHECKS ? kinksAmong(manual, differing, rules, excuse) : undefined;
-  for (let i = 0; i < differing.length; i++) {
-    const k = differing[i];
+  const kinks = excuse && differing.length <= KINK_RECHECKS ? kinksAmong(manual, differing, excuse) : undefined;
+  for (const { k, rule, noise } of differing) {
     const a = manual[k];
     const n = autograd[k];
     const kink = kinks?.get(k);
-    if (kink !== undefined) tally.add(k, a, n, { verdict: 'kink', noise: noises[i], note: kink });
-    else tally.add(k, a, n, { verdict: 'fail', decidedBy: rules[i], noise: noises[i], ...(rules[i] === 'error' ? { note: `the gradient is ${Number.isFinite(a) ? n : a}` } : {}) });
+    if (kink !== undefined) tally.add(k, a, n, { verdict: 'kink', noise, note: kink });
+    else tally.add(k, a, n, { verdict: 'fail', decidedBy: rule, noise, ...(rule === 'error' ? { note: `the gradient is ${Number.isFinite(a) ? n : a}` } : {}) });
   }
   return { check: tally.result(), kinks: tally.kinks };
 }
@@ -94,11 +89,18 @@ export function compareExactly(name: string, shape: readonly number[], manual: F
  * Each is asked, even after one that is not at a kink: a right value at a kink beside a real slip
  * would otherwise be the worst element shown. A non-finite difference is no kink.
  */
-function kinksAmong(manual: Float64Array, differing: readonly number[], rules: readonly Decider[], excuse: KinkExcuse): Map<number, string> {
+function kinksAmong(manual: Float64Array, differing: readonly Differing[], excuse: KinkExcuse): Map<number, string> {
   const kinks = new Map<number, string>();
-  differing.forEach((k, i) => {
-    const note = rules[i] === 'error' ? undefined : excuse(k, manual[k]);
+  for (const { k, rule } of differing) {
+    const note = rule === 'error' ? undefined : excuse(k, manual[k]);
     if (note !== undefined) kinks.set(k, `the hand-written gradient takes another value than autograd at a kink, and both are right: ${note}`);
-  });
+  }
   return kinks;
+}
+
+/** An element where the two gradients differ: the rule it breaks and its noise floor. */
+interface Differing {
+  k: number;
+  rule: Decider;
+  noise: number;
 }

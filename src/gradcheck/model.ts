@@ -17,7 +17,7 @@ import { type Gradient, ProductGradient, deferrableWeights, denseGradient } from
 import { compareExactly, gradientScale } from './exact';
 import { localizeManualMistakes } from './localize';
 import { manualGradients } from './manual';
-import { type Objective, project, withShiftAll } from './objective';
+import { type Objective, project, valueMoved, withShiftAll } from './objective';
 import { type CapturedCall, autogradOfForward, captureCustomCalls, checkCustomOps } from './ops';
 import { type OpRecord, Replay } from './replay';
 import { type Direction, sameBits } from './directions';
@@ -382,18 +382,15 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
     }
     phase.params.push(row);
     const m = prep.manual?.[t];
-    if (m instanceof Float64Array && row.passed) {
+    if (typeof m === 'string') {
+      phase.manual!.push(failedCheck(names[t], p.shape, m, row.passed ? 'exact' : mode));
+    } else if (m && row.passed) {
       const exact = compareExactly(names[t], p.shape, m, denseGradient(prep.analytic[t]), tol, scaleOf(), atKink);
       avoid.push(...exact.kinks);
       // A kink is the function's: the numeric check found it, and it qualifies this row too, unless
       // the comparison found its own (a kink where the two gradients take different sides).
       phase.manual!.push(row.nonDifferentiable && !exact.check.nonDifferentiable ? { ...exact.check, nonDifferentiable: row.nonDifferentiable } : exact.check);
-    }
-    if (avoid.length) phase.kinks[names[t]] = [...new Set(avoid)];
-    if (m === undefined || (m instanceof Float64Array && row.passed)) continue;
-    if (typeof m === 'string') {
-      phase.manual!.push(failedCheck(names[t], p.shape, m, row.passed ? 'exact' : mode));
-    } else {
+    } else if (m) {
       // Autograd failed its own check here, so it is no reference: the hand-written gradient is
       // compared with the same central differences (the same draws, so the forwards are shared).
       const own = new Tally(names[t], p.shape, tol, mode);
@@ -401,6 +398,7 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
       phase.manual!.push(withFiniteGradient(own.result(), m));
       phase.notes.push(`autograd's gradient of '${names[t]}' failed its own check, so the hand-written one was compared with central differences instead of autograd`);
     }
+    if (avoid.length) phase.kinks[names[t]] = [...new Set(avoid)];
   }
   progress.finish();
   if (!prep.replay && selected.length) {
@@ -498,8 +496,8 @@ function taylorVerdict(prep: Prepared, grads: readonly Gradient[], avoid: number
  * along the direction, (f(x + hd) − f(x − hd))/2, so the test's remainder is the odd remainder.
  */
 function oddPart(obj: Objective, f0: number): Objective {
-  const at = (dirs: readonly (Direction | undefined)[], h: number): number =>
-    obj.valueShifted ? obj.valueShifted(dirs, h) : withShiftAll(obj.tensors, dirs as Direction[], h, () => obj.value());
+  // taylorTest moves every tensor (taylorDirections), so the directions here are all defined.
+  const at = (dirs: readonly (Direction | undefined)[], h: number): number => valueMoved(obj, dirs as Direction[], h);
   return { names: obj.names, tensors: obj.tensors, value: () => obj.value(), valueShifted: (dirs, h) => f0 + (at(dirs, h) - at(dirs, -h)) / 2 };
 }
 

@@ -44,6 +44,11 @@ export function withElement<T>(x: Float64Array, k: number, value: number, fn: ()
  * worth not allocating and zeroing per check): copied in and out natively, the move itself is the
  * only loop.
  */
+/** The objective with every tensor moved by h·d[t]: its own shifted evaluation where it has one, else a real move. */
+export function valueMoved(obj: Objective, d: readonly Direction[], h: number): number {
+  return obj.valueShifted ? obj.valueShifted(d, h) : withShiftAll(obj.tensors, d, h, () => obj.value());
+}
+
 export function withShiftAll<T>(tensors: readonly Tensor[], d: readonly Direction[], h: number, fn: () => T): T {
   let total = 0;
   for (const t of tensors) total += t.size;

@@ -13,7 +13,7 @@
 // where the loss curves little; anything else is decided as without it.
 import { Rng } from '../engine/random';
 import type { Tensor } from '../engine/tensor';
-import { type Objective, withShiftAll } from './objective';
+import { type Objective, valueMoved } from './objective';
 import { type Direction, RankOne, denseOf, randomDirection, sameBits, scaledDirection, squaredNorm } from './directions';
 import { type Gradient, gradientDot } from './deferred';
 
@@ -319,7 +319,7 @@ function valuesAlong(obj: Objective, f0: number, d: readonly Direction[]): { val
     let v = f.get(k);
     if (v === undefined) {
       const h = FIRST_STEP * SHRINK ** -k;
-      v = obj.valueShifted ? obj.valueShifted(along, h) : withShiftAll(obj.tensors, along, h, () => obj.value());
+      v = valueMoved(obj, along, h);
       f.set(k, v);
     }
     return v;

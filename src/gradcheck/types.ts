@@ -87,8 +87,10 @@ export interface TensorCheck {
   worst: WorstElement | null;
   /** Elements compared (all of them in full mode). */
   checked: number;
-  /** Set when a failing difference straddles a kink (relu at 0): not reported as a failure. */
-  /** The first kink found (`index`, why), and `count`, how many elements sat on one, when more than one. */
+  /**
+   * Set when an element sits on a kink (relu at 0), which is not reported as a failure: the first
+   * found (`index`, why), and `count`, how many elements sat on one, when more than one.
+   */
   nonDifferentiable?: { index: number[]; note: string; count?: number };
   /** Why the check could not be done or failed outright (NaN gradient, a missing manual entry…). */
   error?: string;

@@ -282,7 +282,7 @@ export class ResultsView {
         h('td', { class: 'muted' }, o.error ?? '', o.loc ? h('span', {}, 'worst call: ', this.lineLink(o.loc, `op:${o.name}`)) : null),
       ),
     );
-    return h('div', { class: 'result-table' }, h('h3', {}, 'Custom ops: hand-written backward at the call sites'), h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...['op', 'verdict', 'max abs err', 'max rel err', 'worst element', 'analytic', 'reference', 'method', ''].map((t) => h('th', { scope: 'col', class: /err$|analytic|numeric/.test(t) ? 'num' : undefined }, t)))), h('tbody', {}, ...rows))));
+    return h('div', { class: 'result-table' }, h('h3', {}, 'Custom ops: hand-written backward at the call sites'), h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...['op', 'verdict', 'max abs err', 'max rel err', 'worst element', 'analytic', 'reference', 'method', ''].map((t) => h('th', { scope: 'col', class: /err$|analytic|reference/.test(t) ? 'num' : undefined }, t)))), h('tbody', {}, ...rows))));
   }
 
   /**
