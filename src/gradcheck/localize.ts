@@ -159,6 +159,16 @@ class KnownSet {
     this.scaledCache.set(key, found ?? null);
     return found;
   }
+
+  /** The true adjoint that t is a constant multiple of (not 1), in t's shape and order, with the factor. */
+  multipleOf(t: Tensor): { known: Known; factor: number } | undefined {
+    for (const { known, data } of this.bySize.get(t.size) ?? []) {
+      if (known.kind !== 'adjoint' || !sameShape(known.shape, t.shape)) continue;
+      const factor = factorBetween(t.data, data);
+      if (factor !== undefined) return { known, factor };
+    }
+    return undefined;
+  }
 }
 
 interface KnownGood {
@@ -254,8 +264,13 @@ function blameFor(param: string, g: Tensor, truth: Tensor, byOut: Map<number, Op
   };
   const scaled = scaleSlip(param, g, truth, region, producer, inRegion, known);
   if (scaled) return scaled;
-  // Where a right adjoint turns wrong. Failing that, the chain is wrong from its very start.
+  // Where a right adjoint turns wrong. Failing that, where the last value that is right up to a
+  // constant factor goes on; failing that too, the chain is wrong from its very start.
   const takesAdjoint = [...region].filter((r) => r.inputs.some((x) => !inRegion(x) && known.match(x)?.known.kind === 'adjoint'));
+  if (takesAdjoint.length === 0) {
+    const scaled = afterScaledAdjoint(param, root, region, inRegion, known);
+    if (scaled) return scaled;
+  }
   const blamed = earliest(takesAdjoint) ?? earliest([...region].filter((r) => !r.inputs.some(inRegion)))!;
   const site = blamed.site?.frame;
   if (!site) return undefined; // no user frame on the stack: nothing to point at
@@ -294,6 +309,37 @@ function scaleSlip(
     `The factor first appears at this ${first.op.name} call${right.length ? `, with ${right.join('; ')}` : ''}: its result is ${times} ${of}.`,
   ];
   if (unchecked.length) parts.push(`Its other input (${unchecked.join('; ')}) could not be checked against anything and may hold the factor.`);
+  return { site, message: parts.join(' ') };
+}
+
+/**
+ * No value of the chain equals a true adjoint, yet one is a constant multiple of one: a chain that
+ * carries its adjoints scaled (by 1/S for a loss of size S, say) and applies the scale at the end.
+ * Its first steps, which recompute forward values (a sigmoid, a product with the labels), match
+ * nothing either, and are right: blaming the first of them, as the fallback does, points at right
+ * code. The mistake is where the last such multiple is used, or after it. Where the gradient has too
+ * few elements to show a factor of its own (a bias of one element), that is as near as values allow,
+ * so the constants used after it are named: a wrong one is the likeliest slip.
+ */
+function afterScaledAdjoint(param: string, root: OpRecord, region: Set<OpRecord>, inRegion: (x: Tensor) => boolean, known: KnownSet): Blame | undefined {
+  const anchor = latest([...region].filter((r) => r !== root && known.multipleOf(r.out) !== undefined));
+  if (!anchor) return undefined;
+  const next = earliest([...region].filter((r) => r.inputs.includes(anchor.out)));
+  const site = next?.site?.frame;
+  if (!next || !site) return undefined;
+  const { known: of, factor } = known.multipleOf(anchor.out)!;
+  // Only the blamed site is mapped to the user's source (a bundle's lines are not theirs), so the
+  // message names ops, not lines.
+  const constants: string[] = [];
+  for (const r of [...region].sort((a, b) => a.index - b.index)) {
+    if (r.index <= anchor.index) continue;
+    for (const x of r.inputs) if (!inRegion(x) && x.size === 1 && !known.match(x)) constants.push(`${x.data[0]} at a ${r.op.name} call`);
+  }
+  const parts = [
+    `No value on the way to the gradient of ${param} equals a true adjoint, but the result of a ${anchor.op.name} call is ${factorWords(factor)} ${of.label} in every element: right up to a constant factor, as a scale applied later (a mean's 1/N, the loss's own scale) makes it.`,
+    `So the mistake is at this ${next.op.name} call, which uses that result, or after it, before the gradient of ${param} is returned.`,
+  ];
+  if (constants.length) parts.push(`The constant${constants.length > 1 ? 's' : ''} used there, ${constants.join('; ')}, ${constants.length > 1 ? 'are' : 'is'} not checked by anything: a wrong scale is the likeliest slip.`);
   return { site, message: parts.join(' ') };
 }
 
@@ -342,10 +388,15 @@ function factorWords(c: number): string {
   const sign = c < 0 ? '−' : '';
   const m = Math.abs(c);
   const whole = Math.round(m);
-  if (whole >= 2 && Math.abs(m - whole) <= FACTOR_RTOL * m) return `${sign}${whole}×`;
+  if (whole >= 2 && whole < 1e4 && Math.abs(m - whole) <= FACTOR_RTOL * m) return `${sign}${whole}×`;
   const inverse = Math.round(1 / m);
   if (inverse >= 2 && Math.abs(1 / m - inverse) <= FACTOR_RTOL / m) return `${sign}1/${inverse} of`;
-  return `${sign}${Number(m.toPrecision(3))}×`;
+  return `${sign}${m >= 1e4 || m < 1e-3 ? m.toExponential(2).replace(/\.?0+e/, 'e') : Number(m.toPrecision(3))}×`;
+}
+
+/** The op record that ran last. */
+function latest(rs: readonly OpRecord[]): OpRecord | undefined {
+  return rs.reduce<OpRecord | undefined>((a, r) => (!a || r.index > a.index ? r : a), undefined);
 }
 
 /** The op record that ran first. */

@@ -268,6 +268,32 @@ describe('localizing a mistake in a hand-written backward', function () {
     assert.match(blame.message, /its input \(∂L\/∂w\) is right/);
   });
 
+  it('a one-element gradient on a chain that carries its adjoints scaled: blamed where the scaled adjoint is used, with the constant named, not at the forward values recomputed first', () => {
+    const size = 1e-12;
+    const model = defineModel({
+      inputs: { X: randn([16, 6], { seed: 1 }), y: tensor(Array.from({ length: 16 }, (_, i) => (i % 3 ? 1 : -1))) },
+      params: { w: randn([6], { seed: 3 }), b: randn([1], { seed: 4 }) },
+      forward: ({ X, y }, { w, b }) => F.mul(size, F.logloss(F.add(F.matmul(X, w), b), y)),
+      backward: ({ X, y }, { w, b }) => {
+        const s = F.sigmoid(F.mul(y, F.add(F.matmul(X, w), b)));
+        const r = F.mul(F.neg(y), F.sub(1, s)); // 16/size × ∂L/∂z: the scale comes at the end
+        return {
+          w: F.mul(size / 16, F.matmul(r, X)),
+          b: F.reshape(F.mul((3 * size) / 16, F.sum(r)), [1]), // BUG:oneScale — 3× the scale
+        };
+      },
+    });
+    const report = checkAndLocalize(model);
+    assert.equal(blameOf(report, 'w').passed, true);
+    const { blame } = blameOf(report, 'b');
+    assert.ok(blame, JSON.stringify(report.manual));
+    assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('oneScale')), blame.message);
+    assert.doesNotMatch(blame.message, /wrong from the start/, blame.message);
+    assert.match(blame.message, /the result of a mul call is 1\.6e\+13× ∂L\/∂\(matmul output\) in every element: right up to a constant factor/, blame.message);
+    assert.match(blame.message, /at this sum call, which uses that result, or after it/, blame.message);
+    assert.match(blame.message, /The constant used there, 1\.875e-13 at a mul call, is not checked by anything/, blame.message);
+  });
+
   it('a residual: a right partial adjoint (one branch of ∂L/∂h) is not blamed; the wrong combination is', () => {
     const report = checkAndLocalize(residualModel());
     assert.equal(blameOf(report, 'V').passed, true);
