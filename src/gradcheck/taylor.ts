@@ -75,7 +75,11 @@ const ESTIMATED_STEPS = 3;
  */
 export function taylorTest(obj: Objective, f0: number, grads: readonly Gradient[], rng: Rng, avoid: readonly number[][] = [], roundoff = 0): TaylorResult {
   const d = taylorDirections(obj.tensors, rng, avoid);
-  if (!d) return { note: 'Taylor test skipped: there is nothing to move' };
+  if (!d) {
+    // Every element either is empty or sits on a kink, which a Taylor direction must not cross.
+    const onKinks = avoid.some((a) => a.length > 0);
+    return { note: onKinks ? 'Taylor test skipped: every parameter element sits on a kink (relu, abs or max at 0), which its direction must not cross' : 'Taylor test skipped: there is nothing to move' };
+  }
   // Along the remembered directions where they are these (valuesAlong): the products a deferred
   // gradient's projection needs are then the shifted replay's own (directions.ts RankOne).
   const { valueAt, along } = valuesAlong(obj, f0, d);

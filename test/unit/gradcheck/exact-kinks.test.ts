@@ -189,4 +189,35 @@ describe('exact comparison at kinks', () => {
       assert.ok(r.ops.some((o) => !o.passed), `${mode}: ${JSON.stringify(r.ops)}`);
     }
   });
+
+  it("a custom op at relu's kink on a zero-initialised input: its forward's autograd is still the reference, so a dropped linear term fails and either side passes", () => {
+    // relu(x) + 0.3x at x = 0 in every element: the slopes are 0.3 and 1.3, and autograd through
+    // the forward takes 0.3. A central difference along any direction averages the sides (0.8),
+    // which once left the op without a reference, and the numeric judge took any value between
+    // the slopes, so the backward that drops the 0.3 (relu'(0) = 1, giving 1) passed.
+    const withSlopeAt0 = (slope: (v: number) => number) =>
+      defineOp({
+        name: 'reluPlusLinear',
+        forward: (x) => F.add(F.relu(x), F.mul(0.3, x)),
+        backward: (dy, [x]) => [F.mul(dy, new Tensor(Float64Array.from(x.data, slope), x.shape.slice()))],
+      });
+    const c = tensor([0.3, 0.7, 1.1, 0.5, 0.2]);
+    const model = (op: ReturnType<typeof withSlopeAt0>) => defineModel({ inputs: { c }, params: { w: tensor([0, 0, 0, 0, 0]) }, forward: (i, p) => F.sum(F.mul(op(p.w), i.c)) });
+    const dropped = withSlopeAt0((v) => (v >= 0 ? 1 : 0));
+    for (const slope of [(v: number) => (v > 0 ? 1.3 : 0.3), (v: number) => (v >= 0 ? 1.3 : 0.3), (v: number) => (v > 0 ? 1.3 : v < 0 ? 0.3 : 0.8)]) {
+      for (const mode of MODES) {
+        const right = checkModel(model(withSlopeAt0(slope)), { mode });
+        assert.ok(right.passed, `${mode}: ${JSON.stringify({ params: right.params, ops: right.ops })}`);
+        assert.ok(right.ops.every((o) => o.passed && o.method === 'exact'), `${mode}: ${JSON.stringify(right.ops)}`);
+        assert.ok(right.notes?.some((n) => /Taylor test skipped: every parameter element sits on a kink/.test(n)), `${mode}: ${JSON.stringify(right.notes)}`);
+      }
+    }
+    for (const mode of MODES) {
+      const r = checkModel(model(dropped), { mode });
+      assert.equal(r.passed, false, mode);
+      const op = r.ops.find((o) => !o.passed);
+      assert.ok(op, `${mode}: ${JSON.stringify(r.ops)}`);
+      assert.equal(op.method, 'exact', mode);
+    }
+  });
 });
