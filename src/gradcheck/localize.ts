@@ -322,21 +322,26 @@ function scaleSlip(
  * so the constants used after it are named: a wrong one is the likeliest slip.
  */
 function afterScaledAdjoint(param: string, root: OpRecord, region: Set<OpRecord>, inRegion: (x: Tensor) => boolean, known: KnownSet): Blame | undefined {
-  const anchor = latest([...region].filter((r) => r !== root && known.multipleOf(r.out) !== undefined));
+  // The last op whose result is such a multiple.
+  let anchor: { r: OpRecord; known: Known; factor: number } | undefined;
+  for (const r of region) {
+    if (r === root || (anchor && r.index < anchor.r.index)) continue;
+    const multiple = known.multipleOf(r.out);
+    if (multiple) anchor = { r, ...multiple };
+  }
   if (!anchor) return undefined;
-  const next = earliest([...region].filter((r) => r.inputs.includes(anchor.out)));
+  const { r: at, known: of, factor } = anchor;
+  const next = earliest([...region].filter((r) => r.inputs.includes(at.out)));
   const site = next?.site?.frame;
   if (!next || !site) return undefined;
-  const { known: of, factor } = known.multipleOf(anchor.out)!;
   // Only the blamed site is mapped to the user's source (a bundle's lines are not theirs), so the
   // message names ops, not lines.
   const constants: string[] = [];
-  for (const r of [...region].sort((a, b) => a.index - b.index)) {
-    if (r.index <= anchor.index) continue;
+  for (const r of [...region].filter((r) => r.index > at.index).sort((a, b) => a.index - b.index)) {
     for (const x of r.inputs) if (!inRegion(x) && x.size === 1 && !known.match(x)) constants.push(`${x.data[0]} at a ${r.op.name} call`);
   }
   const parts = [
-    `No value on the way to the gradient of ${param} equals a true adjoint, but the result of a ${anchor.op.name} call is ${factorWords(factor)} ${of.label} in every element: right up to a constant factor, as a scale applied later (a mean's 1/N, the loss's own scale) makes it.`,
+    `No value on the way to the gradient of ${param} equals a true adjoint, but the result of a ${at.op.name} call is ${factorWords(factor)} ${of.label} in every element: right up to a constant factor, as a scale applied later (a mean's 1/N, the loss's own scale) makes it.`,
     `So the mistake is at this ${next.op.name} call, which uses that result, or after it, before the gradient of ${param} is returned.`,
   ];
   if (constants.length) parts.push(`The constant${constants.length > 1 ? 's' : ''} used there, ${constants.join('; ')}, ${constants.length > 1 ? 'are' : 'is'} not checked by anything: a wrong scale is the likeliest slip.`);
@@ -392,11 +397,6 @@ function factorWords(c: number): string {
   const inverse = Math.round(1 / m);
   if (inverse >= 2 && Math.abs(1 / m - inverse) <= FACTOR_RTOL / m) return `${sign}1/${inverse} of`;
   return `${sign}${m >= 1e4 || m < 1e-3 ? m.toExponential(2).replace(/\.?0+e/, 'e') : Number(m.toPrecision(3))}×`;
-}
-
-/** The op record that ran last. */
-function latest(rs: readonly OpRecord[]): OpRecord | undefined {
-  return rs.reduce<OpRecord | undefined>((a, r) => (!a || r.index > a.index ? r : a), undefined);
 }
 
 /** The op record that ran first. */

@@ -38,17 +38,17 @@ export function withElement<T>(x: Float64Array, k: number, value: number, fn: ()
   }
 }
 
+/** The objective with every tensor moved by h·d[t]: its own shifted evaluation where it has one, else a real move. */
+export function valueMoved(obj: Objective, d: readonly Direction[], h: number): number {
+  return obj.valueShifted ? obj.valueShifted(d, h) : withShiftAll(obj.tensors, d, h, () => obj.value());
+}
+
 /**
  * Runs `fn` with every tensor moved by h·d[t] (one direction per tensor), restoring them all.
  * The originals are saved into one buffer, kept for the next call (a model's worth of doubles is
  * worth not allocating and zeroing per check): copied in and out natively, the move itself is the
  * only loop.
  */
-/** The objective with every tensor moved by h·d[t]: its own shifted evaluation where it has one, else a real move. */
-export function valueMoved(obj: Objective, d: readonly Direction[], h: number): number {
-  return obj.valueShifted ? obj.valueShifted(d, h) : withShiftAll(obj.tensors, d, h, () => obj.value());
-}
-
 export function withShiftAll<T>(tensors: readonly Tensor[], d: readonly Direction[], h: number, fn: () => T): T {
   let total = 0;
   for (const t of tensors) total += t.size;
