@@ -7,7 +7,7 @@ import { resetDefaultRng } from '../engine/random';
 import { currentScope } from '../engine/scope';
 import { Tensor } from '../engine/tensor';
 import { type CheckOptions, type ModelReport, type OpCheck, defaultCheckOptions } from '../gradcheck/types';
-import type { ModelCheckResult, ModelGradResult, ModelGraphResult, RunError, SourceLocation, SplitPlan, WorkerReply, WorkerRequest } from '../shared/workerProtocol';
+import type { CheckNote, ModelCheckResult, ModelGradResult, ModelGraphResult, RunError, SourceLocation, SplitPlan, WorkerReply, WorkerRequest } from '../shared/workerProtocol';
 import { unrunResult } from '../shared/checkResult';
 import { checkModel, checkParameters, completeCheck, modeFor, resolveOptions } from './checker';
 import { errorFromThrown, located, sentence } from './errors';
@@ -21,7 +21,8 @@ import { clearUserTimers } from './userTimers';
 import { UserFrames } from './userFrames';
 import { evaluateInUserRealm } from './userRealm';
 
-export function execute(req: WorkerRequest): WorkerReply {
+/** `note` hears a check's models, each as it starts and as its result is in (workerProtocol.ts CheckNote). */
+export function execute(req: WorkerRequest, note: (n: CheckNote) => void = () => {}): WorkerReply {
   // A warm worker runs file after file: nothing of the previous run may leak into this one.
   clearUserTimers();
   resetDefinitions();
@@ -48,7 +49,7 @@ export function execute(req: WorkerRequest): WorkerReply {
     case 'graph':
       return { type: 'done', task: 'graph', models: selected.map((m) => graphOf(m, frames)) };
     case 'check':
-      return runChecks(req, selected, frames);
+      return runChecks(req, selected, frames, note);
   }
 }
 
@@ -82,7 +83,7 @@ function throwSiteOf(code: string, frames: UserFrames): SourceLocation | undefin
   }
 }
 
-function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrames): WorkerReply {
+function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrames, note: (n: CheckNote) => void): WorkerReply {
   const options: CheckOptions = { ...defaultCheckOptions, ...(req.options ?? {}) };
   const phase = req.phase;
   if (phase) {
@@ -105,34 +106,37 @@ function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrame
   }
   const models: ModelCheckResult[] = [];
   const split: SplitPlan[] = [];
-  for (const m of selected) {
-    resetDefaultRng();
-    const pre = preflight(m, frames);
-    if ('kind' in pre) {
-      models.push(failedCheck(m, pre, options.mode));
-      continue;
-    }
+  note({ type: 'models', models: selected.map((m) => ({ name: m.name, ...(m.loc ? { loc: m.loc } : {}) })) });
+  const done = (index: number, result: ModelCheckResult): void => {
+    models.push(result);
+    note({ type: 'checked', index, result });
+  };
+  selected.forEach((m, index) => {
     const params = Object.entries(m.model.spec.params).map(([name, t]) => ({ name, size: t.size }));
     const total = params.reduce((s, p) => s + p.size, 0);
-    // A large element-by-element check is left to the pool: the parent plans its two phases.
     let mode: string = options.mode;
     try {
       mode = modeFor(m.model.spec, resolveOptions(options));
     } catch {
       // Bad options: the check itself reports them.
     }
+    note({ type: 'checking', index, mode, size: total });
+    resetDefaultRng();
+    const pre = preflight(m, frames);
+    if ('kind' in pre) return done(index, failedCheck(m, pre, options.mode));
+    // A large element-by-element check is left to the pool: the parent plans its two phases.
     // A second-order check is three backward passes per model: never worth splitting.
     if (req.splitAbove !== undefined && mode === 'full' && options.order !== 2 && total > req.splitAbove && params.length > 1) {
-      split.push({ model: m.name, index: models.length + split.length, params });
-      continue;
+      split.push({ model: m.name, index, params });
+      return;
     }
     try {
       resetDefaultRng();
-      models.push(checkResult(m, checkModel(m.model, options), frames));
+      done(index, checkResult(m, checkModel(m.model, options), frames));
     } catch (err) {
-      models.push(failedCheck(m, errorFromThrown(err, frames, m.loc), options.mode));
+      done(index, failedCheck(m, errorFromThrown(err, frames, m.loc), options.mode));
     }
-  }
+  });
   return { type: 'done', task: 'check', models, ...(split.length ? { split } : {}) };
 }
 

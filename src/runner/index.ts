@@ -7,6 +7,7 @@ import type { CheckOptions } from '../gradcheck/types';
 import type { ModelCheckResult, RunError, RunTask, TaskResults, WorkerRequest } from '../shared/workerProtocol';
 import { bundleModelFile } from './bundle';
 import { unrunResult } from '../shared/checkResult';
+import { CheckLedger } from './partial';
 import { checkPlanned } from './pool';
 import { runInWorker, timeoutError } from './spawn';
 import { WarmRunner, sharedWarmRunner } from './warm';
@@ -110,15 +111,22 @@ export async function runFile<T extends RunTask>(opts: RunFileOptions<T>): Promi
     ...(task === 'check' && workers > 1 ? { splitAbove: opts.splitAbove ?? DEFAULT_SPLIT_ABOVE } : {}),
   };
   const warm = task !== 'check' && opts.warm ? (opts.warm === true ? sharedWarmRunner() : opts.warm) : undefined;
+  // A check's worker tells each model's result as it is in: a limit then stops only the model it
+  // was checking, and the others keep theirs (partial.ts).
+  const ledger = task === 'check' ? new CheckLedger() : undefined;
+  const stopped = (error: RunError): RunResult<T> => {
+    const kept = ledger?.stoppedBy(error);
+    return kept ? done({ ok: true, models: kept as TaskResults[T] }) : done({ ok: false, error });
+  };
   let reply;
   if (warm) {
     const answer = await warm.run(request, limits());
     if (answer.output) collect(answer.output);
     reply = answer.reply;
   } else {
-    reply = await runInWorker(request, limits());
+    reply = await runInWorker(request, { ...limits(), onPartial: ledger?.hear });
   }
-  if (reply.type === 'failed') return done({ ok: false, error: reply.error });
+  if (reply.type === 'failed') return stopped(reply.error);
   if (reply.type !== 'done' || reply.task !== task) return done({ ok: false, error: { kind: 'internal', message: 'The worker answered a different task.' } });
 
   let models = reply.models as TaskResults[T];
@@ -126,13 +134,15 @@ export async function runFile<T extends RunTask>(opts: RunFileOptions<T>): Promi
     // Models too large for one worker's element-by-element check: the parent plans their two phases.
     const checks = [...(models as ModelCheckResult[])];
     for (const plan of reply.split) {
-      if (Date.now() - started >= timeoutMs) return done({ ok: false, error: timeoutError(timeoutMs) });
+      ledger?.take({ type: 'checking', index: plan.index, mode: 'full', size: plan.params.reduce((n, p) => n + p.size, 0) });
+      if (Date.now() - started >= timeoutMs) return stopped(timeoutError(timeoutMs));
       const result = await checkPlanned(base, plan, workers, limits, opts.options ?? {});
       // A whole-file failure (time, memory, cancel) in a phase stops the run like any other.
       if ('kind' in result) {
-        if (['timeout', 'memory', 'cancelled', 'internal'].includes(result.kind)) return done({ ok: false, error: result });
+        if (['timeout', 'memory', 'cancelled', 'internal'].includes(result.kind)) return stopped(result);
         checks.splice(plan.index, 0, unrunResult(plan.model, result));
       } else checks.splice(plan.index, 0, result);
+      ledger?.take({ type: 'checked', index: plan.index, result: checks[plan.index] });
     }
     models = checks as TaskResults[T];
   }

@@ -20,6 +20,8 @@ export interface WorkerLimits {
   onOutput?: (text: string) => void;
   /** Receives how far a check has come: elements compared of those it will compare. */
   onProgress?: (done: number, total: number) => void;
+  /** Receives what the worker sends ahead of its reply, unchecked (supervisor.ts onPartial). */
+  onPartial?: (payload: unknown) => void;
 }
 
 export type RunSupervisor = WorkerSupervisor<WorkerRequest, WorkerReply>;
@@ -45,6 +47,7 @@ export async function runOn(supervisor: RunSupervisor, req: WorkerRequest, limit
     signal: limits.signal,
     onOutput,
     onProgress: limits.onProgress,
+    onPartial: limits.onPartial,
   };
   return replyOf(await supervisor.request(req, options), limits);
 }

@@ -32,7 +32,7 @@ hardenRunnerRealm();
 disarmWorkerProcess();
 installMemoryBudget();
 
-serveRequests(async (req, { rssAtStart, progress }): Promise<WorkerReply> => {
+serveRequests(async (req, { rssAtStart, progress, partial }): Promise<WorkerReply> => {
   if (!isWorkerRequest(req)) {
     return { type: 'failed', error: { kind: 'internal', message: 'The worker received a malformed request.' } };
   }
@@ -40,8 +40,9 @@ serveRequests(async (req, { rssAtStart, progress }): Promise<WorkerReply> => {
   beginMemoryBudget(rssAtStart);
   let reply: WorkerReply;
   try {
-    // A check's sweep reports how far it has come (gradcheck/progress.ts), for the caller's progress bar.
-    reply = withProgressSink(progress, () => execute(req));
+    // A check's sweep reports how far it has come (gradcheck/progress.ts), for the caller's progress
+    // bar, and each model's result goes ahead of the reply, so a time limit loses only the model it stops.
+    reply = withProgressSink(progress, () => execute(req, partial));
   } finally {
     // Timers the file scheduled would fire between runs, or inside the next one.
     clearUserTimers();

@@ -3,7 +3,7 @@
 // receives with the `is…()` guards: a worker that died half-way must never crash the caller.
 // The check result, its places and errors are declared once, as schemas, in checkResult.ts.
 import type { CheckOptions, ParamPhase } from '../gradcheck/types';
-import { type ModelCheckResult, type RunError, type SourceLocation, isRunError } from './checkResult';
+import { type ModelCheckResult, type RunError, type SourceLocation, isRunError, isSourceLocation } from './checkResult';
 
 export type { ManualCheckResult, ModelCheckResult, OpCheckResult, RunError, RunErrorKind, SourceLocation } from './checkResult';
 export { isRunError } from './checkResult';
@@ -152,6 +152,16 @@ export interface WorkerFailed {
 
 export type WorkerReply = WorkerDone | WorkerFailed | WorkerPhase;
 
+/**
+ * What a check's worker tells as it goes, ahead of its reply (workers/protocol.ts PartialMessage):
+ * the file's models once it has found them, each model as its check starts, and each result as it
+ * is in. A time limit that stops the worker then loses only the model it was checking (runner/partial.ts).
+ */
+export type CheckNote =
+  | { type: 'models'; models: { name: string; loc?: SourceLocation }[] }
+  | { type: 'checking'; index: number; mode: string; size: number }
+  | { type: 'checked'; index: number; result: ModelCheckResult };
+
 // ---- Guards -------------------------------------------------------------------------------
 
 const TASKS: readonly string[] = ['check', 'grad', 'graph'];
@@ -184,6 +194,21 @@ export function isWorkerFailed(x: unknown): x is WorkerFailed {
 
 export function isWorkerPhase(x: unknown): x is WorkerPhase {
   return isRecord(x) && x.type === 'phase' && ((isRecord(x.phase) && Array.isArray(x.phase.params) && isRecord(x.phase.kinks)) || isRunError(x.error));
+}
+
+export function isCheckNote(x: unknown): x is CheckNote {
+  if (!isRecord(x) || typeof x.type !== 'string') return false;
+  const index = (i: unknown): boolean => typeof i === 'number' && Number.isInteger(i) && i >= 0;
+  switch (x.type) {
+    case 'models':
+      return Array.isArray(x.models) && x.models.every((m) => isRecord(m) && typeof m.name === 'string' && (m.loc === undefined || isSourceLocation(m.loc)));
+    case 'checking':
+      return index(x.index) && typeof x.mode === 'string' && typeof x.size === 'number';
+    case 'checked':
+      return index(x.index) && isRecord(x.result) && typeof x.result.name === 'string';
+    default:
+      return false;
+  }
 }
 
 export function isWorkerReply(x: unknown): x is WorkerReply {

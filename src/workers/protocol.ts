@@ -40,6 +40,17 @@ export interface ProgressMessage {
   total: number;
 }
 
+/**
+ * Worker → supervisor: a piece of request `id`'s answer sent ahead of it (a runner worker's model
+ * checked, of a file of several), so that a time limit that stops the worker loses only what was
+ * still running. What the payload holds is the worker's own business, like a result's.
+ */
+export interface PartialMessage {
+  type: 'partial';
+  id: number;
+  payload: unknown;
+}
+
 /** Worker → supervisor: the answer to request `id`, or what its handler threw. */
 export type ReplyMessage =
   | { type: 'reply'; id: number; ok: true; result: unknown }
@@ -67,6 +78,10 @@ export function isOutputMessage(x: unknown): x is OutputMessage {
 
 export function isProgressMessage(x: unknown): x is ProgressMessage {
   return isRecord(x) && x.type === 'progress' && isId(x.id) && typeof x.done === 'number' && typeof x.total === 'number';
+}
+
+export function isPartialMessage(x: unknown): x is PartialMessage {
+  return isRecord(x) && x.type === 'partial' && isId(x.id) && 'payload' in x;
 }
 
 export function isReplyMessage(x: unknown): x is ReplyMessage {

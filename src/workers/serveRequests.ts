@@ -5,7 +5,7 @@
 // what was printed before a time limit stopped the worker has already arrived), and what is
 // printed between requests (a late promise callback) is dropped.
 import { type MessagePort, parentPort } from 'node:worker_threads';
-import { type OutputMessage, type ProgressMessage, type ReadyMessage, type ReplyMessage, isRequestMessage } from './protocol';
+import { type OutputMessage, type PartialMessage, type ProgressMessage, type ReadyMessage, type ReplyMessage, isRequestMessage } from './protocol';
 
 /** The most a request's output may hold (characters, stdout and stderr together); the rest is dropped. */
 export const MAX_OUTPUT_CHARS = 64 * 1024;
@@ -16,6 +16,8 @@ export interface RequestContext {
   rssAtStart: number;
   /** Tells the supervisor how far this request has come; nothing once it is answered. */
   progress(done: number, total: number): void;
+  /** Sends a piece of the answer ahead of it (protocol.ts PartialMessage); nothing once it is answered. */
+  partial(payload: unknown): void;
 }
 
 /** Answers a request; a promise when the answer must wait a moment (the runner lets a file's promises settle). */
@@ -43,13 +45,21 @@ export function serveRequests(handle: RequestHandler, opts: { maxOutputChars?: n
     const progress = (done: number, total: number): void => {
       if (!answered) port.postMessage({ type: 'progress', id, done, total } satisfies ProgressMessage);
     };
+    const partial = (payload: unknown): void => {
+      if (answered) return;
+      try {
+        port.postMessage({ type: 'partial', id, payload } satisfies PartialMessage);
+      } catch {
+        // One that cannot be cloned is dropped: the reply still carries the whole answer.
+      }
+    };
     const reply = (r: ReplyMessage): void => {
       answered = true;
       send(r);
     };
     let result: unknown;
     try {
-      result = handle(msg.payload, { rssAtStart: msg.rssAtStart, progress });
+      result = handle(msg.payload, { rssAtStart: msg.rssAtStart, progress, partial });
     } catch (err) {
       return reply(failure(id, err));
     }

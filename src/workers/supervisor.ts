@@ -11,7 +11,7 @@
 // once: make a supervisor, send one request, dispose of it.
 import * as fs from 'node:fs';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
-import { type RequestMessage, isOutputMessage, isProgressMessage, isReadyMessage, isReplyMessage } from './protocol';
+import { type RequestMessage, isOutputMessage, isPartialMessage, isProgressMessage, isReadyMessage, isReplyMessage } from './protocol';
 
 /** How often the process's resident memory is sampled while a request with a memory limit runs. */
 const RSS_POLL_MS = 200;
@@ -30,6 +30,12 @@ export interface RequestOptions {
   onOutput?: (text: string) => void;
   /** Receives how far the request has come, as the worker reports it. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Receives the pieces of the answer the worker sends ahead of it, unchecked (the caller guards
+   * them as it guards nothing else from the worker): what they held still counts when the request
+   * then fails at a limit.
+   */
+  onPartial?: (payload: unknown) => void;
 }
 
 export type WorkerFailure =
@@ -258,6 +264,10 @@ export class WorkerSupervisor<Req, R> {
     }
     if (isProgressMessage(msg)) {
       if (msg.id === job.id && !job.answered) job.options.onProgress?.(msg.done, msg.total);
+      return;
+    }
+    if (isPartialMessage(msg)) {
+      if (msg.id === job.id && !job.answered) job.options.onPartial?.(msg.payload);
       return;
     }
     if (!isReplyMessage(msg)) return this.fail(job, { kind: 'malformed' });

@@ -146,6 +146,54 @@ describe('Gradlens in VS Code', function () {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
+  it('keeps the models a time limit did not stop: the stuck one gets the error at its line, the others their verdicts', async () => {
+    const text = [
+      "import { defineModel, F, tensor } from 'gradlens';",
+      'export const quick = defineModel({',
+      '  inputs: {},',
+      '  params: { w: tensor([0.5, -1]) },',
+      '  forward: (_i, { w }) => F.sum(F.mul(w, w)),',
+      '});',
+      'export const stuck = defineModel({',
+      '  inputs: {},',
+      '  params: { u: tensor([3]) },',
+      '  forward: (_i, { u }) => F.sum(F.mul(u, u)),',
+      '  backward: () => {',
+      '    for (;;) {}',
+      '  },',
+      '});',
+      '',
+    ].join('\n');
+    const config = vscode.workspace.getConfiguration('gradlens');
+    await config.update('timeout', 5000, vscode.ConfigurationTarget.Global);
+    const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: text });
+    await vscode.window.showTextDocument(doc);
+    try {
+      const result = await vscode.commands.executeCommand<{ ok: boolean; models: { name: string; passed: boolean; error?: { kind: string } }[] }>('gradlens.checkGradients', doc.uri);
+      assert.ok(result?.ok, 'the run keeps its results');
+      assert.deepEqual(
+        result.models.map((m) => [m.name, m.passed, m.error?.kind]),
+        [
+          ['quick', true, undefined],
+          ['stuck', false, 'timeout'],
+        ],
+      );
+      const problems = await waitFor(() => {
+        const found = problemsOf(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error);
+        return found.length ? found : undefined;
+      }, 'the time limit in Problems', 10000);
+      assert.equal(problems.length, 1, problems.map((d) => d.message).join('; '));
+      assert.equal(problems[0].range.start.line, 6, "on the stuck model's defineModel line");
+      assert.match(problems[0].message, /Stopped at the time limit of 5 s while checking this model \(1 parameter element, full mode\)/);
+      const lenses = await codeLensTitles(doc.uri);
+      assert.ok(lenses.some((l) => l.line === 1 && l.title.startsWith('✓')), `quick keeps its verdict: ${JSON.stringify(lenses)}`);
+      assert.ok(lenses.some((l) => l.line === 6 && l.title.startsWith('✗')), `stuck says it failed: ${JSON.stringify(lenses)}`);
+    } finally {
+      await config.update('timeout', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  });
+
   it('cancels a long check', async () => {
     const slow = slowOpModel({ spin: 3e7, size: 40 });
     const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: slow });

@@ -246,6 +246,43 @@ describe('runner (real worker)', function () {
       assert.ok(ticks >= 10, `the calling thread kept running (${ticks} ticks)`);
     });
 
+    /** Where `defineModel` is called for the model exported as `name` in a fixture. */
+    const modelAt = (file: string, name: string) => positionOf(file, 'defineModel', positionOf(file, `export const ${name} =`).line - 1);
+
+    for (const pool of [false, true]) {
+      it(`keeps the models checked before a time limit and says which one it stopped${pool ? ', in a check the pool runs' : ''}`, async () => {
+        // With the pool, 'stuck' (two parameters) is planned by the parent after the worker has checked the others.
+        const r = ok(await runFile({ fileName: fixture('stuck-middle.ts'), task: 'check', timeoutMs: 5000, ...(pool ? { workers: 2, splitAbove: 1 } : { workers: 1 }) }));
+        assert.deepEqual(
+          r.models.map((m) => m.name),
+          ['before', 'stuck', 'after'],
+        );
+        const [before, stuck, after] = r.models;
+        assert.equal(before.passed, true, JSON.stringify(before.error));
+        assert.equal(before.params[0].checked, 3);
+        assert.equal(stuck.error?.kind, 'timeout');
+        assert.match(stuck.error!.message, /^Stopped at the time limit of 5 s while checking this model \(3 parameter elements, full mode\): it was still running/);
+        assertAt(stuck.error, 'stuck-middle.ts', modelAt('stuck-middle.ts', 'stuck'));
+        assert.equal(stuck.passed, false);
+        if (pool) {
+          assert.equal(after.passed, true, 'the worker checked it before the pool began');
+        } else {
+          assert.equal(after.error?.kind, 'timeout');
+          assert.equal(after.error!.message, "Not checked: the time limit of 5 s was reached while model 'stuck' was being checked, before this model's turn.");
+          assertAt(after.error, 'stuck-middle.ts', modelAt('stuck-middle.ts', 'after'));
+        }
+      });
+    }
+
+    it('keeps the models checked before a memory limit and says which one it stopped', async () => {
+      const r = ok(await runFile({ fileName: fixture('hog-middle.ts'), task: 'check', memoryMb: 64, timeoutMs: 20_000 }));
+      const [before, hog] = r.models;
+      assert.equal(before.passed, true);
+      assert.equal(hog.error?.kind, 'memory');
+      assert.match(hog.error!.message, /^Stopped at the memory limit of 64 MB while checking this model \(2 parameter elements, full mode\)/);
+      assertAt(hog.error, 'hog-middle.ts', modelAt('hog-middle.ts', 'hog'));
+    });
+
     it('stops a file that allocates without end at the memory limit', async () => {
       const err = failed(await runFile({ fileName: fixture('memory-hog.ts'), task: 'check', memoryMb: 64, timeoutMs: 20_000 }));
       assert.equal(err.kind, 'memory');

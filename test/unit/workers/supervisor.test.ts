@@ -188,6 +188,18 @@ describe('worker supervisor (real worker)', function () {
     assert.deepEqual(next, [], 'the late print reached no request');
   });
 
+  it("hands each request the pieces its worker sent ahead of the reply, and they outlive a time limit", async () => {
+    const s = supervise();
+    const heard: unknown[] = [];
+    const answered = await s.request({ do: 'partials', pieces: [{ model: 1 }, 'two'], spinMs: 0, value: 'whole' }, at({ onPartial: (p) => heard.push(p) }));
+    assert.equal(result(answered), 'whole');
+    assert.deepEqual(heard, [{ model: 1 }, 'two']);
+    const kept: unknown[] = [];
+    const stopped = await s.request({ do: 'partials', pieces: ['first'], spinMs: 60_000, value: 'never' }, at({ timeoutMs: 800, onPartial: (p) => kept.push(p) }));
+    assert.deepEqual(failure(stopped), { kind: 'timeout' });
+    assert.deepEqual(kept, ['first']);
+  });
+
   it('answers a missing worker script, and every request once disposed', async () => {
     const s = supervise();
     const missing = path.join(path.dirname(workerPath), 'nope.js');

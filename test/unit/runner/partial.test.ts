@@ -1,0 +1,47 @@
+// The ledger of a check's notes (src/runner/partial.ts): what a limit that stops a file's check keeps.
+import * as assert from 'node:assert/strict';
+import { CheckLedger } from '../../../src/runner/partial';
+import { unrunResult } from '../../../src/shared/checkResult';
+import type { RunError } from '../../../src/shared/workerProtocol';
+
+const timeout: RunError = { kind: 'timeout', message: 'Stopped at the time limit of 30 s: the file or its check was still running.' };
+const loc = (line: number) => ({ file: '/w/m.ts', line, column: 14 });
+
+function ledgerOfThree(): CheckLedger {
+  const ledger = new CheckLedger();
+  ledger.hear({ type: 'models', models: [{ name: 'a', loc: loc(3) }, { name: 'b', loc: loc(9) }, { name: 'c' }] });
+  ledger.hear({ type: 'checking', index: 0, mode: 'fast', size: 10 });
+  ledger.hear({ type: 'checked', index: 0, result: { ...unrunResult('a', { kind: 'exception', message: 'kept as it came' }), passed: true } });
+  ledger.hear({ type: 'checking', index: 1, mode: 'full', size: 50_890 });
+  return ledger;
+}
+
+describe('check ledger', () => {
+  it('keeps the results in, stops the running model at its line and marks the rest not reached', () => {
+    const [a, b, c] = ledgerOfThree().stoppedBy(timeout)!;
+    assert.equal(a.passed, true);
+    assert.equal(a.error?.message, 'kept as it came');
+    assert.deepEqual({ ...b.error, message: undefined }, { kind: 'timeout', message: undefined, ...loc(9) });
+    assert.match(b.error!.message, /^Stopped at the time limit of 30 s while checking this model \(50,890 parameter elements, full mode\)/);
+    assert.match(b.error!.message, /or check it in fast mode/);
+    assert.equal(c.error?.message, "Not checked: the time limit of 30 s was reached while model 'b' was being checked, before this model's turn.");
+    assert.equal(c.loc, undefined);
+  });
+
+  it('suggests fast mode only to a check that was not in it', () => {
+    const ledger = new CheckLedger();
+    ledger.hear({ type: 'models', models: [{ name: 'a' }] });
+    ledger.hear({ type: 'checking', index: 0, mode: 'fast', size: 1 });
+    const [a] = ledger.stoppedBy(timeout)!;
+    assert.match(a.error!.message, /\(1 parameter element, fast mode\)/);
+    assert.doesNotMatch(a.error!.message, /fast mode \(/);
+  });
+
+  it('keeps nothing before the models are found, on a cancel, or from notes that fail the guard', () => {
+    assert.equal(new CheckLedger().stoppedBy(timeout), undefined, "the file's own code ran into the limit");
+    assert.equal(ledgerOfThree().stoppedBy({ kind: 'cancelled', message: 'The run was cancelled.' }), undefined);
+    const ledger = new CheckLedger();
+    for (const bad of [null, 'models', { type: 'models', models: [{ nome: 'a' }] }, { type: 'checking', index: -1, mode: 'full', size: 1 }, { type: 'checked', index: 0, result: 7 }]) ledger.hear(bad);
+    assert.equal(ledger.stoppedBy(timeout), undefined);
+  });
+});
