@@ -11,7 +11,7 @@ import type { CheckNote, ModelCheckResult, ModelGradResult, ModelGraphResult, Ru
 import { unrunResult } from '../shared/checkResult';
 import { checkModel, checkParameters, completeCheck, modeFor, resolveOptions } from './checker';
 import { errorFromThrown, located, sentence } from './errors';
-import { type NamedModel, nameModels } from './models';
+import { type NamedModel, ParsedFiles, nameModels } from './models';
 import { findNonFinite, noOutputMessage, preflight } from './preflight';
 import { attachNodeValues } from './nodeValues';
 import { deepestNesting, isStackOverflow, tooDeepMessage } from '../parser/nesting';
@@ -28,13 +28,15 @@ export function execute(req: WorkerRequest, note: (n: CheckNote) => void = () =>
   resetDefinitions();
   resetDefaultRng();
   const frames = new UserFrames(req.sourceMap);
+  const parsed = new ParsedFiles(req.fileName, req.text);
+  frames.refineWith(parsed.callStart);
   try {
     evaluate(req.code);
   } catch (err) {
     if (isStackOverflow(err) && !frames.locate((err as Error).stack)) return { type: 'failed', error: tooDeepError(req.code, frames) };
     return { type: 'failed', error: errorFromThrown(err, frames, err instanceof Error ? undefined : throwSiteOf(req.code, frames)) };
   }
-  const all = nameModels(definedModels, frames, req.fileName, req.text);
+  const all = nameModels(definedModels, frames, parsed);
   const selected = req.model === undefined ? all : all.filter((m) => m.name === req.model);
   if (all.length === 0) {
     return { type: 'failed', error: { kind: 'no-model', message: 'This file defines no model: call defineModel({ inputs, params, forward }) to define one.', file: req.fileName, line: 1, column: 1 } };

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { type Model } from '../engine/define';
 import { findModels } from '../parser/findModels';
-import type { ModelInfo, SourcePosition } from '../parser/types';
+import type { ModelInfo, ParseResult, SourcePosition } from '../parser/types';
 import type { SourceLocation } from '../shared/workerProtocol';
 import type { UserFrames } from './userFrames';
 
@@ -20,32 +20,51 @@ export interface NamedModel {
   forwardLoc?: SourceLocation;
 }
 
-/** The parser's models of each user file, parsed once: the main file from its (maybe unsaved) text, imported ones from disk. */
-class ParsedFiles {
-  private readonly cache = new Map<string, ModelInfo[]>();
+/**
+ * The parser's view of each user file, parsed once and only when first asked: the main file from its
+ * (maybe unsaved) text, imported ones from disk.
+ */
+export class ParsedFiles {
+  private readonly cache = new Map<string, ParseResult | undefined>();
 
-  constructor(mainFile: string, mainText: string) {
-    this.cache.set(mainFile, findModels(mainFile, mainText).models);
-  }
+  constructor(
+    private readonly mainFile: string,
+    private readonly mainText: string,
+  ) {}
 
-  modelsOf(file: string): ModelInfo[] {
-    let models = this.cache.get(file);
-    if (!models) {
-      let text: string | undefined;
+  private parsed(file: string): ParseResult | undefined {
+    if (this.cache.has(file)) return this.cache.get(file);
+    let text: string | undefined = file === this.mainFile ? this.mainText : undefined;
+    if (text === undefined) {
       try {
         text = fs.readFileSync(file, 'utf8');
       } catch {
         // Bundled moments ago, gone now: the model keeps its fallback name.
       }
-      models = text === undefined ? [] : findModels(file, text).models;
-      this.cache.set(file, models);
     }
-    return models;
+    const result = text === undefined ? undefined : findModels(file, text);
+    this.cache.set(file, result);
+    return result;
   }
+
+  modelsOf(file: string): ModelInfo[] {
+    return this.parsed(file)?.models ?? [];
+  }
+
+  /**
+   * Where the op call whose name a stack frame points at begins: V8 places a call's frame at the
+   * callee's name (`mul` of `F.mul(a, b)`), while the editor's diagnostic covers the whole call
+   * (diagnostics.ts callRangeAt), so the CLI's column and the Problems panel's agree only when both
+   * say where the call starts. Any other position is as it was.
+   */
+  readonly callStart = (loc: SourceLocation): SourceLocation => {
+    const calls = loc.file ? this.parsed(loc.file)?.opCalls : undefined;
+    const call = calls?.find((c) => c.nameRange.start.line === loc.line - 1 && c.nameRange.start.character === loc.column - 1);
+    return call ? toLocation(loc.file!, call.range.start) : loc;
+  };
 }
 
-export function nameModels(models: readonly Model[], frames: UserFrames, fileName: string, text: string): NamedModel[] {
-  const parsed = new ParsedFiles(fileName, text);
+export function nameModels(models: readonly Model[], frames: UserFrames, parsed: ParsedFiles): NamedModel[] {
   const taken = new Set<string>();
   return models.map((model, i) => {
     const site = frames.locate(model.site);

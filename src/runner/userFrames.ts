@@ -11,6 +11,7 @@ export const BUNDLE_FILENAME = '/__gradlens__/user-bundle.js';
 
 export class UserFrames {
   private readonly map: SourceMap;
+  private refine: (loc: SourceLocation) => SourceLocation = (loc) => loc;
 
   constructor(sourceMapJson: string) {
     this.map = new SourceMap(JSON.parse(sourceMapJson));
@@ -24,12 +25,17 @@ export class UserFrames {
     return { file: e.originalSource, line: e.originalLine + 1, column: (e.originalColumn ?? 0) + 1 };
   }
 
+  /** Every location `locate` gives from now on goes through `fn` (models.ts ParsedFiles.callStart). */
+  refineWith(fn: (loc: SourceLocation) => SourceLocation): void {
+    this.refine = fn;
+  }
+
   /** The first user frame of a stack (or one stack line) that lies in the bundle, mapped. */
   locate(stack: string | undefined): SourceLocation | undefined {
     for (const frame of userFrames(stack)) {
       if (frame.file !== BUNDLE_FILENAME) continue;
       const loc = this.mapPosition(frame.line, frame.column);
-      if (loc) return loc;
+      if (loc) return this.refine(loc);
     }
     return undefined;
   }

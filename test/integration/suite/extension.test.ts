@@ -54,10 +54,13 @@ describe('Gradlens in VS Code', function () {
   it('Check Gradients on buggy-backward.ts puts an error on the line of the mistake', async () => {
     const doc = await openFile('buggy-backward.ts');
     const bugLine = bugLineOf(doc);
-    await vscode.commands.executeCommand('gradlens.checkGradients', doc.uri);
+    const result = await vscode.commands.executeCommand<{ ok: boolean; models: { manual?: { name: string; blameLoc?: { line: number; column: number } }[] }[] }>('gradlens.checkGradients', doc.uri);
     const w1 = await w1Diagnostic(doc);
     assert.equal(w1.severity, vscode.DiagnosticSeverity.Error);
     assert.equal(w1.range.start.line, bugLine, `diagnostic on line ${w1.range.start.line + 1}, the mistake is on line ${bugLine + 1}: ${w1.message}`);
+    // The CLI prints the runner's place (file:line:col); the Problems panel shows the range's start: the same.
+    const blamed = result?.models[0]?.manual?.find((m) => m.name === 'W1')?.blameLoc;
+    assert.deepEqual([w1.range.start.line + 1, w1.range.start.character + 1], [blamed?.line, blamed?.column]);
     assert.match(w1.message, /\[\d+,\d+\]/, 'the message names the worst element');
     assert.match(w1.message, /backward gives -?[\d.e-]+, autograd -?[\d.e-]+/, 'the message gives both values: the hand-written one and autograd\'s, its exact reference');
     // The verdict CodeLens says the same in one glance.

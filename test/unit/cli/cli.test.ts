@@ -68,7 +68,7 @@ describe('gradlens CLI (spawned)', function () {
     assert.equal(r.code, 2, 'a file that cannot be run wins over a failed check');
     const backward = lineOf(fx('wrong-backward.ts'), 'backward:');
     // The mistake is located at the op call inside backward that first goes wrong: `mul` in `F.mul(w, w)`.
-    const mulColumn = fs.readFileSync(fx('wrong-backward.ts'), 'utf8').split('\n')[backward - 1].indexOf('F.mul') + 3; // V8 places a method call at its name
+    const mulColumn = fs.readFileSync(fx('wrong-backward.ts'), 'utf8').split('\n')[backward - 1].indexOf('F.mul') + 1; // where the call begins, as the Problems panel's range does
     const op = lineOf(fx('custom-op-wrong.ts'), 'defineOp({');
     const last = r.stdout.trimEnd().split('\n').at(-1);
     assert.equal(last, `3 of 5 models passed in 4 files; 2 failed: cubic (${fx('wrong-backward.ts')}:${backward}:${mulColumn}), usesOp (${fx('custom-op-wrong.ts')}:${op}:${'const softplus = '.length + 1}); 1 file could not be run: ${fx('unknown-import.ts')}.`);
@@ -87,7 +87,7 @@ describe('gradlens CLI (spawned)', function () {
     const r = await gradlens('check', fx('wrong-backward.ts'));
     assert.equal(r.code, 1);
     const line = lineOf(fx('wrong-backward.ts'), 'backward:');
-    const mulColumn = fs.readFileSync(fx('wrong-backward.ts'), 'utf8').split('\n')[line - 1].indexOf('F.mul') + 3; // V8 places a method call at its name
+    const mulColumn = fs.readFileSync(fx('wrong-backward.ts'), 'utf8').split('\n')[line - 1].indexOf('F.mul') + 1; // where the call begins, as the Problems panel's range does
     assert.match(r.stdout, new RegExp(`wrong-backward\\.ts:${line}:${mulColumn}: model 'cubic': the hand-written backward gives a wrong gradient for 'w'; worst element \\[1\\]: analytic 4 vs autograd 12`));
     assert.match(r.stdout, /cubic\s+w \(backward\)\s+\[3\]\s+(?:exact|full)\s+8\s+0\.6667\s+\S+\s+\[1\]\s+4 vs 12\s+FAIL/);
   });

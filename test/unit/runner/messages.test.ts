@@ -90,7 +90,7 @@ describe('messages for common slips (real worker)', function () {
     it('F.softmaxx and nn.Linearr, with the nearest real name', async () => {
       const [op, layer] = modelErrors(await runFile({ fileName: fixture('unknown-op.ts'), task: 'check' }));
       assert.equal(op?.message, 'F.softmaxx is not an op of Gradlens (did you mean F.softmax?)');
-      assertAt(op, 'unknown-op.ts', positionOf('unknown-op.ts', 'softmaxx('));
+      assertAt(op, 'unknown-op.ts', positionOf('unknown-op.ts', 'F.softmaxx('));
       assert.equal(layer?.message, 'nn.Linearr is not a module of Gradlens (did you mean nn.Linear?)');
       assertAt(layer, 'unknown-op.ts', positionOf('unknown-op.ts', 'new nn.Linearr('));
     });

@@ -160,9 +160,9 @@ describe('runner (real worker)', function () {
       const text = fs.readFileSync(fixture('three-models.ts'), 'utf8').split('\n')[line - 1];
       // Each op points at its own call on that line: sum, the outer mul, the inner mul.
       assert.deepEqual(graph.nodes.slice(2).map((n) => [n.loc?.line, n.loc?.column]), [
-        [line, text.indexOf('mul(w, w)') + 1],
-        [line, text.indexOf('mul(a') + 1],
-        [line, text.indexOf('sum(') + 1],
+        [line, text.indexOf('F.mul(w, w)') + 1],
+        [line, text.indexOf('F.mul(a') + 1],
+        [line, text.indexOf('F.sum(') + 1],
       ]);
     });
   });
@@ -190,7 +190,7 @@ describe('runner (real worker)', function () {
       const err = (r.models as ModelCheckResult[])[0].error;
       assert.equal(err?.kind, 'shape');
       assert.match(err?.message ?? '', /^matmul: shapes \[8,20\] and \[16,20\]/);
-      assertAt(err, 'shape-mismatch.ts', positionOf('shape-mismatch.ts', 'matmul(X, W)'));
+      assertAt(err, 'shape-mismatch.ts', positionOf('shape-mismatch.ts', 'F.matmul(X, W)'));
     });
 
     it('NaN in the loss is traced to the op that produced it', async () => {
@@ -199,7 +199,7 @@ describe('runner (real worker)', function () {
       assert.equal(err?.kind, 'nan');
       // log(x·w) with x = [1, -2, 3]: index 1 is log(-2).
       assert.match(err?.message ?? '', /contains NaN; it first appears in the output of log here \(NaN at index \[1\]\)/);
-      assertAt(err, 'nan-loss.ts', positionOf('nan-loss.ts', 'log(z)'));
+      assertAt(err, 'nan-loss.ts', positionOf('nan-loss.ts', 'F.log(z)'));
     });
 
     it('a forward that returns nothing', async () => {

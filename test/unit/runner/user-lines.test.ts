@@ -14,7 +14,7 @@ import type { ModelCheckResult, ModelGraphResult, SourceLocation } from '../../.
 const file = path.resolve(__dirname, '../../fixtures/runner/user-lines.ts');
 const lines = fs.readFileSync(file, 'utf8').split('\n');
 
-/** The 1-based position of `callee` on the one line marked `LINE:<tag>`: where a stack frame of that call points. */
+/** The 1-based position of `callee` on the one line marked `LINE:<tag>`: where the runner places that call (its start, for an op call). */
 function marked(tag: string, callee: string): SourceLocation {
   const hits = lines.flatMap((l, i) => (l.includes(`// LINE:${tag}`) ? [i] : []));
   assert.equal(hits.length, 1, `one line is marked LINE:${tag}`);
@@ -27,8 +27,8 @@ const expected = {
   defineModel: marked('defineModel', 'defineModel('),
   defineOp: marked('defineOp', 'defineOp('),
   opCall: marked('opCall', 'cube('),
-  blame: marked('blame', 'mul(da'),
-  throw: marked('throw', 'matmul(w'),
+  blame: marked('blame', 'F.mul(da'),
+  throw: marked('throw', 'F.matmul(w'),
 };
 
 /** The file and line a stack line such as `at forward (/x/y.ts:12:7)` points at. */
