@@ -247,7 +247,10 @@ export function modelLine(m: ModelCheckResult): string | undefined {
     const decided2 = !m.passed && m.decidedBy ? `; fails, decided by ${DECIDER_WORDS[m.decidedBy]}` : '';
     return `${m.name}: second-order check of H·v over ${elements} parameter element${elements === 1 ? '' : 's'} and ${m.ops.length} op${m.ops.length === 1 ? '' : 's'} (gradgradcheck)${decided2}.`;
   }
-  const what = m.mode === 'fast' ? fastText(m) : `${m.mode} check of ${elements} parameter element${elements === 1 ? '' : 's'}`;
+  // A sampled check says of how many: 96 elements of a 203,520-element model is not a full check.
+  const total = m.params.reduce((s, c) => s + c.shape.reduce((n, d) => n * d, 1), 0);
+  const count = m.mode === 'sampled' && elements < total ? `${elements.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}` : `${elements}`;
+  const what = m.mode === 'fast' ? fastText(m) : `${m.mode} check of ${count} parameter element${total === 1 ? '' : 's'}`;
   const decided = !m.passed && m.decidedBy ? `; fails, decided by ${DECIDER_WORDS[m.decidedBy]}` : '';
   return `${m.name}: ${what}${split}; ${taylorText(m)}${decided}.`;
 }

@@ -74,4 +74,13 @@ describe('check output: how each entry was judged', () => {
     const bad = model.manual.find((c) => c.passed === false)!;
     assert.deepEqual([bad.decidedBy, bad.wrong], ['noise', 1]);
   });
+
+  it('a sampled check says how many elements of how many it compared; a full one, how many in all', () => {
+    const big = () => defineModel({ name: 'wide', inputs: {}, params: { w: tensor(Array.from({ length: 1500 }, (_, i) => Math.sin(i))) }, forward: (_i, p) => F.sum(F.mul(p.w, p.w)) });
+    const { error: _e1, ...sampled } = checkModel(big(), { mode: 'sampled', samples: 40 });
+    assert.equal(sampled.params[0].checked, 40);
+    assert.match(modelLine(sampled)!, /^wide: sampled check of 40 of 1,500 parameter elements;/);
+    const { error: _e2, ...full } = checkModel(big(), { mode: 'full' });
+    assert.match(modelLine(full)!, /^wide: full check of 1500 parameter elements;/);
+  });
 });
