@@ -38,6 +38,8 @@ export interface ElementJudgement {
   note?: string;
   /** A passing element that sits on a kink (its one-sided slopes disagree). */
   kink?: string;
+  /** The numeric value judged, where it is not the central difference at eps (a larger step resolved it). */
+  numeric?: number;
 }
 
 /** The tighter of the two allowances: PyTorch's tolerance, and NOISE_FACTOR × the noise floor. */

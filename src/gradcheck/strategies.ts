@@ -133,7 +133,7 @@ export function checkTensor(diff: Differences, t: number, sets: GradientSet[], s
 function judgeInto(diff: Differences, t: number, k: number, set: GradientSet, tol: Tolerance): boolean {
   const a = set.grad[k];
   const r = diff.judge(t, k, a, tol);
-  set.tally.add(k, a, diff.element(t, k).numeric, r);
+  set.tally.add(k, a, r.numeric ?? diff.element(t, k).numeric, r);
   return r.verdict === 'fail';
 }
 

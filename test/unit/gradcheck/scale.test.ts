@@ -139,6 +139,32 @@ describe('the checker at real model sizes', function () {
       }
     });
 
+    it(`judges a small element beside large ones in one loss in ${mode} mode (e^-3 beside e^20): a right gradient passes${mode === 'fast' ? '' : ', a 10 % slip there fails'}`, () => {
+      // Moving w[2] by eps changes the loss (≈ 7.8e8) by 1e-7, under one ulp: the central difference
+      // at eps is round-off (±0.4), and judged by the tolerance it failed the right gradient 0.0498.
+      const w = () => tensor([20, 19.5, -3, 0.2, 16]);
+      const mixed = defineModel({ name: 'mixed', inputs: {}, params: { w: w() }, forward: (_i, p) => F.sum(F.exp(p.w)) });
+      const right = gradcheck(mixed, { mode });
+      assert.equal(right.passed, true, JSON.stringify(right.params));
+      // A random direction moves the large elements too, whose round-off (about 0.1 per unit step
+      // at eps) buries this element's 0.005: only a check element by element can see the slip.
+      if (mode === 'fast') return;
+      // The same sum through an op whose forward reads .data (so only the differences can judge it)
+      // and whose backward is 10 % too large at w[2] alone.
+      const slippyExp = defineOp({
+        name: 'slippyExp',
+        forward: (x) => F.reshape(tensor(Array.from(x.data, Math.exp)), [...x.shape]),
+        backward: (dy, [x]) => [F.mul(dy, F.reshape(tensor(Array.from(x.data, (v, i) => Math.exp(v) * (i === 2 ? 1.1 : 1))), [...x.shape]))],
+      });
+      const slipped = defineModel({ name: 'slipped', inputs: {}, params: { w: w() }, forward: (_i, p) => F.sum(slippyExp(p.w)) });
+      const wrong = gradcheck(slipped, { mode, samples: 5 });
+      assert.equal(wrong.passed, false);
+      const row = wrong.params[0];
+      assert.equal(row.passed, false, JSON.stringify(row));
+      assert.deepEqual(row.worst?.index, [2]);
+      assert.ok(Math.abs(row.worst!.numeric - Math.exp(-3)) < 1e-4 && Math.abs(row.worst!.analytic - 1.1 * Math.exp(-3)) < 1e-12, JSON.stringify(row.worst));
+    });
+
     it(`no false alarm in ${mode} mode on a loss that is the small difference of large intermediates`, () => {
       // (s + 1e4) − 1e4 rounds to ulps of 1e4, a thousand times those of s: a noise floor taken from
       // the loss alone failed this right gradient 'by the noise' in 40 % of seeds (fast), in all (full).
