@@ -9,6 +9,7 @@ import { diagnosticsFor } from './providers/diagnostics';
 import type { StatusBar } from './statusBar';
 import { verdictText } from '../shared/verdict';
 import type { RunResult } from '../runner';
+import type { ModelCheckResult } from '../shared/workerProtocol';
 import type { CheckMode } from '../gradcheck/types';
 
 type RunnerModule = typeof import('../runner');
@@ -125,7 +126,7 @@ export class CheckController implements vscode.Disposable {
 
     try {
       const result = await run;
-      await this.publish(doc, version, text, result);
+      await this.publish(doc, version, text, result, model);
       this.log(result, Date.now() - started);
       return result;
     } catch (err) {
@@ -140,7 +141,7 @@ export class CheckController implements vscode.Disposable {
     }
   }
 
-  private async publish(doc: vscode.TextDocument, version: number, checkedText: string, result: RunResult<'check'>): Promise<void> {
+  private async publish(doc: vscode.TextDocument, version: number, checkedText: string, result: RunResult<'check'>, model?: string): Promise<void> {
     if (!result.ok && result.error.kind === 'cancelled') {
       this.ctx.output.info('check cancelled');
       void vscode.window.setStatusBarMessage('$(circle-slash) Gradlens: check cancelled', CANCELLED_MESSAGE_MS);
@@ -149,7 +150,10 @@ export class CheckController implements vscode.Disposable {
     if (doc.isClosed) return;
     // Type-checked: the diagnostics say when the code that ran has TypeScript errors.
     const parse = await this.parsed.typeChecked(doc).catch(() => this.parsed.get(doc));
-    const reports = result.ok ? result.models : [];
+    // A check of one model replaces that model's results only: the file's other models keep theirs
+    // when they are for the same version of the text.
+    const earlier = model !== undefined && result.ok ? this.ctx.resultsFor(doc.uri) : undefined;
+    const reports = result.ok ? (earlier && earlier.version === version && !earlier.failure ? withReplaced(earlier.reports, result.models) : result.models) : [];
     const failure = result.ok ? undefined : result.error;
     let diagnostics = diagnosticsFor(doc, parse, reports, failure);
     // The user typed while it ran (a full check can take many seconds): the results are kept, for
@@ -175,4 +179,14 @@ export class CheckController implements vscode.Disposable {
     }
     if (result.output) out.info(`model output:\n${result.output}`);
   }
+}
+
+/**
+ * `earlier` with each of `fresh` in place of the report of the same name (or added), in the file's
+ * order: by the line of each model's defineModel, a report without one last.
+ */
+function withReplaced(earlier: readonly ModelCheckResult[], fresh: readonly ModelCheckResult[]): ModelCheckResult[] {
+  const names = new Set(fresh.map((m) => m.name));
+  const line = (m: ModelCheckResult) => m.loc?.line ?? Infinity;
+  return [...earlier.filter((m) => !names.has(m.name)), ...fresh].sort((a, b) => line(a) - line(b));
 }

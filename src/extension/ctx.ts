@@ -22,11 +22,15 @@ export class Ctx implements vscode.Disposable {
   private readonly resultsChanged = new vscode.EventEmitter<DocumentResults>();
   /** Fires after every run, pass or fail, so CodeLens, the status bar and the panel refresh. */
   readonly onDidChangeResults = this.resultsChanged.event;
+  private readonly resultsCleared = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires when an edit drops a document's results, so the status bar stops showing them. */
+  readonly onDidClearResults = this.resultsCleared.event;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = this.own(vscode.window.createOutputChannel('Gradlens', { log: true }));
     this.diagnostics = this.own(vscode.languages.createDiagnosticCollection('gradlens'));
     this.own(this.resultsChanged);
+    this.own(this.resultsCleared);
   }
 
   /** Registers a disposable with the extension's lifetime and returns it. */
@@ -49,7 +53,9 @@ export class Ctx implements vscode.Disposable {
   }
 
   clearResults(uri: vscode.Uri): void {
-    if (this.results.delete(uri.toString())) this.diagnostics.delete(uri);
+    if (!this.results.delete(uri.toString())) return;
+    this.diagnostics.delete(uri);
+    this.resultsCleared.fire(uri);
   }
 
   dispose(): void {

@@ -13,6 +13,7 @@ export class StatusBar {
     this.item.name = 'Gradlens';
     this.item.command = 'gradlens.showResults';
     ctx.own(ctx.onDidChangeResults(() => this.refresh()));
+    ctx.own(ctx.onDidClearResults(() => this.refresh()));
     ctx.own(vscode.window.onDidChangeActiveTextEditor(() => this.refresh()));
   }
 

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { ParsedDocuments } from '../documents';
 import { toRange } from '../ranges';
-import { describeBlame, fmtNum, verdictText } from '../../shared/verdict';
+import { describeBlame, fmtNum, referenceWord, verdictText } from '../../shared/verdict';
 
 export class ModelCodeLensProvider implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -47,7 +47,7 @@ export class ModelCodeLensProvider implements vscode.CodeLensProvider {
         // Worded like the model verdicts (shared/verdict.ts), so every surface reads the same.
         const failed = checks.find((c) => !c.passed);
         const title = failed?.worst
-          ? `✗ ${describeBlame({ kind: 'op', name, index: failed.worst.index, analytic: failed.worst.analytic, numeric: failed.worst.numeric, maxAbsError: failed.maxAbsError, maxRelError: failed.maxRelError })}`
+          ? `✗ ${describeBlame({ kind: 'op', name, index: failed.worst.index, analytic: failed.worst.analytic, numeric: failed.worst.numeric, maxAbsError: failed.maxAbsError, maxRelError: failed.maxRelError, reference: referenceWord('op', failed.method) })}`
           : `✓ max rel err ${fmtNum(Math.max(...checks.map((c) => c.maxRelError)))}`;
         lenses.push(new vscode.CodeLens(range, { title, command: 'gradlens.showResults', arguments: [doc.uri], tooltip: 'Open the check results' }));
       }

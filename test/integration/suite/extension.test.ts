@@ -197,6 +197,48 @@ describe('Gradlens in VS Code', function () {
     }
   });
 
+  it("checking one model keeps the file's other results; a custom op's lens names its exact reference", async () => {
+    const text = [
+      "import { defineModel, defineOp, F, tensor } from 'gradlens';",
+      'const cube = defineOp({',
+      "  name: 'cube',",
+      '  forward: (x) => F.mul(x, F.mul(x, x)),',
+      '  backward: (dy, [x]) => [F.mul(dy, F.mul(2, F.mul(x, x)))],',
+      '});',
+      'export const good = defineModel({',
+      '  inputs: {},',
+      '  params: { w: tensor([0.5, -1]) },',
+      '  forward: (_i, { w }) => F.sum(F.mul(w, w)),',
+      '});',
+      'export const bad = defineModel({',
+      '  inputs: {},',
+      '  params: { v: tensor([0.3, 1.2]) },',
+      '  forward: (_i, { v }) => F.sum(cube(v)),',
+      '});',
+      '',
+    ].join('\n');
+    const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: text });
+    await vscode.window.showTextDocument(doc);
+    try {
+      const whole = await vscode.commands.executeCommand<{ ok: boolean; models: { name: string; passed: boolean }[] }>('gradlens.checkGradients', doc.uri);
+      assert.deepEqual(whole?.models.map((m) => [m.name, m.passed]), [['good', true], ['bad', false]]);
+      const errorsBefore = problemsOf(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error).length;
+      assert.ok(errorsBefore > 0, "bad's failure is in Problems");
+      const opLens = (await codeLensTitles(doc.uri)).find((l) => l.line === 1 && l.title.startsWith('✗'));
+      assert.match(opLens?.title ?? '', /^✗ op cube\[\d+\]: analytic \S+ vs autograd \S+$/, 'an exact comparison is against autograd, not numbers');
+      // Now only 'good', from its own lens: 'bad' keeps its verdict, its lens and its problems.
+      const one = await vscode.commands.executeCommand<{ ok: boolean; models: { name: string }[] }>('gradlens.checkGradients', doc.uri, 'good');
+      assert.deepEqual(one?.models.map((m) => m.name), ['good']);
+      const api = await activateGradlens();
+      assert.deepEqual(api.resultsFor(doc.uri)?.reports.map((r) => [r.name, r.passed]), [['good', true], ['bad', false]]);
+      const lenses = await codeLensTitles(doc.uri);
+      assert.ok(lenses.some((l) => l.line === 6 && l.title.startsWith('✓')) && lenses.some((l) => l.line === 11 && l.title.startsWith('✗')), JSON.stringify(lenses));
+      assert.equal(problemsOf(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error).length, errorsBefore);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  });
+
   it('cancels a long check', async () => {
     const slow = slowOpModel({ spin: 3e7, size: 40 });
     const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: slow });
