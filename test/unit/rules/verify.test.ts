@@ -74,4 +74,11 @@ describe('derivative table rules', () => {
       verifier.dispose();
     }
   });
+
+  it("README's count of the table's rules is the table's", () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8');
+    const said = /\*Derivative table\*: (\d+) matrix-calculus rules/.exec(readme);
+    assert.ok(said, 'README names the count');
+    assert.equal(Number(said[1]), tableRules().length);
+  });
 });
