@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fixture, openPanel, ROOT, screenshotPath, sendAll, useBrowser } from './harness';
 import { resultsMessage } from '../../src/extension/panel/messages';
-import { type ModelCheckResult, ModelCheckResultSchema, read } from '../../src/shared/checkResult';
+import { type ModelCheckResult, ModelCheckResultSchema, read, unrunResult } from '../../src/shared/checkResult';
 
 /** A fixture's model as the extension holds it (the fixtures are the JSON the panel receives). */
 function decoded(wire: unknown): ModelCheckResult {
@@ -93,6 +93,18 @@ describe('results view', function () {
     assert.equal(await p.page.locator('.blame-row .link-button').count(), 1);
     assert.equal(await p.page.locator('.model-result[data-stale]').count(), 1);
     assert.match((await p.page.locator('.model-result[data-stale] .banner.stale').textContent()) ?? '', /previous results.*manual\.\d\.blameLoc\.line/);
+  });
+
+  it('a model that did not run shows its error, and no mode or loss it never had', async () => {
+    const p = await openPanel(browser, { state: { view: 'results' } });
+    const stuck = unrunResult('stuck', { kind: 'timeout', message: 'Stopped at the time limit of 30 s while checking this model.', file: 'examples/x.ts', line: 7, column: 22 });
+    await p.send(asJson(resultsMessage('examples/x.ts', [stuck])));
+    const section = p.page.locator('.model-result[data-model="stuck"]');
+    await section.waitFor();
+    assert.match((await section.locator('.verdict').textContent()) ?? '', /did not run/);
+    assert.match((await section.locator('.banner-error').textContent()) ?? '', /time limit of 30 s/);
+    assert.equal(((await section.locator('.facts').textContent()) ?? '').trim(), '');
+    assert.deepEqual(p.problems, []);
   });
 
   it('shows a NaN loss and an infinite error by name, and the other models when one model entry is malformed', async () => {

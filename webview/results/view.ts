@@ -167,7 +167,9 @@ export class ResultsView {
   private model(m: ModelResultView, stale?: Invalid): HTMLElement {
     const err = m.error?.message;
     const verdict = err ? 'error' : m.passed ? 'pass' : 'fail';
-    const facts = [m.order === 2 ? 'second order (H·v by double backward)' : m.mode ? `mode ${m.mode}` : '', `loss ${fmt(m.loss)}`].filter(Boolean);
+    // A model that did not run has no mode it ran in and no loss: 'mode full · loss NaN' said otherwise.
+    const ran = !err || Number.isFinite(m.loss);
+    const facts = ran ? [m.order === 2 ? 'second order (H·v by double backward)' : m.mode ? `mode ${m.mode}` : '', `loss ${fmt(m.loss)}`].filter(Boolean) : [];
     const own = m.manualTaylorSlope;
     return h(
       'section',
