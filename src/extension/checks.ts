@@ -6,8 +6,10 @@ import type { Ctx } from './ctx';
 import { readSettings } from './config';
 import { ParsedDocuments } from './documents';
 import { diagnosticsFor } from './providers/diagnostics';
+import { snapshotOf } from './ranges';
 import type { StatusBar } from './statusBar';
 import { verdictText } from '../shared/verdict';
+import { lineMap } from '../shared/lineMap';
 import type { RunResult } from '../runner';
 import type { ModelCheckResult } from '../shared/workerProtocol';
 import type { CheckMode } from '../gradcheck/types';
@@ -24,15 +26,6 @@ export function loadRunner(): Promise<RunnerModule> {
 const PROGRESS_DELAY_MS = 1000;
 /** How long the status bar says a check was cancelled: the progress toast that had the button is gone. */
 const CANCELLED_MESSAGE_MS = 4000;
-
-/** Every line of `range` reads in the document as it did in `before`. */
-function unchangedLines(before: string, doc: vscode.TextDocument, range: vscode.Range): boolean {
-  const old = before.split(/\r?\n/);
-  for (let line = range.start.line; line <= range.end.line; line++) {
-    if (line >= doc.lineCount || line >= old.length || doc.lineAt(line).text !== old[line]) return false;
-  }
-  return true;
-}
 
 export class CheckController implements vscode.Disposable {
   private readonly running = new Set<AbortController>();
@@ -148,19 +141,39 @@ export class CheckController implements vscode.Disposable {
       return;
     }
     if (doc.isClosed) return;
-    // Type-checked: the diagnostics say when the code that ran has TypeScript errors.
-    const parse = await this.parsed.typeChecked(doc).catch(() => this.parsed.get(doc));
+    // The user may have typed while it ran (a full check can take many seconds): the results are
+    // kept, for the version that ran, and its diagnostics are placed on the text that ran (its parse,
+    // type-checked to say when that code has TypeScript errors, and its lines), then moved to where
+    // those lines are now (a line typed above moves them down); those on edited lines are dropped.
+    const edited = doc.version !== version;
+    const lines = edited ? snapshotOf(doc, checkedText) : doc;
+    const parse = await this.parsed.typeChecked(doc.fileName, checkedText).catch((e: unknown) => {
+      this.ctx.output.warn(`the type-check of ${doc.fileName} failed (${e instanceof Error ? e.message : String(e)}); its diagnostics are placed without it`);
+      return this.parsed.get(doc);
+    });
     // A check of one model replaces that model's results only: the file's other models keep theirs
     // when they are for the same version of the text.
     const earlier = model !== undefined && result.ok ? this.ctx.resultsFor(doc.uri) : undefined;
     const reports = result.ok ? (earlier && earlier.version === version && !earlier.failure ? withReplaced(earlier.reports, result.models) : result.models) : [];
     const failure = result.ok ? undefined : result.error;
-    let diagnostics = diagnosticsFor(doc, parse, reports, failure);
-    // The user typed while it ran (a full check can take many seconds): the results are kept, for
-    // the version that ran, and a diagnostic is shown only where its lines are as they were then.
-    const edited = doc.version !== version;
+    let diagnostics = diagnosticsFor(lines, parse, reports, failure);
     if (edited) {
-      diagnostics = diagnostics.filter((d) => unchangedLines(checkedText, doc, d.range));
+      const lineOf = lineMap(checkedText, doc.getText());
+      const moved = (r: vscode.Range): vscode.Range | undefined => {
+        const start = lineOf(r.start.line);
+        const end = lineOf(r.end.line);
+        return start === undefined || end === undefined ? undefined : new vscode.Range(start, r.start.character, end, r.end.character);
+      };
+      diagnostics = diagnostics.flatMap((d) => {
+        const range = moved(d.range);
+        if (!range) return [];
+        d.range = range;
+        d.relatedInformation = d.relatedInformation?.flatMap((info) => {
+          const at = info.location.uri.toString() === doc.uri.toString() ? moved(info.location.range) : info.location.range;
+          return at ? [new vscode.DiagnosticRelatedInformation(new vscode.Location(info.location.uri, at), info.message)] : [];
+        });
+        return [d];
+      });
       this.ctx.output.info('the file was edited while the check ran: its results are for the version that ran');
     }
     this.ctx.diagnostics.set(doc.uri, diagnostics);

@@ -24,9 +24,12 @@ export class ParsedDocuments implements vscode.Disposable {
     return result;
   }
 
-  /** The parse with the file's TypeScript errors (ParseResult.typeErrors), for a check's diagnostics. Not cached: one per check. */
-  typeChecked(doc: vscode.TextDocument): Promise<ParseResult> {
-    return this.client.parse(doc.fileName, doc.getText(), { typeCheck: true });
+  /**
+   * The parse of `text` (the version a check ran on) with the file's TypeScript errors
+   * (ParseResult.typeErrors), for a check's diagnostics. Not cached: one per check.
+   */
+  typeChecked(fileName: string, text: string): Promise<ParseResult> {
+    return this.client.parse(fileName, text, { typeCheck: true });
   }
 
   forget(doc: vscode.TextDocument): void {

@@ -17,7 +17,34 @@ export function containsLoc(r: SourceRange, loc: SourceLocation): boolean {
 }
 
 /** The non-blank text of the line at a 1-based location: where a runtime error is shown. */
-export function lineRangeAt(doc: vscode.TextDocument, loc: { line?: number; column?: number }): vscode.Range {
+/**
+ * What a check's diagnostics read of a document: the editor's own, or the text the check ran on
+ * when the user has typed since (snapshotOf), whose lines the diagnostics are placed on first.
+ */
+export interface LinesOf {
+  readonly fileName: string;
+  readonly uri: vscode.Uri;
+  readonly lineCount: number;
+  lineAt(line: number): vscode.TextLine;
+}
+
+/** `text` as the lines of `doc` (its name and uri): the version a check ran on. */
+export function snapshotOf(doc: vscode.TextDocument, text: string): LinesOf {
+  const lines = text.split(/\r?\n/);
+  return {
+    fileName: doc.fileName,
+    uri: doc.uri,
+    lineCount: lines.length,
+    lineAt(lineNumber: number): vscode.TextLine {
+      const t = lines[lineNumber] ?? '';
+      const range = new vscode.Range(lineNumber, 0, lineNumber, t.length);
+      const first = t.search(/\S/);
+      return { lineNumber, text: t, range, rangeIncludingLineBreak: range, firstNonWhitespaceCharacterIndex: first < 0 ? t.length : first, isEmptyOrWhitespace: first < 0 };
+    },
+  };
+}
+
+export function lineRangeAt(doc: LinesOf, loc: { line?: number; column?: number }): vscode.Range {
   const lineNo = Math.min(Math.max((loc.line ?? 1) - 1, 0), Math.max(doc.lineCount - 1, 0));
   const line = doc.lineAt(lineNo);
   if (line.isEmptyOrWhitespace) return line.range;

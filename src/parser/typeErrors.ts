@@ -47,7 +47,10 @@ export function typeErrorsOf(fileName: string, text: string): TypeErrorInfo[] {
   paths ??= shipped();
   const options = optionsFor(paths);
   const host = ts.createCompilerHost(options);
-  const own = path.resolve(fileName);
+  // An editor's unsaved buffer has no extension ("Untitled-1"), and TypeScript's checker crashed on
+  // a root file it could not classify: such a buffer is checked under its name with '.ts' added.
+  const resolved = path.resolve(fileName);
+  const own = /\.[cm]?[jt]sx?$/i.test(resolved) ? resolved : `${resolved}.ts`;
   const main = ts.createSourceFile(own, text, ts.ScriptTarget.ES2022, true);
   const isOwn = (name: string): boolean => path.resolve(name) === own;
   const shippedFile = (name: string): boolean => name.startsWith(paths!.types) || name.startsWith(paths!.lib);

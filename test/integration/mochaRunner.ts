@@ -10,7 +10,9 @@ export function runMocha(dir: string, suiteName: string): Promise<void> {
   const Mocha = mochaModule.default ?? mochaModule;
   process.env.GRADLENS_SUITE = suiteName;
   const reporter = path.resolve(__dirname, '../../../../test/helpers/summary-reporter.cjs');
-  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60000, reporter: fs.existsSync(reporter) ? reporter : 'spec' });
+  // GRADLENS_GREP runs only the tests whose titles match, while a test is being written.
+  const grep = process.env.GRADLENS_GREP;
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60000, reporter: fs.existsSync(reporter) ? reporter : 'spec', ...(grep ? { grep } : {}) });
   for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(path.join(dir, f));
   return new Promise((resolve, reject) => {
     mocha.run((failures: number) => (failures ? reject(new Error(`${failures} test(s) failed`)) : resolve()));

@@ -7,11 +7,11 @@ import * as vscode from 'vscode';
 import type { ModelInfo, ParseResult } from '../../parser';
 import type { ModelCheckResult, RunError } from '../../shared/workerProtocol';
 import { describeBlame, fmtIndex, fmtNum, fmtPair, judgedText, referenceWord } from '../../shared/verdict';
-import { containsLoc, lineRangeAt, toRange } from '../ranges';
+import { type LinesOf, containsLoc, lineRangeAt, toRange } from '../ranges';
 
 const SOURCE = 'gradlens';
 
-export function diagnosticsFor(doc: vscode.TextDocument, parse: ParseResult, reports: readonly ModelCheckResult[], failure?: RunError): vscode.Diagnostic[] {
+export function diagnosticsFor(doc: LinesOf, parse: ParseResult, reports: readonly ModelCheckResult[], failure?: RunError): vscode.Diagnostic[] {
   // A file that does not parse did not run: "the check ran this code with types ignored" would be
   // untrue, and its syntax errors are the one diagnostic below (and TypeScript's own).
   const out: vscode.Diagnostic[] = failure?.kind === 'syntax' ? [] : typeWarnings(parse);
@@ -68,7 +68,7 @@ export function diagnosticsFor(doc: vscode.TextDocument, parse: ParseResult, rep
  * A second-order check's problems: H·v of a parameter (on its declaration), the hand-written rule
  * (on the backward), and each op whose backward is not differentiated right (on its call).
  */
-function secondOrderDiagnostics(doc: vscode.TextDocument, parse: ParseResult, r: ModelCheckResult, model: ModelInfo | undefined): vscode.Diagnostic[] {
+function secondOrderDiagnostics(doc: LinesOf, parse: ParseResult, r: ModelCheckResult, model: ModelInfo | undefined): vscode.Diagnostic[] {
   const out: vscode.Diagnostic[] = [];
   const worst = (c: { worst: { index: number[]; analytic: number; numeric: number } | null; maxAbsError: number; error?: string }, name: string) =>
     c.worst ? `at ${name}${fmtIndex(c.worst.index)}: ${fmtNum(c.worst.analytic)} vs differences of the gradient ${fmtNum(c.worst.numeric)} (max abs err ${fmtNum(c.maxAbsError)})` : (c.error ?? 'not compared');
@@ -117,7 +117,7 @@ function tag(d: vscode.Diagnostic, code: string): vscode.Diagnostic {
 }
 
 /** The innermost `F.<op>(…)` call at a location (a runtime position points into it), else the line. */
-function callRangeAt(doc: vscode.TextDocument, parse: ParseResult, loc: { line?: number; column?: number }): vscode.Range {
+function callRangeAt(doc: LinesOf, parse: ParseResult, loc: { line?: number; column?: number }): vscode.Range {
   if (loc.line && loc.column) {
     const at = { file: doc.fileName, line: loc.line, column: loc.column };
     const calls = parse.opCalls.filter((c) => containsLoc(c.range, at));
@@ -127,12 +127,12 @@ function callRangeAt(doc: vscode.TextDocument, parse: ParseResult, loc: { line?:
   return lineRangeAt(doc, loc);
 }
 
-function modelRange(doc: vscode.TextDocument, model: ModelInfo | undefined): vscode.Range {
+function modelRange(doc: LinesOf, model: ModelInfo | undefined): vscode.Range {
   return model ? toRange(model.calleeRange) : lineRangeAt(doc, { line: 1 });
 }
 
 /** The param's entry in a literal `params: {…}`; for `nn` names like `fc1.weight`, the `fc1` entry. */
-function paramRange(doc: vscode.TextDocument, model: ModelInfo | undefined, name: string): vscode.Range {
+function paramRange(doc: LinesOf, model: ModelInfo | undefined, name: string): vscode.Range {
   if (model?.params?.kind === 'literal') {
     const entries = model.params.entries;
     const exact = entries.find((e) => e.name === name) ?? entries.find((e) => e.name === name.split('.')[0]);
@@ -142,7 +142,7 @@ function paramRange(doc: vscode.TextDocument, model: ModelInfo | undefined, name
   return modelRange(doc, model);
 }
 
-function errorDiagnostic(doc: vscode.TextDocument, err: RunError, parse: ParseResult, model?: ModelInfo): vscode.Diagnostic {
+function errorDiagnostic(doc: LinesOf, err: RunError, parse: ParseResult, model?: ModelInfo): vscode.Diagnostic {
   // An untitled buffer's name ("Untitled-1") reaches the runner relative, and comes back resolved.
   const inThisFile = !err.file || path.resolve(err.file) === path.resolve(doc.fileName);
   const range = err.line && inThisFile ? callRangeAt(doc, parse, err) : modelRange(doc, model ?? parse.models[0]);

@@ -149,6 +149,25 @@ describe('Gradlens in VS Code', function () {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
+  it('moves the diagnostics of a check with the lines typed above them while it ran', async () => {
+    const text = slowOpModel({ spin: 5e6, factor: 3 });
+    const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: text });
+    const editor = await vscode.window.showTextDocument(doc);
+    // Where an unedited run puts its errors, for this very text (a quick run: a smaller spin moves no line).
+    const quick = await vscode.workspace.openTextDocument({ language: 'typescript', content: text.replace('5000000', '5') });
+    await vscode.commands.executeCommand('gradlens.checkGradients', quick.uri);
+    const lines = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error).map((d) => d.range.start.line);
+    const unedited = lines(quick.uri);
+    assert.ok(unedited.length > 0, 'the wrong op gives errors');
+    const pending = vscode.commands.executeCommand('gradlens.checkGradients', doc.uri);
+    await new Promise((r) => setTimeout(r, 800));
+    await editor.edit((e) => e.insert(new vscode.Position(0, 0), '// typed above, during the check\n// and a second line\n'));
+    await pending;
+    const moved = await waitFor(() => (lines(doc.uri).length ? lines(doc.uri) : undefined), 'the diagnostics after the edit', 10000);
+    assert.deepEqual(moved, unedited.map((l) => l + 2));
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
   it('keeps the models a time limit did not stop: the stuck one gets the error at its line, the others their verdicts', async () => {
     const text = [
       "import { defineModel, F, tensor } from 'gradlens';",

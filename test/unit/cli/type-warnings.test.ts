@@ -6,6 +6,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { typeErrorsOf } from '../../../src/parser/typeErrors';
 
 const root = path.resolve(__dirname, '../../..');
 const bin = path.join(root, 'bin/gradlens.js');
@@ -54,5 +55,13 @@ describe('gradlens CLI: TypeScript errors as warnings', function () {
       assert.doesNotMatch(one.stderr, /warning TS/, `${f}: ${one.stderr}`);
       assert.equal((JSON.parse(one.stdout) as { typeErrors?: unknown }).typeErrors, undefined, f);
     }
+  });
+
+  it("an editor's unsaved buffer, named without an extension ('Untitled-1'), is type-checked like a .ts file", () => {
+    // The compiler crashed on a root file it could not classify ("reading 'flags'"), and the
+    // extension's diagnostics then lost their type warnings and the text the check ran on.
+    const text = fs.readFileSync(path.join(root, 'test/fixtures/runner/type-error.ts'), 'utf8');
+    const errors = typeErrorsOf('Untitled-1', text);
+    assert.deepEqual(errors.map((e) => [e.code, e.range.start.line + 1]), [[2322, 4]]);
   });
 });
