@@ -31,8 +31,16 @@ function locJson(loc: SourceLocation | undefined): { file: string | null; line: 
   return { file: loc ? displayPath(loc.file) : null, line: loc?.line ?? null, column: loc?.column ?? null };
 }
 
-function tensorJson(c: TensorCheck): Record<string, unknown> {
-  return { ...c };
+function tensorJson(c: TensorCheck, loc?: SourceLocation): Record<string, unknown> {
+  return { ...c, ...(loc ? locJson(loc) : {}) };
+}
+
+/**
+ * Where a parameter's row belongs: its key in a literal `params: { … }` (for an `nn` name such as
+ * `fc1.weight`, the `fc1` entry), as the Problems panel places it; else the model.
+ */
+export function paramLoc(m: ModelCheckResult, name: string): SourceLocation | undefined {
+  return m.paramLocs?.[name] ?? m.paramLocs?.[name.split('.')[0]];
 }
 
 /** A hand-written backward's row: the located mistake replaces the internal stack line. */
@@ -42,18 +50,18 @@ function manualJson(c: ManualCheckResult): Record<string, unknown> {
 }
 
 function opJson(op: OpCheckResult): Record<string, unknown> {
-  const { site: _site, loc, definedAt, ...rest } = op;
-  return { ...rest, ...locJson(loc), ...(definedAt ? { definedAt: locJson(definedAt) } : {}) };
+  const { site: _site, loc, definedAt, backwardAt, ...rest } = op;
+  return { ...rest, ...locJson(loc), ...(definedAt ? { definedAt: locJson(definedAt) } : {}), ...(backwardAt ? { backward: locJson(backwardAt) } : {}) };
 }
 
 function modelCheckJson(m: ModelCheckResult): Record<string, unknown> {
-  const { name, loc, error, backwardLoc, params, manual, ops, ...rest } = m;
+  const { name, loc, error, backwardLoc, params, manual, ops, paramLocs: _paramLocs, ...rest } = m;
   return {
     name,
     ...locJson(loc),
     ...rest,
     ...(error ? { error: errorJson(error) } : {}),
-    params: params.map(tensorJson),
+    params: params.map((c) => tensorJson(c, paramLoc(m, c.name))),
     ...(manual ? { manual: manual.map(manualJson) } : {}),
     ...(backwardLoc ? { backward: locJson(backwardLoc) } : {}),
     ops: ops.map(opJson),
@@ -188,7 +196,7 @@ export function failureLines(m: ModelCheckResult, file: string): string[] {
   if (m.order === 2) return [...out, ...secondOrderLines(m, file, worst)];
   for (const c of m.params.filter((p) => !p.passed)) {
     const other = c.method === 'exact' ? `autograd through the custom ops' forwards (their hand-written backward is wrong)` : 'the numeric one';
-    out.push(`${where(m.loc, file)}: model '${m.name}': the autograd gradient of '${c.name}' disagrees with ${other}; ${c.error ?? worst(c, 'param')}.`);
+    out.push(`${where(paramLoc(m, c.name) ?? m.loc, file)}: model '${m.name}': the autograd gradient of '${c.name}' disagrees with ${other}; ${c.error ?? worst(c, 'param')}.`);
   }
   for (const c of (m.manual ?? []).filter((p) => !p.passed)) {
     out.push(`${where(c.blameLoc ?? m.backwardLoc ?? m.loc, file)}: model '${m.name}': the hand-written backward gives a wrong gradient for '${c.name}'; ${c.error ?? worst(c, 'manual')}.`);
@@ -201,14 +209,14 @@ export function failureLines(m: ModelCheckResult, file: string): string[] {
 function secondOrderLines(m: ModelCheckResult, file: string, worst: (c: TensorCheck | OpCheckResult, kind: 'param' | 'manual' | 'op') => string): string[] {
   const out: string[] = [];
   for (const c of m.params.filter((p) => !p.passed)) {
-    out.push(`${where(m.loc, file)}: model '${m.name}': second order: H·v by double backward for '${c.name}' disagrees with differences of the gradient; ${c.error ?? worst(c, 'param')}.`);
+    out.push(`${where(paramLoc(m, c.name) ?? m.loc, file)}: model '${m.name}': second order: H·v by double backward for '${c.name}' disagrees with differences of the gradient; ${c.error ?? worst(c, 'param')}.`);
   }
   for (const c of (m.manual ?? []).filter((p) => !p.passed)) {
     out.push(`${where(m.backwardLoc ?? m.loc, file)}: model '${m.name}': second order: the hand-written rule for '${c.name}' disagrees (see the notes for which one); ${c.error ?? worst(c, 'manual')}.`);
   }
   for (const op of m.ops.filter((o) => !o.passed)) {
     const called = op.loc ? ` (called at line ${op.loc.line})` : '';
-    out.push(`${where(op.definedAt ?? op.loc ?? m.loc, file)}: op '${op.name}'${called}: its backward is not differentiated right (double backward against differences of its VJP${op.worst ? `, argument ${op.worst.input}` : ''}); ${op.error ?? worst(op, 'op')}.`);
+    out.push(`${where(op.backwardAt ?? op.definedAt ?? op.loc ?? m.loc, file)}: op '${op.name}'${called}: its backward is not differentiated right (double backward against differences of its VJP${op.worst ? `, argument ${op.worst.input}` : ''}); ${op.error ?? worst(op, 'op')}.`);
   }
   return out;
 }
@@ -220,7 +228,7 @@ function opFailureLines(m: ModelCheckResult, file: string, worst: (c: OpCheckRes
       const called = op.loc ? ` (called at line ${op.loc.line})` : '';
       const against = op.method === 'exact' ? "autograd through the op's own forward" : 'the numeric gradient';
       const what = op.worst || !op.error ? `its backward disagrees with ${against}${op.worst ? ` for input ${op.worst.input}` : ''}` : 'its backward could not be checked';
-      return `${where(op.definedAt ?? op.loc, file)}: custom op '${op.name}'${called}: ${what}; ${op.error ?? worst(op)}.`;
+      return `${where(op.backwardAt ?? op.definedAt ?? op.loc, file)}: custom op '${op.name}'${called}: ${what}; ${op.error ?? worst(op)}.`;
     });
 }
 
@@ -309,7 +317,7 @@ function failurePlace(m: ModelCheckResult): Partial<SourceLocation> | undefined 
   if (m.error) return m.error.line ? m.error : m.loc;
   // A wrong custom op also spoils the autograd gradients through it: its backward is the cause.
   const op = m.ops.find((o) => !o.passed);
-  if (op) return op.definedAt ?? op.loc ?? m.loc;
+  if (op) return op.backwardAt ?? op.definedAt ?? op.loc ?? m.loc;
   const manual = (m.manual ?? []).find((c) => !c.passed);
   if (m.params.every((c) => c.passed) && manual) return manual.blameLoc ?? m.backwardLoc ?? m.loc;
   return m.loc;

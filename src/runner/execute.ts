@@ -51,7 +51,7 @@ export function execute(req: WorkerRequest, note: (n: CheckNote) => void = () =>
     case 'graph':
       return { type: 'done', task: 'graph', models: selected.map((m) => graphOf(m, frames)) };
     case 'check':
-      return runChecks(req, selected, frames, note);
+      return runChecks(req, selected, frames, parsed, note);
   }
 }
 
@@ -85,7 +85,7 @@ function throwSiteOf(code: string, frames: UserFrames): SourceLocation | undefin
   }
 }
 
-function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrames, note: (n: CheckNote) => void): WorkerReply {
+function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrames, parsed: ParsedFiles, note: (n: CheckNote) => void): WorkerReply {
   const options: CheckOptions = { ...defaultCheckOptions, ...(req.options ?? {}) };
   const phase = req.phase;
   if (phase) {
@@ -100,7 +100,7 @@ function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrame
         const { error, ...found } = checkParameters(m.model, options, phase.paramNames);
         return error !== undefined ? { type: 'phase', error: located('exception', sentence(error), m.loc) } : { type: 'phase', phase: found };
       }
-      return { type: 'done', task: 'check', models: [checkResult(m, completeCheck(m.model, options, phase.found), frames)] };
+      return { type: 'done', task: 'check', models: [checkResult(m, completeCheck(m.model, options, phase.found), frames, parsed)] };
     } catch (err) {
       const error = errorFromThrown(err, frames, m.loc);
       return phase.kind === 'parameters' ? { type: 'phase', error } : { type: 'done', task: 'check', models: [failedCheck(m, error, options.mode)] };
@@ -134,7 +134,7 @@ function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrame
     }
     try {
       resetDefaultRng();
-      done(index, checkResult(m, checkModel(m.model, options), frames));
+      done(index, checkResult(m, checkModel(m.model, options), frames, parsed));
     } catch (err) {
       done(index, failedCheck(m, errorFromThrown(err, frames, m.loc), options.mode));
     }
@@ -143,7 +143,7 @@ function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrame
 }
 
 /** The checker's report, named and placed in the user's file. */
-function checkResult(m: NamedModel, report: ModelReport, frames: UserFrames): ModelCheckResult {
+function checkResult(m: NamedModel, report: ModelReport, frames: UserFrames, parsed: ParsedFiles): ModelCheckResult {
   const { name: _name, error: checkerError, ...rest } = report;
   return {
     ...rest,
@@ -151,6 +151,7 @@ function checkResult(m: NamedModel, report: ModelReport, frames: UserFrames): Mo
     ...(m.loc ? { loc: m.loc } : {}),
     ...(checkerError ? { error: located('exception', sentence(checkerError), m.loc) } : {}),
     ...(m.backwardLoc ? { backwardLoc: m.backwardLoc } : {}),
+    ...(m.paramLocs ? { paramLocs: m.paramLocs } : {}),
     ...(report.manual
       ? {
           manual: report.manual.map((c) => {
@@ -163,7 +164,8 @@ function checkResult(m: NamedModel, report: ModelReport, frames: UserFrames): Mo
       const loc = frames.locate(op.site);
       const def = definedOps.find((d) => d.name === op.name);
       const definedAt = def ? frames.locate(def.site) : undefined;
-      return { ...op, ...(loc ? { loc } : {}), ...(definedAt ? { definedAt } : {}) };
+      const backwardAt = definedAt && parsed.opBackwardAt(definedAt);
+      return { ...op, ...(loc ? { loc } : {}), ...(definedAt ? { definedAt } : {}), ...(backwardAt ? { backwardAt } : {}) };
     }),
   };
 }

@@ -18,6 +18,8 @@ export interface NamedModel {
   backwardLoc?: SourceLocation;
   /** The key of `forward`: where a forward that returns no tensor is fixed. */
   forwardLoc?: SourceLocation;
+  /** Each parameter's key in a literal `params: { … }`. */
+  paramLocs?: Record<string, SourceLocation>;
 }
 
 /**
@@ -51,6 +53,12 @@ export class ParsedFiles {
     return this.parsed(file)?.models ?? [];
   }
 
+  /** The `backward` key of the defineOp call at `definedAt`, when the parser found one. */
+  opBackwardAt(definedAt: SourceLocation): SourceLocation | undefined {
+    const op = innermostAt(this.parsed(definedAt.file)?.ops ?? [], definedAt);
+    return op?.backward ? toLocation(definedAt.file, op.backward.nameRange.start) : undefined;
+  }
+
   /**
    * Where the op call whose name a stack frame points at begins: V8 places a call's frame at the
    * callee's name (`mul` of `F.mul(a, b)`), while the editor's diagnostic covers the whole call
@@ -78,17 +86,26 @@ export function nameModels(models: readonly Model[], frames: UserFrames, parsed:
     taken.add(name);
     const backward = model.spec.backward && info?.backward && site ? toLocation(site.file, info.backward.nameRange.start) : undefined;
     const forward = info?.forward && site ? toLocation(site.file, info.forward.nameRange.start) : undefined;
-    return { name, model, ...(loc ? { loc } : {}), ...(backward ? { backwardLoc: backward } : {}), ...(forward ? { forwardLoc: forward } : {}) };
+    const entries = info?.params?.kind === 'literal' && site ? info.params.entries.filter((e) => e.kind === 'property' || e.kind === 'shorthand') : [];
+    const paramLocs = Object.fromEntries(entries.map((e) => [e.name, toLocation(site!.file, e.nameRange.start)]));
+    return {
+      name,
+      model,
+      ...(loc ? { loc } : {}),
+      ...(backward ? { backwardLoc: backward } : {}),
+      ...(forward ? { forwardLoc: forward } : {}),
+      ...(entries.length ? { paramLocs } : {}),
+    };
   });
 }
 
-/** The defineModel call whose range holds the 1-based position; the innermost when calls nest. */
-function innermostAt(models: readonly ModelInfo[], at: SourceLocation): ModelInfo | undefined {
+/** The defineModel (or defineOp) call whose range holds the 1-based position; the innermost when calls nest. */
+function innermostAt<T extends { range: ModelInfo['range'] }>(models: readonly T[], at: SourceLocation): T | undefined {
   const line = at.line - 1;
   const character = at.column - 1;
   const before = (a: { line: number; character: number }, b: { line: number; character: number }): boolean =>
     a.line < b.line || (a.line === b.line && a.character <= b.character);
-  let best: ModelInfo | undefined;
+  let best: T | undefined;
   for (const m of models) {
     if (!before(m.range.start, { line, character }) || !before({ line, character }, m.range.end)) continue;
     if (!best || m.range.start.offset >= best.range.start.offset) best = m;

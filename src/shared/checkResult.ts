@@ -185,6 +185,8 @@ export const OpCheckResultSchema = v.intersect([
     loc: v.optional(SourceLocationSchema),
     /** The defineOp call, where its hand-written backward lives. */
     definedAt: v.optional(SourceLocationSchema),
+    /** The `backward` key of that call, when the parser found it: where the Problems panel puts the op's failure. */
+    backwardAt: v.optional(SourceLocationSchema),
   }),
 ]);
 export type OpCheckResult = v.InferOutput<typeof OpCheckResultSchema>;
@@ -207,6 +209,8 @@ export const ModelCheckResultSchema = v.intersect([
     slices: v.optional(count),
     /** The hand-written backward, when the model has one (found in the text after defineModel). */
     backwardLoc: v.optional(SourceLocationSchema),
+    /** Each parameter's entry in a literal `params: { … }` (its key), by name: where its row's failure is placed. */
+    paramLocs: v.optional(v.record(text(NAME), SourceLocationSchema)),
   }),
 ]);
 export type ModelCheckResult = v.InferOutput<typeof ModelCheckResultSchema>;

@@ -116,13 +116,22 @@ function tag(d: vscode.Diagnostic, code: string): vscode.Diagnostic {
   return d;
 }
 
-/** The innermost `F.<op>(…)` call at a location (a runtime position points into it), else the line. */
-function callRangeAt(doc: LinesOf, parse: ParseResult, loc: { line?: number; column?: number }): vscode.Range {
+/**
+ * The innermost `F.<op>(…)` call at a location (a runtime position points at its start, as the CLI
+ * prints it), else from the position to the end of its line (a throw, a syntax error: where the CLI
+ * and TypeScript point), else the line.
+ */
+function callRangeAt(doc: LinesOf, parse: ParseResult, loc: { line?: number; column?: number }, exact = false): vscode.Range {
   if (loc.line && loc.column) {
     const at = { file: doc.fileName, line: loc.line, column: loc.column };
-    const calls = parse.opCalls.filter((c) => containsLoc(c.range, at));
+    const calls = exact ? [] : parse.opCalls.filter((c) => containsLoc(c.range, at));
     const innermost = calls.sort((a, b) => b.range.start.offset - a.range.start.offset)[0];
     if (innermost) return toRange(innermost.range);
+    if (loc.line <= doc.lineCount) {
+      const line = doc.lineAt(loc.line - 1);
+      const from = Math.min(loc.column - 1, line.range.end.character);
+      return new vscode.Range(line.lineNumber, from, line.lineNumber, line.range.end.character);
+    }
   }
   return lineRangeAt(doc, loc);
 }
@@ -145,7 +154,8 @@ function paramRange(doc: LinesOf, model: ModelInfo | undefined, name: string): v
 function errorDiagnostic(doc: LinesOf, err: RunError, parse: ParseResult, model?: ModelInfo): vscode.Diagnostic {
   // An untitled buffer's name ("Untitled-1") reaches the runner relative, and comes back resolved.
   const inThisFile = !err.file || path.resolve(err.file) === path.resolve(doc.fileName);
-  const range = err.line && inThisFile ? callRangeAt(doc, parse, err) : modelRange(doc, model ?? parse.models[0]);
+  // A syntax error sits at its own position, not on the call around it (TypeScript's own squiggle is there too).
+  const range = err.line && inThisFile ? callRangeAt(doc, parse, err, err.kind === 'syntax') : modelRange(doc, model ?? parse.models[0]);
   const where = !inThisFile && err.file ? ` (in ${err.file}:${err.line ?? '?'}:${err.column ?? '?'})` : '';
   const d = new vscode.Diagnostic(range, `${err.message}${where}`, err.kind === 'nan' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error);
   return tag(d, err.kind);

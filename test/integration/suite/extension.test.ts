@@ -93,7 +93,7 @@ describe('Gradlens in VS Code', function () {
       content: ["import { defineModel, F, randn } from 'gradlens';", 'export const m = defineModel({', '  params: { w: randn([3]) },', '  forward: (_i, { w }) => F.sum(w),', '});', 'const = ;'].join('\n'),
     });
     await vscode.window.showTextDocument(doc);
-    const result = await vscode.commands.executeCommand<{ ok: boolean; error?: { kind: string } }>('gradlens.checkGradients', doc.uri);
+    const result = await vscode.commands.executeCommand<{ ok: boolean; error?: { kind: string; line?: number; column?: number } }>('gradlens.checkGradients', doc.uri);
     assert.equal(result?.ok, false);
     assert.equal(result?.error?.kind, 'syntax');
     const ours = await waitFor(() => {
@@ -102,6 +102,8 @@ describe('Gradlens in VS Code', function () {
     }, 'the syntax error', 30000);
     assert.deepEqual(ours.map((d) => [d.range.start.line, d.severity]), [[5, vscode.DiagnosticSeverity.Error]], ours.map((d) => d.message).join(' | '));
     assert.match(ours[0].message, /^Syntax error/);
+    // At the very place the CLI prints (file:line:col), not at the start of the line or call around it.
+    assert.deepEqual([ours[0].range.start.line + 1, ours[0].range.start.character + 1], [result?.error?.line, result?.error?.column]);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 

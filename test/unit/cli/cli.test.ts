@@ -69,9 +69,10 @@ describe('gradlens CLI (spawned)', function () {
     const backward = lineOf(fx('wrong-backward.ts'), 'backward:');
     // The mistake is located at the op call inside backward that first goes wrong: `mul` in `F.mul(w, w)`.
     const mulColumn = fs.readFileSync(fx('wrong-backward.ts'), 'utf8').split('\n')[backward - 1].indexOf('F.mul') + 1; // where the call begins, as the Problems panel's range does
-    const op = lineOf(fx('custom-op-wrong.ts'), 'defineOp({');
+    // A wrong custom op is named at its `backward` key, where the Problems panel puts it.
+    const op = lineOf(fx('custom-op-wrong.ts'), '  backward:');
     const last = r.stdout.trimEnd().split('\n').at(-1);
-    assert.equal(last, `3 of 5 models passed in 4 files; 2 failed: cubic (${fx('wrong-backward.ts')}:${backward}:${mulColumn}), usesOp (${fx('custom-op-wrong.ts')}:${op}:${'const softplus = '.length + 1}); 1 file could not be run: ${fx('unknown-import.ts')}.`);
+    assert.equal(last, `3 of 5 models passed in 4 files; 2 failed: cubic (${fx('wrong-backward.ts')}:${backward}:${mulColumn}), usesOp (${fx('custom-op-wrong.ts')}:${op}:3); 1 file could not be run: ${fx('unknown-import.ts')}.`);
 
     const json = JSON.parse((await gradlens('check', fx('three-models.ts'), fx('wrong-backward.ts'), fx('unknown-import.ts'), '--json')).stdout);
     assert.deepEqual(json.summary, {
@@ -81,6 +82,22 @@ describe('gradlens CLI (spawned)', function () {
       passed: 3,
       failed: [{ name: 'cubic', file: fx('wrong-backward.ts'), line: backward, column: mulColumn }],
     });
+  });
+
+  it("check: a parameter's failure is placed at its key in params, and a custom op's at its backward, as in the Problems panel", async () => {
+    const file = fx('custom-op-wrong.ts');
+    const text = fs.readFileSync(file, 'utf8').split('\n');
+    const paramAt = (() => {
+      const line = text.findIndex((l) => l.includes('params: { w:'));
+      return { line: line + 1, column: text[line].indexOf('w:') + 1 };
+    })();
+    const backwardAt = { line: lineOf(file, '  backward:'), column: 3 };
+    const r = await gradlens('check', file);
+    assert.match(r.stdout, new RegExp(`custom-op-wrong\\.ts:${paramAt.line}:${paramAt.column}: model 'usesOp': the autograd gradient of 'w'`));
+    assert.match(r.stdout, new RegExp(`custom-op-wrong\\.ts:${backwardAt.line}:${backwardAt.column}: custom op 'mySoftplus'`));
+    const model = JSON.parse((await gradlens('check', file, '--json')).stdout).files[0].models[0];
+    assert.deepEqual([model.params[0].line, model.params[0].column], [paramAt.line, paramAt.column]);
+    assert.deepEqual([model.ops[0].backward.line, model.ops[0].backward.column], [backwardAt.line, backwardAt.column]);
   });
 
   it('check: exit 1 on a wrong backward, naming the parameter, the line and the worst element', async () => {
