@@ -90,3 +90,10 @@ export async function gradlensResolvesTo(doc: vscode.TextDocument, timeoutMs = 9
 export function problemsOf(uri: vscode.Uri): vscode.Diagnostic[] {
   return vscode.languages.getDiagnostics(uri).filter((d) => d.severity !== vscode.DiagnosticSeverity.Hint);
 }
+
+/** An unsaved TypeScript buffer of `lines`, shown in the editor (a test's own model file). */
+export async function openUntitled(lines: readonly string[]): Promise<vscode.TextDocument> {
+  const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: lines.join('\n') });
+  await vscode.window.showTextDocument(doc);
+  return doc;
+}

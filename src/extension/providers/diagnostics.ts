@@ -35,14 +35,22 @@ export function diagnosticsFor(doc: LinesOf, parse: ParseResult, reports: readon
       );
       out.push(tag(d, 'param'));
     }
+    // Parameters whose mistake is located at the same call (W1 and b1 of one slip) tell its long
+    // explanation once; the others point to it.
+    const explained = new Map<string, string>();
     for (const m of r.manual ?? []) {
       if (m.passed || !m.worst) continue;
       // The located mistake when there is one, else the backward itself.
-      const blamed = m.blameLoc && (!m.blameLoc.file || m.blameLoc.file === doc.fileName) ? callRangeAt(doc, parse, m.blameLoc) : undefined;
+      const blamed = m.blameLoc && inFile(doc, m.blameLoc.file) ? callRangeAt(doc, parse, m.blameLoc) : undefined;
       const range = blamed ?? (model?.backward ? toRange(model.backward.nameRange) : r.backwardLoc ? lineRangeAt(doc, r.backwardLoc) : modelRange(doc, model));
+      // The explanation names its parameter ("the gradient of W"): compared without the name.
+      const key = blamed && m.blame ? `${m.blameLoc!.line}:${m.blameLoc!.column}:${m.blame.message.split(m.name).join('\u0000')}` : undefined;
+      const first = key && explained.get(key);
+      if (key && !first) explained.set(key, m.name);
+      const why = !key ? '' : first ? ` The same mistake as ${first}'s, explained there.` : ` ${m.blame!.message}`;
       const d = new vscode.Diagnostic(
         range,
-        `${r.name}: hand-written backward is wrong for ${m.name}${fmtIndex(m.worst.index)}: backward gives ${pairText(m.worst, referenceWord('manual', m.method), ',')} (max abs err ${fmtNum(m.maxAbsError)}). ${judged(m)}.${blamed && m.blame ? ` ${m.blame.message}` : ''}`,
+        `${r.name}: hand-written backward is wrong for ${m.name}${fmtIndex(m.worst.index)}: backward gives ${pairText(m.worst, referenceWord('manual', m.method), ',')} (max abs err ${fmtNum(m.maxAbsError)}). ${judged(m)}.${why}`,
         vscode.DiagnosticSeverity.Error,
       );
       if (blamed && model?.backward) d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, toRange(model.backward.nameRange)), 'the hand-written backward')];
@@ -54,7 +62,7 @@ export function diagnosticsFor(doc: LinesOf, parse: ParseResult, reports: readon
       const range = info?.backward ? toRange(info.backward.nameRange) : o.definedAt ? lineRangeAt(doc, o.definedAt) : modelRange(doc, model);
       const d = new vscode.Diagnostic(
         range,
-        `custom op ${o.name}: backward is wrong (${describeBlame({ kind: 'op', name: o.name, index: o.worst.index, analytic: o.worst.analytic, numeric: o.worst.numeric, maxAbsError: o.maxAbsError, maxRelError: o.maxRelError, reference: referenceWord('op', o.method) })}, input ${o.worst.input}).${judgedText(o) ? ` ${judged(o)}.` : ''}`,
+        `custom op ${o.name}${o.loc ? ` (called at line ${o.loc.line})` : ''}: backward is wrong (${describeBlame({ kind: 'op', name: o.name, index: o.worst.index, analytic: o.worst.analytic, numeric: o.worst.numeric, maxAbsError: o.maxAbsError, maxRelError: o.maxRelError, reference: referenceWord('op', o.method) })}, input ${o.worst.input}).${judgedText(o) ? ` ${judged(o)}.` : ''}`,
         vscode.DiagnosticSeverity.Error,
       );
       if (o.loc) d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, lineRangeAt(doc, o.loc)), 'the call where the error is largest')];
@@ -80,7 +88,7 @@ function secondOrderDiagnostics(doc: LinesOf, parse: ParseResult, r: ModelCheckR
     out.push(tag(new vscode.Diagnostic(range, `${r.name}: second order: the hand-written rule for ${m.name} is wrong ${worst(m, m.name)}.`, vscode.DiagnosticSeverity.Error), 'manual'));
   }
   for (const o of r.ops.filter((c) => !c.passed)) {
-    const range = o.loc && (!o.loc.file || o.loc.file === doc.fileName) ? callRangeAt(doc, parse, o.loc) : modelRange(doc, model);
+    const range = o.loc && inFile(doc, o.loc.file) ? callRangeAt(doc, parse, o.loc) : modelRange(doc, model);
     const what = o.worst ? `argument ${o.worst.input}${fmtIndex(o.worst.index)}: double backward ${fmtNum(o.worst.analytic)} vs differences ${fmtNum(o.worst.numeric)}` : (o.error ?? 'not compared');
     out.push(tag(new vscode.Diagnostic(range, `op ${o.name}: second order: its backward is not differentiated right (${what}).`, vscode.DiagnosticSeverity.Error), 'op'));
   }
@@ -152,11 +160,19 @@ function paramRange(doc: LinesOf, model: ModelInfo | undefined, name: string): v
 }
 
 function errorDiagnostic(doc: LinesOf, err: RunError, parse: ParseResult, model?: ModelInfo): vscode.Diagnostic {
-  // An untitled buffer's name ("Untitled-1") reaches the runner relative, and comes back resolved.
-  const inThisFile = !err.file || path.resolve(err.file) === path.resolve(doc.fileName);
+  const inThisFile = inFile(doc, err.file);
   // A syntax error sits at its own position, not on the call around it (TypeScript's own squiggle is there too).
   const range = err.line && inThisFile ? callRangeAt(doc, parse, err, err.kind === 'syntax') : modelRange(doc, model ?? parse.models[0]);
   const where = !inThisFile && err.file ? ` (in ${err.file}:${err.line ?? '?'}:${err.column ?? '?'})` : '';
   const d = new vscode.Diagnostic(range, `${err.message}${where}`, err.kind === 'nan' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error);
   return tag(d, err.kind);
+}
+
+/**
+ * A runner location is in this document: the same path once resolved (an untitled buffer's name,
+ * "Untitled-1", reaches the runner relative and comes back resolved; a blame on it was placed on
+ * the backward instead of its line), or no file at all.
+ */
+function inFile(doc: LinesOf, file: string | undefined): boolean {
+  return !file || path.resolve(file) === path.resolve(doc.fileName);
 }

@@ -5,9 +5,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { slowOpModel } from '../../helpers/slowModel';
-import { activateGradlens, gradlensResolvesTo, problemsOf, codeLensTitles, modelLensTitles, openFile, bugLineOf, w1Diagnostic, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
+import { activateGradlens, gradlensResolvesTo, problemsOf, codeLensTitles, modelLensTitles, openFile, openUntitled, bugLineOf, w1Diagnostic, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
 
 const RESULTS_DIR = process.env.GRADLENS_RESULTS_DIR;
+
+/** The lines of a model `name` whose loss is Σ w², which passes: a neighbour for the model a test is about. */
+function squareModel(name: string): string[] {
+  return [`export const ${name} = defineModel({`, '  inputs: {},', '  params: { w: tensor([0.5, -1]) },', '  forward: (_i, { w }) => F.sum(F.mul(w, w)),', '});'];
+}
 
 describe('Gradlens in VS Code', function () {
   this.timeout(120000);
@@ -171,13 +176,9 @@ describe('Gradlens in VS Code', function () {
   });
 
   it('keeps the models a time limit did not stop: the stuck one gets the error at its line, the others their verdicts', async () => {
-    const text = [
+    const doc = await openUntitled([
       "import { defineModel, F, tensor } from 'gradlens';",
-      'export const quick = defineModel({',
-      '  inputs: {},',
-      '  params: { w: tensor([0.5, -1]) },',
-      '  forward: (_i, { w }) => F.sum(F.mul(w, w)),',
-      '});',
+      ...squareModel('quick'),
       'export const stuck = defineModel({',
       '  inputs: {},',
       '  params: { u: tensor([3]) },',
@@ -187,11 +188,9 @@ describe('Gradlens in VS Code', function () {
       '  },',
       '});',
       '',
-    ].join('\n');
+    ]);
     const config = vscode.workspace.getConfiguration('gradlens');
     await config.update('timeout', 5000, vscode.ConfigurationTarget.Global);
-    const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: text });
-    await vscode.window.showTextDocument(doc);
     try {
       const result = await vscode.commands.executeCommand<{ ok: boolean; models: { name: string; passed: boolean; error?: { kind: string } }[] }>('gradlens.checkGradients', doc.uri);
       assert.ok(result?.ok, 'the run keeps its results');
@@ -219,27 +218,21 @@ describe('Gradlens in VS Code', function () {
   });
 
   it("checking one model keeps the file's other results; a custom op's lens names its exact reference", async () => {
-    const text = [
+    const doc = await openUntitled([
       "import { defineModel, defineOp, F, tensor } from 'gradlens';",
       'const cube = defineOp({',
       "  name: 'cube',",
       '  forward: (x) => F.mul(x, F.mul(x, x)),',
       '  backward: (dy, [x]) => [F.mul(dy, F.mul(2, F.mul(x, x)))],',
       '});',
-      'export const good = defineModel({',
-      '  inputs: {},',
-      '  params: { w: tensor([0.5, -1]) },',
-      '  forward: (_i, { w }) => F.sum(F.mul(w, w)),',
-      '});',
+      ...squareModel('good'),
       'export const bad = defineModel({',
       '  inputs: {},',
       '  params: { v: tensor([0.3, 1.2]) },',
       '  forward: (_i, { v }) => F.sum(cube(v)),',
       '});',
       '',
-    ].join('\n');
-    const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: text });
-    await vscode.window.showTextDocument(doc);
+    ]);
     try {
       const whole = await vscode.commands.executeCommand<{ ok: boolean; models: { name: string; passed: boolean }[] }>('gradlens.checkGradients', doc.uri);
       assert.deepEqual(whole?.models.map((m) => [m.name, m.passed]), [['good', true], ['bad', false]]);
@@ -255,6 +248,37 @@ describe('Gradlens in VS Code', function () {
       const lenses = await codeLensTitles(doc.uri);
       assert.ok(lenses.some((l) => l.line === 6 && l.title.startsWith('✓')) && lenses.some((l) => l.line === 11 && l.title.startsWith('✗')), JSON.stringify(lenses));
       assert.equal(problemsOf(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error).length, errorsBefore);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  });
+
+  it('one slip that spoils two parameters is explained once, at its line; the other diagnostic points to it', async () => {
+    const doc = await openUntitled([
+      "import { defineModel, F, randn } from 'gradlens';",
+      'export const two = defineModel({',
+      '  inputs: { x: randn([4, 3], { seed: 1 }) },',
+      '  params: { W: randn([3, 2], { seed: 2 }), b: randn([2], { seed: 3 }) },',
+      '  forward: ({ x }, { W, b }) => F.sum(F.sigmoid(F.add(F.matmul(x, W), b))),',
+      '  backward: ({ x }, { W, b }) => {',
+      '    const s = F.sigmoid(F.add(F.matmul(x, W), b));',
+      '    const dz = F.mul(s, s);',
+      '    return { W: F.matmul(F.transpose(x), dz), b: F.sum(dz, 0) };',
+      '  },',
+      '});',
+      '',
+    ]);
+    try {
+      await vscode.commands.executeCommand('gradlens.checkGradients', doc.uri);
+      const found = await waitFor(() => {
+        const d = problemsOf(doc.uri).filter((p) => p.source === 'gradlens' && p.severity === vscode.DiagnosticSeverity.Error);
+        return d.length >= 2 ? d : undefined;
+      }, 'both diagnostics', 10000);
+      assert.deepEqual(found.map((d) => d.range.start.line), [7, 7], 'both at the slip');
+      const [w, b] = found;
+      assert.match(w.message, /wrong for W.*this mul call/s);
+      assert.match(b.message, /wrong for b.*The same mistake as W's, explained there\.$/s);
+      assert.doesNotMatch(b.message, /mul call/);
     } finally {
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     }
