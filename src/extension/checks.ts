@@ -168,6 +168,11 @@ export class CheckController implements vscode.Disposable {
         const range = moved(d.range);
         if (!range) return [];
         d.range = range;
+        // A custom op's message names the line of its call (diagnostics.ts): that line moves too.
+        d.message = d.message.replace(/ \(called at line (\d+)\)/g, (_all, n: string) => {
+          const to = lineOf(Number(n) - 1);
+          return to === undefined ? '' : ` (called at line ${to + 1})`;
+        });
         d.relatedInformation = d.relatedInformation?.flatMap((info) => {
           const at = info.location.uri.toString() === doc.uri.toString() ? moved(info.location.range) : info.location.range;
           return at ? [new vscode.DiagnosticRelatedInformation(new vscode.Location(info.location.uri, at), info.message)] : [];

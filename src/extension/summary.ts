@@ -14,5 +14,10 @@ export function summarize(r: DocumentResults): Summary {
   const lines = r.reports.map((m) => `${m.name}: ${verdictText(m)}`);
   if (!r.reports.length) return { passed: true, short: 'no models', lines: ['No defineModel(...) found in this file.'] };
   if (!failed.length) return { passed: true, short: `${r.reports.length} model${r.reports.length > 1 ? 's' : ''} pass`, lines };
-  return { passed: false, short: `${failed.length} of ${r.reports.length} failed`, lines };
+  // A model that did not run (a throw, a time limit) did not fail a comparison: the CLI says "could
+  // not be checked", the panel "did not run", and the status bar counts it apart.
+  const unrun = failed.filter((m) => m.error).length;
+  const wrong = failed.length - unrun;
+  const parts = [...(wrong ? [`${wrong} of ${r.reports.length} failed`] : []), ...(unrun ? [`${unrun}${wrong ? '' : ` of ${r.reports.length}`} did not run`] : [])];
+  return { passed: false, short: parts.join(', '), lines };
 }

@@ -7,6 +7,9 @@ import { unrunResult } from '../shared/checkResult';
 import { type CheckNote, type ModelCheckResult, type RunError, type SourceLocation, isCheckNote } from '../shared/workerProtocol';
 import { located } from './errors';
 
+/** Parameter elements above which a check can outlast a time limit by its size alone (a full check replays a few µs an element). */
+const LARGE_CHECK = 10_000;
+
 interface Running {
   index: number;
   mode: string;
@@ -66,6 +69,9 @@ function limitOf(error: RunError): string {
 function stoppedMessage(error: RunError, running: Running): string {
   const size = `${running.size.toLocaleString('en-US')} parameter element${running.size === 1 ? '' : 's'}, ${running.mode} mode`;
   if (error.kind === 'memory') return `Stopped at ${limitOf(error)} while checking this model (${size}): it allocated more than that (tensors too large, or kept in an ever-growing list?). Raise the limit (--memory on the command line) or make the model or its batch smaller.`;
+  // Fast mode is advice only for a check that could be too large; a small model that outlasts the
+  // limit is stuck in its own code.
+  if (running.size <= LARGE_CHECK) return `Stopped at ${limitOf(error)} while checking this model (${size}): for a model this small, its forward or backward is still running (an endless loop?).`;
   const faster = running.mode === 'fast' ? '' : ', or check it in fast mode (the gradlens.mode setting, or --mode fast)';
   return `Stopped at ${limitOf(error)} while checking this model (${size}): it was still running (an endless loop, or a check too large for the limit?). If it needs longer, raise the limit (the gradlens.timeout setting, or --timeout on the command line)${faster}.`;
 }

@@ -16,6 +16,7 @@ export class ModelCodeLensProvider implements vscode.CodeLensProvider {
   ) {
     ctx.own(this.changed);
     ctx.own(ctx.onDidChangeResults(() => this.changed.fire()));
+    ctx.own(ctx.onDidClearResults(() => this.changed.fire()));
   }
 
   refresh(): void {
@@ -26,7 +27,9 @@ export class ModelCodeLensProvider implements vscode.CodeLensProvider {
     const parse = await this.parsed.get(doc);
     if (token.isCancellationRequested || !parse.importsGradlens) return [];
     const results = this.ctx.resultsFor(doc.uri);
-    const current = results && results.version === doc.version ? results : undefined;
+    // Results for this text, or for the text a check ran on while the user typed: the Problems panel
+    // and the status bar show those too, until the next edit clears them all.
+    const current = results && (results.version === doc.version || results.editedDuringRun) ? results : undefined;
     const lenses: vscode.CodeLens[] = [];
     for (const m of parse.models) {
       const range = toRange(m.calleeRange);

@@ -172,6 +172,13 @@ describe('Gradlens in VS Code', function () {
     await pending;
     const moved = await waitFor(() => (lines(doc.uri).length ? lines(doc.uri) : undefined), 'the diagnostics after the edit', 10000);
     assert.deepEqual(moved, unedited.map((l) => l + 2));
+    // The op's message names the line of its call, which moved with it.
+    const calledAt = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).flatMap((d) => [.../called at line (\d+)/.exec(d.message)?.slice(1) ?? []]).map(Number);
+    assert.deepEqual(calledAt(doc.uri), calledAt(quick.uri).map((l) => l + 2));
+    assert.ok(calledAt(doc.uri).length > 0, 'the op diagnostic names its call');
+    // The verdict lens shows these results too, as Problems and the status bar do, until the next edit.
+    const lenses = await codeLensTitles(doc.uri);
+    assert.ok(lenses.some((l) => l.title.startsWith('✗')), `a verdict lens: ${JSON.stringify(lenses)}`);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
