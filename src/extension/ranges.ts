@@ -16,7 +16,6 @@ export function containsLoc(r: SourceRange, loc: SourceLocation): boolean {
   return afterStart && beforeEnd;
 }
 
-/** The non-blank text of the line at a 1-based location: where a runtime error is shown. */
 /**
  * What a check's diagnostics read of a document: the editor's own, or the text the check ran on
  * when the user has typed since (snapshotOf), whose lines the diagnostics are placed on first.
@@ -44,6 +43,7 @@ export function snapshotOf(doc: vscode.TextDocument, text: string): LinesOf {
   };
 }
 
+/** The non-blank text of the line at a 1-based location: where a runtime error is shown. */
 export function lineRangeAt(doc: LinesOf, loc: { line?: number; column?: number }): vscode.Range {
   const lineNo = Math.min(Math.max((loc.line ?? 1) - 1, 0), Math.max(doc.lineCount - 1, 0));
   const line = doc.lineAt(lineNo);

@@ -9,7 +9,7 @@ import { bundleModelFile } from './bundle';
 import { unrunResult } from '../shared/checkResult';
 import { CheckLedger } from './partial';
 import { checkPlanned } from './pool';
-import { runInWorker, timeoutError } from './spawn';
+import { memoryLimitWords, runInWorker, timeLimitWords, timeoutError } from './spawn';
 import { WarmRunner, sharedWarmRunner } from './warm';
 
 export { WarmRunner, disposeWarmWorkers, sharedWarmRunner } from './warm';
@@ -115,7 +115,7 @@ export async function runFile<T extends RunTask>(opts: RunFileOptions<T>): Promi
   // was checking, and the others keep theirs (partial.ts).
   const ledger = task === 'check' ? new CheckLedger() : undefined;
   const stopped = (error: RunError): RunResult<T> => {
-    const kept = ledger?.stoppedBy(error);
+    const kept = ledger?.stoppedBy(error, error.kind === 'memory' ? memoryLimitWords(opts.memoryMb ?? DEFAULT_MEMORY_MB) : timeLimitWords(timeoutMs));
     return kept ? done({ ok: true, models: kept as TaskResults[T] }) : done({ ok: false, error });
   };
   let reply;

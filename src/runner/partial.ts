@@ -42,11 +42,11 @@ export class CheckLedger {
   }
 
   /**
-   * The file's results once `error` (a time or memory limit) stopped its check, in file order;
-   * undefined when no model had been found yet, or the stop was of another kind (a cancel keeps
-   * nothing: the caller asked for nothing more).
+   * The file's results once `error` (a time or memory limit, named `limit`: "the time limit of
+   * 30 s") stopped its check, in file order; undefined when no model had been found yet, or the stop
+   * was of another kind (a cancel keeps nothing: the caller asked for nothing more).
    */
-  stoppedBy(error: RunError): ModelCheckResult[] | undefined {
+  stoppedBy(error: RunError, limit: string): ModelCheckResult[] | undefined {
     const models = this.models;
     if (!models || (error.kind !== 'timeout' && error.kind !== 'memory')) return undefined;
     const running = this.running;
@@ -54,29 +54,23 @@ export class CheckLedger {
     return models.map((m, index) => {
       const done = this.results.get(index);
       if (done) return done;
-      const message = index === running?.index ? stoppedMessage(error, running) : notReachedMessage(error, stopped);
+      const message = index === running?.index ? stoppedMessage(error, limit, running) : notReachedMessage(limit, stopped);
       return unrunResult(m.name, located(error.kind, message, m.loc), m.loc);
     });
   }
 }
 
-/** The limit's own words, from its message ("the time limit of 30 s"), for sentences about one model. */
-function limitOf(error: RunError): string {
-  const named = /the (time|memory) limit of [^:.]+/.exec(error.message)?.[0];
-  return named ?? (error.kind === 'timeout' ? 'the time limit' : 'the memory limit');
-}
-
-function stoppedMessage(error: RunError, running: Running): string {
+function stoppedMessage(error: RunError, limit: string, running: Running): string {
   const size = `${running.size.toLocaleString('en-US')} parameter element${running.size === 1 ? '' : 's'}, ${running.mode} mode`;
-  if (error.kind === 'memory') return `Stopped at ${limitOf(error)} while checking this model (${size}): it allocated more than that (tensors too large, or kept in an ever-growing list?). Raise the limit (--memory on the command line) or make the model or its batch smaller.`;
+  if (error.kind === 'memory') return `Stopped at ${limit} while checking this model (${size}): it allocated more than that (tensors too large, or kept in an ever-growing list?). Raise the limit (--memory on the command line) or make the model or its batch smaller.`;
   // Fast mode is advice only for a check that could be too large; a small model that outlasts the
   // limit is stuck in its own code.
-  if (running.size <= LARGE_CHECK) return `Stopped at ${limitOf(error)} while checking this model (${size}): for a model this small, its forward or backward is still running (an endless loop?).`;
+  if (running.size <= LARGE_CHECK) return `Stopped at ${limit} while checking this model (${size}): for a model this small, its forward or backward is still running (an endless loop?).`;
   const faster = running.mode === 'fast' ? '' : ', or check it in fast mode (the gradlens.mode setting, or --mode fast)';
-  return `Stopped at ${limitOf(error)} while checking this model (${size}): it was still running (an endless loop, or a check too large for the limit?). If it needs longer, raise the limit (the gradlens.timeout setting, or --timeout on the command line)${faster}.`;
+  return `Stopped at ${limit} while checking this model (${size}): it was still running (an endless loop, or a check too large for the limit?). If it needs longer, raise the limit (the gradlens.timeout setting, or --timeout on the command line)${faster}.`;
 }
 
-function notReachedMessage(error: RunError, stopped: string | undefined): string {
+function notReachedMessage(limit: string, stopped: string | undefined): string {
   const where = stopped ? ` while model '${stopped}' was being checked` : '';
-  return `Not checked: ${limitOf(error)} was reached${where}, before this model's turn.`;
+  return `Not checked: ${limit} was reached${where}, before this model's turn.`;
 }

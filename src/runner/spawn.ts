@@ -96,12 +96,22 @@ export function cancelledError(): RunError {
 export function timeoutError(ms: number): RunError {
   return {
     kind: 'timeout',
-    message: `Stopped at the time limit of ${formatMs(ms)}: the file or its check was still running (an endless loop, or a model too large to check in time in this mode?). If it needs longer, raise the limit (the gradlens.timeout setting, or --timeout on the command line), or check in fast mode.`,
+    message: `Stopped at ${timeLimitWords(ms)}: the file or its check was still running (an endless loop, or a model too large to check in time in this mode?). If it needs longer, raise the limit (the gradlens.timeout setting, or --timeout on the command line), or check in fast mode.`,
   };
 }
 
 export function memoryError(mb: number): RunError {
-  return { kind: 'memory', message: `Stopped at the memory limit of ${mb} MB: the file allocated more than that (tensors too large, or kept in an ever-growing list?).` };
+  return { kind: 'memory', message: `Stopped at ${memoryLimitWords(mb)}: the file allocated more than that (tensors too large, or kept in an ever-growing list?).` };
+}
+
+/** "the time limit of 30 s", as every message about a stop names it. */
+export function timeLimitWords(ms: number): string {
+  return `the time limit of ${formatMs(ms)}`;
+}
+
+/** "the memory limit of 1024 MB", as every message about a stop names it. */
+export function memoryLimitWords(mb: number): string {
+  return `the memory limit of ${mb} MB`;
 }
 
 function formatMs(ms: number): string {

@@ -5,6 +5,7 @@ import { unrunResult } from '../../../src/shared/checkResult';
 import type { RunError } from '../../../src/shared/workerProtocol';
 
 const timeout: RunError = { kind: 'timeout', message: 'Stopped at the time limit of 30 s: the file or its check was still running.' };
+const limit = 'the time limit of 30 s';
 const loc = (line: number) => ({ file: '/w/m.ts', line, column: 14 });
 
 function ledgerOfThree(): CheckLedger {
@@ -18,7 +19,7 @@ function ledgerOfThree(): CheckLedger {
 
 describe('check ledger', () => {
   it('keeps the results in, stops the running model at its line and marks the rest not reached', () => {
-    const [a, b, c] = ledgerOfThree().stoppedBy(timeout)!;
+    const [a, b, c] = ledgerOfThree().stoppedBy(timeout, limit)!;
     assert.equal(a.passed, true);
     assert.equal(a.error?.message, 'kept as it came');
     assert.deepEqual({ ...b.error, message: undefined }, { kind: 'timeout', message: undefined, ...loc(9) });
@@ -32,16 +33,16 @@ describe('check ledger', () => {
     const ledger = new CheckLedger();
     ledger.hear({ type: 'models', models: [{ name: 'a' }] });
     ledger.hear({ type: 'checking', index: 0, mode: 'fast', size: 1 });
-    const [a] = ledger.stoppedBy(timeout)!;
+    const [a] = ledger.stoppedBy(timeout, limit)!;
     assert.match(a.error!.message, /\(1 parameter element, fast mode\)/);
     assert.doesNotMatch(a.error!.message, /fast mode \(/);
   });
 
   it('keeps nothing before the models are found, on a cancel, or from notes that fail the guard', () => {
-    assert.equal(new CheckLedger().stoppedBy(timeout), undefined, "the file's own code ran into the limit");
-    assert.equal(ledgerOfThree().stoppedBy({ kind: 'cancelled', message: 'The run was cancelled.' }), undefined);
+    assert.equal(new CheckLedger().stoppedBy(timeout, limit), undefined, "the file's own code ran into the limit");
+    assert.equal(ledgerOfThree().stoppedBy({ kind: 'cancelled', message: 'The run was cancelled.' }, limit), undefined);
     const ledger = new CheckLedger();
     for (const bad of [null, 'models', { type: 'models', models: [{ nome: 'a' }] }, { type: 'checking', index: -1, mode: 'full', size: 1 }, { type: 'checked', index: 0, result: 7 }]) ledger.hear(bad);
-    assert.equal(ledger.stoppedBy(timeout), undefined);
+    assert.equal(ledger.stoppedBy(timeout, limit), undefined);
   });
 });
