@@ -2,40 +2,34 @@
 // parameter's manual gradient is wrong; this says WHERE it went wrong.
 //
 // The user's backward is run once more with an op observer that keeps every op application and
-// the user's call site. Known-good values come from autograd on the forward: every forward value
-// (inputs, params, intermediates) and the true adjoint ∂L/∂t of every intermediate and parameter.
-// A backward tensor is verified when its values equal a known-good tensor up to a rearrangement
-// (sorted values compared), so a transposed or reshaped right adjoint counts as right. From the
-// wrong returned gradient we walk back through unverified tensors; the first op of that region
-// that takes a verified adjoint and gives an unverified result is blamed. Cost: one traced
+// the user's call site. Its tensors are compared with known-good values from autograd on the
+// forward (knownGood.ts). From the wrong returned gradient we walk back through unverified
+// tensors; the first op of that region that takes a verified adjoint and gives an unverified
+// result is blamed, unless it multiplies that adjoint by a pointwise op's derivative the backward
+// got wrong on a line of its own: then the line where that factor goes wrong is. Cost: one traced
 // forward, one autograd backward, one traced run of the user's backward.
-import { type OpObserver, grad, isGradEnabled, noGrad, withOpObserver } from '../engine/autograd';
-import { unbroadcast } from '../engine/broadcast';
-import { CallSite } from '../engine/callSite';
+import { isGradEnabled, withOpObserver } from '../engine/autograd';
 import type { ModelSpec } from '../engine/define';
-import { type OpDef, vjpFor } from '../engine/registry';
-import { Tensor } from '../engine/tensor';
+import type { OpDef } from '../engine/registry';
+import { Tensor, unravel } from '../engine/tensor';
 import { latexToText } from '../shared/latexText';
+import { fmtIndex, fmtPair } from '../shared/verdict';
+import {
+  FACTOR_RTOL,
+  type Known,
+  type KnownGood,
+  type KnownSet,
+  MATCH_RTOL,
+  MAX_RECORDS,
+  type OpRecord,
+  close,
+  factorBetween,
+  knownGoodValues,
+  maxAbs,
+  recorder,
+  sameShape,
+} from './knownGood';
 import type { Blame, ModelReport } from './types';
-
-interface OpRecord {
-  op: OpDef<any>;
-  inputs: readonly Tensor[];
-  out: Tensor;
-  /** The user's call, read only for the blamed op (none in the forward trace, which needs none). */
-  site?: CallSite;
-  /** Execution order. */
-  index: number;
-}
-
-/** A backward with a loop may call ops without end: past this, localizing is not worth it. */
-const MAX_RECORDS = 20000;
-/** Values equal up to this fraction of the tensor's largest magnitude (rounding differs by route). */
-const MATCH_RTOL = 1e-7;
-/** Two scale factors are the same one within this relative difference. */
-const FACTOR_RTOL = 1e-6;
-/** A constant factor is claimed only across this many entries that are not ~0 (a scalar is always "c×" another). */
-const MIN_SCALED_ENTRIES = 3;
 
 /** Sets `blame` on every failing manual gradient it can explain. Never throws: it only adds. */
 export function localizeManualMistakes(spec: ModelSpec, report: ModelReport): void {
@@ -59,7 +53,7 @@ export function localizeManualMistakes(spec: ModelSpec, report: ModelReport): vo
       const g = (returned as Record<string, unknown>)[check.name];
       const truth = known.paramGrads.get(check.name);
       if (!(g instanceof Tensor) || !truth || g.size !== truth.size) continue;
-      const blame = blameFor(check.name, g, truth, byOut, known.set);
+      const blame = blameFor(check.name, g, truth, byOut, known);
       if (blame) check.blame = blame;
     }
   } catch {
@@ -69,177 +63,10 @@ export function localizeManualMistakes(spec: ModelSpec, report: ModelReport): vo
   }
 }
 
-function recorder(into: OpRecord[], withSites: boolean): OpObserver {
-  return function observe(op, inputs, out) {
-    if (into.length >= MAX_RECORDS) return;
-    into.push({ op, inputs, out, site: withSites ? new CallSite(observe) : undefined, index: into.length });
-  };
-}
-
-// ---- Known-good values -------------------------------------------------------------------------
-
-interface Known {
-  label: string;
-  kind: 'value' | 'adjoint';
-  shape: readonly number[];
-  sorted: Float64Array;
-  scale: number;
-  /** The forward op whose output this is the value or adjoint of. */
-  of?: OpRecord;
-}
-
-interface Match {
-  known: Known;
-  /** Same shape and same order, not just the same values rearranged. */
-  exact: boolean;
-}
-
-class KnownSet {
-  private readonly bySize = new Map<number, { known: Known; data: Float64Array }[]>();
-  private readonly cache = new Map<number, Match | null>();
-  private readonly sortedCache = new Map<number, Float64Array>();
-  private readonly scaledCache = new Map<string, { known: Known; exact: boolean } | null>();
-
-  /** A backward tensor's values in ascending order, sorted once however often it is compared. */
-  private sortedOf(t: Tensor): Float64Array {
-    let sorted = this.sortedCache.get(t.id);
-    if (!sorted) this.sortedCache.set(t.id, (sorted = t.data.slice().sort()));
-    return sorted;
-  }
-
-  add(label: string, kind: Known['kind'], t: Tensor, of?: OpRecord): void {
-    const scale = maxAbs(t.data);
-    if (!(scale > 0) || !Number.isFinite(scale)) return; // zeros would vouch for any forgotten term
-    const list = this.bySize.get(t.size) ?? [];
-    list.push({ known: { label, kind, shape: t.shape, sorted: t.data.slice().sort(), scale, of }, data: t.data });
-    this.bySize.set(t.size, list);
-  }
-
-  /** The best known-good tensor t equals: an adjoint before a plain value, in order before rearranged. */
-  match(t: Tensor): Match | undefined {
-    const hit = this.cache.get(t.id);
-    if (hit !== undefined) return hit ?? undefined;
-    let best: Match | undefined;
-    let bestRank = -1;
-    const list = this.bySize.get(t.size) ?? [];
-    for (const { known, data } of list) {
-      const tol = MATCH_RTOL * known.scale;
-      const exact = sameShape(known.shape, t.shape) && close(data, t.data, tol);
-      if (!exact) {
-        if (!close(known.sorted, this.sortedOf(t), tol)) continue;
-      }
-      const rank = (known.kind === 'adjoint' ? 2 : 0) + (exact ? 1 : 0);
-      if (rank > bestRank) [best, bestRank] = [{ known, exact }, rank];
-    }
-    this.cache.set(t.id, best ?? null);
-    return best;
-  }
-
-  /**
-   * The true adjoint that t is `factor` times (a scale slip carried along), in t's order or
-   * rearranged (transposed, reshaped) as match() allows; in order first. Cached per tensor and
-   * factor: the walk asks about the same tensors for every op and every wrong parameter.
-   */
-  scaledAdjoint(t: Tensor, factor: number): { known: Known; exact: boolean } | undefined {
-    const key = `${t.id}:${factor}`;
-    const hit = this.scaledCache.get(key);
-    if (hit !== undefined) return hit ?? undefined;
-    let found: { known: Known; exact: boolean } | undefined;
-    const candidates = (this.bySize.get(t.size) ?? []).filter((c) => c.known.kind === 'adjoint');
-    if (candidates.length && significantEntries(t.data) >= MIN_SCALED_ENTRIES) {
-      const inOrder = candidates.find(({ known, data }) => sameShape(known.shape, t.shape) && closeScaled(t.data, data, factor, MATCH_RTOL * Math.abs(factor) * known.scale));
-      if (inOrder) found = { known: inOrder.known, exact: true };
-      else {
-        // Rearranged: t/factor sorted is t sorted divided by factor, in reverse order for a negative factor.
-        const sorted = this.sortedOf(t);
-        const rearranged = candidates.find(({ known }) => closeScaledSorted(sorted, known.sorted, factor, MATCH_RTOL * known.scale));
-        if (rearranged) found = { known: rearranged.known, exact: false };
-      }
-    }
-    this.scaledCache.set(key, found ?? null);
-    return found;
-  }
-
-  /** The true adjoint that t is a constant multiple of (not 1), in t's shape and order, with the factor. */
-  multipleOf(t: Tensor): { known: Known; factor: number } | undefined {
-    for (const { known, data } of this.bySize.get(t.size) ?? []) {
-      if (known.kind !== 'adjoint' || !sameShape(known.shape, t.shape)) continue;
-      const factor = factorBetween(t.data, data);
-      if (factor !== undefined) return { known, factor };
-    }
-    return undefined;
-  }
-}
-
-interface KnownGood {
-  set: KnownSet;
-  paramGrads: Map<string, Tensor>;
-}
-
-/** Traces the forward and takes autograd's adjoint of every intermediate, parameter and edge. */
-function knownGoodValues(spec: ModelSpec): KnownGood | undefined {
-  const fwd: OpRecord[] = [];
-  const loss = withOpObserver(recorder(fwd, false), () => spec.forward(spec.inputs, spec.params));
-  if (!(loss instanceof Tensor) || loss.size !== 1 || fwd.length >= MAX_RECORDS) return undefined;
-  const set = new KnownSet();
-  const names = Object.keys(spec.params);
-  const params = names.map((n) => spec.params[n]);
-  for (const [name, t] of Object.entries(spec.inputs)) set.add(name, 'value', t);
-  names.forEach((n, i) => set.add(n, 'value', params[i]));
-
-  const labels = forwardLabels(fwd);
-  const differentiable = fwd.filter((r) => r.out.requiresGrad && r.out !== loss);
-  const adjoints = grad(loss, [...differentiable.map((r) => r.out), ...params]);
-  const adjointOf = new Map(differentiable.map((r, i) => [r.out.id, adjoints[i]]));
-  const paramGrads = new Map(names.map((n, i) => [n, adjoints[differentiable.length + i]]));
-  fwd.forEach((r) => set.add(`the forward's ${labels.get(r)} output`, 'value', r.out, r));
-  differentiable.forEach((r) => set.add(`∂L/∂(${labels.get(r)} output)`, 'adjoint', adjointOf.get(r.out.id)!, r));
-  paramGrads.forEach((g, n) => set.add(`∂L/∂${n}`, 'adjoint', g));
-  const nameOf = new Map<number, string>(names.map((n, i) => [params[i].id, n]));
-  fwd.forEach((r) => nameOf.set(r.out.id, `${labels.get(r)} output`));
-  addEdgePartials(fwd, adjointOf, labels, nameOf, set);
-  return { set, paramGrads };
-}
-
-/**
- * A tensor used twice gets its adjoint in parts (a residual's two branches); each part is
- * right on its own, so each is known-good too: the VJP along that one edge.
- */
-function addEdgePartials(fwd: OpRecord[], adjointOf: Map<number, Tensor>, labels: Map<OpRecord, string>, nameOf: Map<number, string>, set: KnownSet): void {
-  const uses = new Map<number, number>();
-  for (const r of fwd) for (const x of r.inputs) uses.set(x.id, (uses.get(x.id) ?? 0) + 1);
-  noGrad(() => {
-    for (const r of fwd) {
-      const dy = adjointOf.get(r.out.id);
-      const node = r.out.node;
-      if (!dy || !node) continue;
-      r.inputs.forEach((x, i) => {
-        const vjp = vjpFor(r.op, i);
-        if (!vjp || !x.requiresGrad || (uses.get(x.id) ?? 0) < 2) return;
-        const part = unbroadcast(vjp(dy, { inputs: node.inputs, out: r.out, saved: node.saved, attrs: node.attrs, index: i }), x.shape);
-        set.add(`the part of ∂L/∂(${nameOf.get(x.id) ?? 'an input'}) that flows back through the ${labels.get(r)}`, 'adjoint', part);
-      });
-    }
-  });
-}
-
-/** "sigmoid", or "2nd matmul" when the forward calls an op more than once. */
-function forwardLabels(fwd: OpRecord[]): Map<OpRecord, string> {
-  const total = new Map<string, number>();
-  for (const r of fwd) total.set(r.op.name, (total.get(r.op.name) ?? 0) + 1);
-  const seen = new Map<string, number>();
-  const labels = new Map<OpRecord, string>();
-  for (const r of fwd) {
-    const k = (seen.get(r.op.name) ?? 0) + 1;
-    seen.set(r.op.name, k);
-    labels.set(r, total.get(r.op.name)! > 1 ? `${ordinal(k)} ${r.op.name}` : r.op.name);
-  }
-  return labels;
-}
-
 // ---- The walk ----------------------------------------------------------------------------------
 
-function blameFor(param: string, g: Tensor, truth: Tensor, byOut: Map<number, OpRecord>, known: KnownSet): Blame | undefined {
+function blameFor(param: string, g: Tensor, truth: Tensor, byOut: Map<number, OpRecord>, good: KnownGood): Blame | undefined {
+  const known = good.set;
   const root = byOut.get(g.id);
   // A gradient made without ops (plain loops into tensor()) has no op line to point at; one that
   // equals the truth here failed for another reason (a kink, noise), which is not a slip.
@@ -262,7 +89,8 @@ function blameFor(param: string, g: Tensor, truth: Tensor, byOut: Map<number, Op
     const r = producer(x);
     return r !== undefined && region.has(r);
   };
-  const scaled = scaleSlip(param, g, truth, region, producer, inRegion, known);
+  const factorOf = (r: OpRecord) => wrongLocalFactor(r, region, producer, inRegion, good);
+  const scaled = scaleSlip(param, g, truth, region, producer, inRegion, known, factorOf);
   if (scaled) return scaled;
   // Where a right adjoint turns wrong. Failing that, where the last value that is right up to a
   // constant factor goes on; failing that too, the chain is wrong from its very start.
@@ -272,9 +100,100 @@ function blameFor(param: string, g: Tensor, truth: Tensor, byOut: Map<number, Op
     if (scaled) return scaled;
   }
   const blamed = earliest(takesAdjoint) ?? earliest([...region].filter((r) => !r.inputs.some(inRegion)))!;
+  const factor = takesAdjoint.length ? factorOf(blamed) : undefined;
+  if (factor && factor.at !== blamed) return factorBlame(`The gradient of ${param} goes wrong in ${factor.what}: ${factor.off}`, factor, producer, inRegion, known);
   const site = blamed.site?.frame;
   if (!site) return undefined; // no user frame on the stack: nothing to point at
-  return { site, message: explain(param, blamed, blamed === root, takesAdjoint.length > 0, producer, inRegion, known) };
+  return { site, message: explain(param, blamed, blamed === root, takesAdjoint.length > 0, producer, inRegion, known, factor && `${capitalised(factor.what)}: ${factor.off}`) };
+}
+
+/** A pointwise op's derivative, as the backward multiplied it in, that differs from the true one. */
+interface WrongFactor {
+  /** Where to blame: the first op of the factor's own chain that goes wrong, else the product itself. */
+  at: OpRecord;
+  /** "the factor that ∂L/∂(sigmoid output) is multiplied by here to pass back through the sigmoid". */
+  what: string;
+  /** "it should be …, and differs from it in 64 of 16,384 elements, worst [27,137]: 0.2525 against 0.25." */
+  off: string;
+  /** The op's rule, as the hints quote it. */
+  rule?: string;
+}
+
+/**
+ * The blamed product multiplies a right ∂L/∂y, for a pointwise y = f(x), by a factor: the result is
+ * ∂L/∂x only when that factor is f'(x), which the known-good values hold, so it can be compared
+ * element by element. Where it differs and the backward made it with ops of its own (σ' as
+ * a1 ⊙ (1 − a1) on a line before the product), the mistake is in that chain, not in the product:
+ * the blame moves to the first op there that takes a right value and gives a wrong one (a slip of
+ * one column's slope, a constant 1.01 for 1). Otherwise the product stays blamed, and the sentence
+ * says where the factor is off.
+ */
+function wrongLocalFactor(product: OpRecord, region: Set<OpRecord>, producer: (x: Tensor) => OpRecord | undefined, inRegion: (x: Tensor) => boolean, good: KnownGood): WrongFactor | undefined {
+  if (product.op.name !== 'mul' || product.inputs.length !== 2) return undefined;
+  for (let i = 0; i < 2; i++) {
+    const [adjoint, factor] = [product.inputs[i], product.inputs[1 - i]];
+    if (inRegion(adjoint) || factor.size !== adjoint.size) continue;
+    // The adjoint in its own order (a rearranged one would need the factor rearranged alike).
+    const through = good.set.exactAdjoints(adjoint).find((k) => k.of && good.derivatives.has(k.of));
+    if (!through?.of) continue;
+    const derivative = good.derivatives.get(through.of)!;
+    const off = differences(factor.data, derivative.value.data);
+    if (off.count === 0) return undefined;
+    // Four digits at least: a slope off by 1 % should read as 0.2525 against 0.25, not 0.252.
+    const [was, should] = fmtPair(factor.data[off.worst], derivative.value.data[off.worst], 4);
+    const index = fmtIndex(unravel(off.worst, factor.shape));
+    const rule = derivativeRule(through.of.op, through.label);
+    const fromOps = inRegion(factor);
+    const what = `the factor that ${through.label} is multiplied by${fromOps ? ' (at a mul call)' : ' here'} to pass back through the ${opLabel(through)}`;
+    const elements = `${off.count.toLocaleString('en-US')} of ${factor.size.toLocaleString('en-US')} element${factor.size > 1 ? 's' : ''}`;
+    const words = { what, off: `it should be ${derivative.label}, and differs from it in ${elements}, worst ${index}: ${was} against ${should}.`, rule };
+    if (!fromOps) return { at: product, ...words };
+    // The factor's own chain: the ops of the wrong region it is made by.
+    const chain = new Set<OpRecord>();
+    const stack = [producer(factor)!];
+    while (stack.length) {
+      const r = stack.pop()!;
+      if (chain.has(r)) continue;
+      chain.add(r);
+      for (const x of r.inputs) if (inRegion(x)) stack.push(producer(x)!);
+    }
+    const takesRight = [...chain].filter((r) => r.inputs.some((x) => !inRegion(x) && good.set.match(x)));
+    const at = earliest(takesRight) ?? earliest([...chain].filter((r) => !r.inputs.some(inRegion)))!;
+    return { at, ...words };
+  }
+  return undefined;
+}
+
+/** The blame inside a wrong factor's chain: what the factor should be, then this op's inputs. */
+function factorBlame(lead: string, { at, rule }: WrongFactor, producer: (x: Tensor) => OpRecord | undefined, inRegion: (x: Tensor) => boolean, known: KnownSet): Blame | undefined {
+  const site = at.site?.frame;
+  if (!site) return undefined;
+  const inputs = classifyInputs(at, producer, inRegion, known);
+  const rightPart = rightInputs(inputs.right);
+  const parts = [lead, `The factor first goes wrong at this ${at.op.name} call${rightPart ? `: ${rightPart}, its result is not` : ''}.`, ...uncheckedSentences(inputs)];
+  if (rule) parts.push(`${capitalised(rule)}.`);
+  return { site, message: parts.join(' ') };
+}
+
+/** How many elements of a differ from b, beyond rounding (as values match), and the index of the worst. */
+function differences(a: Float64Array, b: Float64Array): { count: number; worst: number } {
+  const tol = MATCH_RTOL * maxAbs(b);
+  let count = 0;
+  let worst = 0;
+  let worstBy = -1;
+  for (let k = 0; k < a.length; k++) {
+    const d = Math.abs(a[k] - b[k]);
+    if (d <= tol) continue;
+    count++;
+    const by = Number.isNaN(d) ? Infinity : d;
+    if (by > worstBy) [worst, worstBy] = [k, by];
+  }
+  return { count, worst };
+}
+
+/** "sigmoid" from "∂L/∂(sigmoid output)": the forward op a known adjoint belongs to, as labelled. */
+function opLabel(adjoint: Known): string {
+  return /^∂L\/∂\((.*) output\)$/.exec(adjoint.label)?.[1] ?? adjoint.of!.op.name;
 }
 
 /**
@@ -292,6 +211,7 @@ function scaleSlip(
   producer: (x: Tensor) => OpRecord | undefined,
   inRegion: (x: Tensor) => boolean,
   known: KnownSet,
+  factorOf: (r: OpRecord) => WrongFactor | undefined,
 ): Blame | undefined {
   const factor = factorBetween(g.data, truth.data);
   if (factor === undefined) return undefined;
@@ -300,15 +220,20 @@ function scaleSlip(
   const site = first?.site?.frame;
   if (!first || !site) return undefined;
   const times = factorWords(factor);
+  const lead = `The gradient of ${param} is ${times} the true one (∂L/∂${param}) in every element: a constant factor is wrong (a mean's 1/N, the loss's own scale, a sign).`;
+  // A sign flipped in σ' written out on a line of its own (a1 ⊙ (a1 − 1)): that line is the slip.
+  const local = factorOf(first);
+  if (local && local.at !== first) return factorBlame(`${lead} It comes from ${local.what}: ${local.off}`, local, producer, inRegion, known);
   const scaledOf = known.scaledAdjoint(first.out, factor)!;
   const of = scaledOf.exact ? scaledOf.known.label : `${scaledOf.known.label}, rearranged`;
   const right = first.inputs.filter((x) => !inRegion(x)).map((x) => outsideLabel(x, known).label);
   const unchecked = first.inputs.filter(inRegion).map((x) => `the result of a ${producer(x)!.op.name} call`);
   const parts = [
-    `The gradient of ${param} is ${times} the true one (∂L/∂${param}) in every element: a constant factor is wrong (a mean's 1/N, the loss's own scale, a sign).`,
+    lead,
     `The factor first appears at this ${first.op.name} call${right.length ? `, with ${right.join('; ')}` : ''}: its result is ${times} ${of}.`,
   ];
   if (unchecked.length) parts.push(`Its other input (${unchecked.join('; ')}) could not be checked against anything and may hold the factor.`);
+  if (local) parts.push(`${capitalised(local.what)}: ${local.off}`);
   return { site, message: parts.join(' ') };
 }
 
@@ -348,45 +273,6 @@ function afterScaledAdjoint(param: string, root: OpRecord, region: Set<OpRecord>
   return { site, message: parts.join(' ') };
 }
 
-/**
- * c when a = c·b in every element (within rounding) and c is not 1; undefined otherwise, and for
- * tensors with fewer than MIN_SCALED_ENTRIES entries that are not ~0: any wrong scalar is some
- * multiple of the right one, which says nothing about a constant factor.
- */
-function factorBetween(a: Float64Array, b: Float64Array): number | undefined {
-  if (a.length !== b.length || significantEntries(b) < MIN_SCALED_ENTRIES) return undefined;
-  let ab = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    bb += b[i] * b[i];
-  }
-  const c = ab / bb;
-  if (!Number.isFinite(c) || c === 0 || Math.abs(c - 1) <= FACTOR_RTOL) return undefined;
-  return closeScaled(a, b, c, MATCH_RTOL * maxAbs(a)) ? c : undefined;
-}
-
-/** Entries of x that are not ~0 next to its largest. */
-function significantEntries(x: Float64Array): number {
-  const floor = MATCH_RTOL * maxAbs(x);
-  let n = 0;
-  for (let i = 0; i < x.length; i++) if (Math.abs(x[i]) > floor) n++;
-  return n;
-}
-
-/** a = factor·b in every element, within tol. */
-function closeScaled(a: Float64Array, b: Float64Array, factor: number, tol: number): boolean {
-  for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i] - factor * b[i]) <= tol)) return false;
-  return true;
-}
-
-/** sorted(a / factor) = b (both sorted ascending), within tol, from a's ascending values. */
-function closeScaledSorted(a: Float64Array, b: Float64Array, factor: number, tol: number): boolean {
-  const n = a.length;
-  for (let i = 0; i < n; i++) if (!(Math.abs(a[factor > 0 ? i : n - 1 - i] / factor - b[i]) <= tol)) return false;
-  return true;
-}
-
 /** "3×", "the negative of", "8×" for 7.9999999, "1/8 of" for 0.125. */
 function factorWords(c: number): string {
   if (Math.abs(c + 1) <= FACTOR_RTOL) return 'the negative of';
@@ -419,21 +305,11 @@ function explain(
   producer: (x: Tensor) => OpRecord | undefined,
   inRegion: (x: Tensor) => boolean,
   known: KnownSet,
+  factorWords?: string,
 ): string {
   const op = blamed.op.name;
-  const right: string[] = [];
-  const unchecked: string[] = [];
-  // A constant the backward made (a mask, a slope written out) matches no adjoint and is no
-  // evidence either way: it may well be the mistake, so it is never called right.
-  const given: string[] = [];
-  for (const x of blamed.inputs) {
-    if (inRegion(x)) unchecked.push(`the result of a ${producer(x)!.op.name} call`);
-    else {
-      const { label, checked } = outsideLabel(x, known);
-      (checked ? right : given).push(label);
-    }
-  }
-  const rightPart = right.length ? `its input${right.length > 1 ? 's' : ''} (${right.join('; ')}) ${right.length > 1 ? 'are' : 'is'} right` : '';
+  const inputs = classifyInputs(blamed, producer, inRegion, known);
+  const rightPart = rightInputs(inputs.right);
   const parts: string[] = [];
   if (!anchored) {
     parts.push(`No value on the way to the gradient of ${param} matches a true adjoint, so it is wrong from the start of its chain; this ${op} call is the first step that matches nothing${rightPart ? `: ${rightPart}` : ''}.`);
@@ -442,15 +318,52 @@ function explain(
   } else {
     parts.push(`The gradient of ${param} first goes wrong at this ${op} call${rightPart ? `: ${rightPart}, its result matches no true adjoint` : ''}.`);
   }
+  parts.push(...uncheckedSentences(inputs));
+  if (factorWords) parts.push(factorWords);
+  const hint = derivativeHint(blamed, known);
+  if (hint) parts.push(hint);
+  return parts.join(' ');
+}
+
+interface BlamedInputs {
+  /** Known-good values, by label. */
+  right: string[];
+  /** Results of other wrong-region ops. */
+  unchecked: string[];
+  /**
+   * Made without ops and matching nothing known: no evidence either way. A mask or a slope the
+   * backward wrote out may well be the mistake, so it is never called right.
+   */
+  given: string[];
+}
+
+function classifyInputs(blamed: OpRecord, producer: (x: Tensor) => OpRecord | undefined, inRegion: (x: Tensor) => boolean, known: KnownSet): BlamedInputs {
+  const inputs: BlamedInputs = { right: [], unchecked: [], given: [] };
+  for (const x of blamed.inputs) {
+    if (inRegion(x)) inputs.unchecked.push(`the result of a ${producer(x)!.op.name} call`);
+    else {
+      const { label, checked } = outsideLabel(x, known);
+      (checked ? inputs.right : inputs.given).push(label);
+    }
+  }
+  return inputs;
+}
+
+/** "its input (X) is right", "its inputs (A; B) are right", or '' for none. */
+function rightInputs(right: readonly string[]): string {
+  return right.length ? `its input${right.length > 1 ? 's' : ''} (${right.join('; ')}) ${right.length > 1 ? 'are' : 'is'} right` : '';
+}
+
+/** The sentences that say which inputs nothing could check, so the mistake may be in them. */
+function uncheckedSentences({ right, unchecked, given }: BlamedInputs): string[] {
+  const parts: string[] = [];
   if (unchecked.length) parts.push(`Its other input (${unchecked.join('; ')}) could not be checked against anything and may hold the mistake.`);
   if (given.length) {
     const one = given.length === 1;
     const which = one ? (unchecked.length ? 'And its input' : right.length ? 'Its other input' : 'Its input') : 'Its inputs';
     parts.push(`${which}, ${given.join('; ')}, ${one ? 'is' : 'are'} not checked by anything: ${one ? 'it' : 'they'} may hold the mistake (a mask or a slope written out by hand).`);
   }
-  const hint = derivativeHint(blamed, known);
-  if (hint) parts.push(hint);
-  return parts.join(' ');
+  return parts;
 }
 
 /**
@@ -487,29 +400,6 @@ function derivativeRule(op: OpDef<any>, adjoint: string): string | undefined {
   return `for ${latexToText(op.latex.forward)}, ${latexToText(grad)}, with ȳ = ${adjoint}`;
 }
 
-// ---- Small helpers -----------------------------------------------------------------------------
-
-function maxAbs(a: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
-
-function close(a: Float64Array, b: Float64Array, tol: number): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i] - b[i]) <= tol)) return false;
-  return true;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
 function capitalised(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-function ordinal(k: number): string {
-  const suffix = k % 100 >= 11 && k % 100 <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][k % 10] ?? 'th';
-  return `${k}${suffix}`;
 }

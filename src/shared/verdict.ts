@@ -25,10 +25,10 @@ export function fmtNum(x: number, digits = 3): string {
 
 /**
  * Two values shown side by side (a gradient and its reference): as fmtNum, with as many more
- * digits (up to 12) as it takes for them to read differently when they differ.
+ * digits (up to 12) as it takes for them to read differently when they differ; at least `minDigits`.
  */
-export function fmtPair(a: number, b: number): [string, string] {
-  for (let digits = 3; digits < 12; digits++) {
+export function fmtPair(a: number, b: number, minDigits = 3): [string, string] {
+  for (let digits = minDigits; digits < 12; digits++) {
     const pair: [string, string] = [fmtNum(a, digits), fmtNum(b, digits)];
     if (pair[0] !== pair[1] || a === b || !Number.isFinite(a) || !Number.isFinite(b)) return pair;
   }

@@ -45,7 +45,7 @@ function blameOf(report: ModelReport, param: string) {
 const marker = (tag: string) => ['BUG', tag].join(':');
 
 /** The MLP of examples/mlp.ts with a backward whose dz2 and dz1 lines can be swapped for slips. */
-function mlpWith(slip: 'alias' | 'noMeanDivision' | 'signInFactor'): Model {
+function mlpWith(slip: 'alias' | 'noMeanDivision' | 'signInFactor' | 'oneColumnInFactor' | 'constantInFactor'): Model {
   const [batch, features, hidden, classes] = [8, 5, 4, 3];
   const oneHot = (labels: Tensor) => tensor(Array.from(labels.data, (c) => Array.from({ length: classes }, (_, j) => (j === c ? 1 : 0))));
   return defineModel({
@@ -65,8 +65,15 @@ function mlpWith(slip: 'alias' | 'noMeanDivision' | 'signInFactor'): Model {
       if (slip === 'alias') {
         dz1 = da1; // the slip itself records no op
       } else if (slip === 'signInFactor') {
-        const dsig = F.mul(a1, F.sub(a1, 1)); // a1(a1 − 1): the sign of σ' is flipped here
-        dz1 = F.mul(da1, dsig); // BUG:factor — where the wrong factor meets the right adjoint
+        const dsig = F.mul(a1, F.sub(a1, 1)); // BUG:sign — a1(a1 − 1): the sign of σ' is flipped here
+        dz1 = F.mul(da1, dsig); // where the wrong factor meets the right adjoint
+      } else if (slip === 'oneColumnInFactor') {
+        const slope = tensor(Array.from({ length: hidden }, (_, j) => (j === 2 ? 1.01 : 1)));
+        const dsig = F.mul(F.mul(a1, F.sub(1, a1)), slope); // BUG:column — hidden unit 2's σ' times 1.01
+        dz1 = F.mul(da1, dsig);
+      } else if (slip === 'constantInFactor') {
+        const dsig = F.mul(a1, F.sub(1.01, a1)); // BUG:constant — 1.01 for 1
+        dz1 = F.mul(da1, dsig);
       } else {
         dz1 = F.mul(da1, F.mul(a1, F.sub(1, a1)));
       }
@@ -133,6 +140,8 @@ describe('localizing a mistake in a hand-written backward', function () {
     assert.equal(site.line, lineOf(file, '// BUG:'));
     assert.match(w1.blame.message, /first goes wrong at this mul call/);
     assert.match(w1.blame.message, /∂L\/∂\(sigmoid output\)/);
+    // a1 in place of σ' = a1(1 − a1): every element of the factor is off.
+    assert.match(w1.blame.message, /The factor that ∂L\/∂\(sigmoid output\) is multiplied by here to pass back through the sigmoid: it should be the sigmoid's derivative at the forward's values, and differs from it in 32 of 32 elements/);
     // The hint quotes the sigmoid's rule as the registry (and the hovers) write it: x̄ = ȳ ⊙ σ(x) ⊙ (1-σ(x)).
     assert.match(w1.blame.message, /Hint: .*was the sigmoid's derivative applied in full\?/);
     assert.match(w1.blame.message, /x\u0304 = \u0233 ⊙ σ\(x\) ⊙ \(1-σ\(x\)\), with \u0233 = ∂L\/∂\(sigmoid output\)/u);
@@ -186,15 +195,40 @@ describe('localizing a mistake in a hand-written backward', function () {
     }
   });
 
-  it('a wrong local factor on its own line: blames where it meets the right adjoint, and says the factor is unchecked', () => {
+  it("a sign flipped in σ' written on its own line: blames that line, not the product that uses it", () => {
     const report = checkAndLocalize(mlpWith('signInFactor'));
     const { blame } = blameOf(report, 'W1');
     assert.ok(blame);
-    assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('factor')));
+    assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('sign')), blame.message);
     // σ' written as a1(a1 − 1): the whole chain from there on is the negative of the truth.
     assert.match(blame.message, /is the negative of the true one/);
-    assert.match(blame.message, /with ∂L\/∂\(sigmoid output\)/);
-    assert.match(blame.message, /could not be checked/);
+    assert.match(blame.message, /It comes from the factor that ∂L\/∂\(sigmoid output\) is multiplied by \(at a mul call\) to pass back through the sigmoid: it should be the sigmoid's derivative at the forward's values, and differs from it in 32 of 32 elements/);
+    // a1 − 1 is the first value that is wrong; a1 going into it is right.
+    assert.match(blame.message, /The factor first goes wrong at this sub call: its input \(the forward's sigmoid output\) is right, its result is not/);
+  });
+
+  it("one column of σ' scaled on its own line (the 203k MLP's slip, small): blames that line and names the column", () => {
+    const report = checkAndLocalize(mlpWith('oneColumnInFactor'));
+    for (const name of ['W1']) {
+      const { passed, blame } = blameOf(report, name);
+      assert.equal(passed, false);
+      assert.ok(blame, name);
+      assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('column')), blame.message);
+      // 8 rows of the batch, column 2 of 4: 8 of the 32 elements of σ' are off, each by 1 %.
+      const m = /differs from it in 8 of 32 elements, worst \[(\d+),2\]: (\S+) against (\S+)\./.exec(blame.message);
+      assert.ok(m, blame.message);
+      assert.ok(Math.abs(Number(m[2]) / Number(m[3]) - 1.01) < 2e-3, `${m[2]} is 1.01 × ${m[3]}`);
+      assert.match(blame.message, /The factor first goes wrong at this mul call: its input \(the sigmoid's derivative at the forward's values\) is right, its result is not/);
+      assert.match(blame.message, /Its other input, a tensor made without ops, is not checked by anything/);
+    }
+  });
+
+  it("a wrong constant in σ' (1.01 − a1): blames its line and names the constant", () => {
+    const { blame } = blameOf(checkAndLocalize(mlpWith('constantInFactor')), 'W1');
+    assert.ok(blame);
+    assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('constant')), blame.message);
+    assert.match(blame.message, /goes wrong in the factor that ∂L\/∂\(sigmoid output\) is multiplied by/);
+    assert.match(blame.message, /The factor first goes wrong at this sub call: its input \(the forward's sigmoid output\) is right, its result is not\. Its other input, the constant 1\.01, is not checked by anything/);
   });
 
   it('a loss of size 1e-12 with a backward scaled by 3: blames the product that brings the 3 in, not the softmax before it', () => {
@@ -318,6 +352,8 @@ describe('localizing a mistake in a hand-written backward', function () {
     });
     const blame = blameOf(checkAndLocalize(model), 'w').blame;
     assert.ok(blame, 'the mistake is located');
+    // The mask is compared with relu's derivative at the forward's values: only its first entry is off.
+    assert.match(blame.message, /should be the relu's derivative at the forward's values, and differs from it in 1 of 6 elements, worst \[0\]: 1\.001 against 1\./, blame.message);
     assert.doesNotMatch(blame.message, /made without ops[^.]*\) (is|are) right/, blame.message);
     assert.match(blame.message, /Its other input, a tensor made without ops, is not checked by anything: it may hold the mistake/, blame.message);
   });
