@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { CheckMethod, TensorCheck } from '../gradcheck/types';
 import type { RunResult } from '../runner/index';
 import type { ManualCheckResult, ModelCheckResult, OpCheckResult, RunError, SourceLocation, TracedGraph } from '../shared/workerProtocol';
-import { DECIDER_WORDS, fmtPair, referenceWord } from '../shared/verdict';
+import { DECIDER_WORDS, fmtPair, jointProbeText, referenceWord } from '../shared/verdict';
 
 export function displayPath(file: string, cwd = process.cwd()): string {
   const rel = path.relative(cwd, file);
@@ -239,10 +239,8 @@ function opFailureLines(m: ModelCheckResult, file: string, worst: (c: OpCheckRes
  * same sum (each parameter moved along its own direction at once), not each parameter's own error.
  */
 function fastText(m: ModelCheckResult): string {
-  const joint = m.params.filter((c) => (c.directional?.together?.length ?? 0) > 1).map((c) => c.name);
-  if (joint.length < 2) return 'fast check (random directions, drill-down on mismatch)';
-  const who = joint.length === m.params.length ? 'every parameter' : joint.join(', ');
-  return `fast check (random directions, drill-down on mismatch): ${who} moved at once, each along its own direction, and those probes agreed, so ${joint.length === m.params.length ? 'the fast rows' : 'their rows'} show one joint error`;
+  const joint = jointProbeText(m.params);
+  return `fast check (random directions, drill-down on mismatch)${joint ? `: ${joint}` : ''}`;
 }
 
 /** One line per model under the table: how it was checked and what the Taylor test says. */

@@ -122,6 +122,19 @@ export const DECIDER_WORDS: Record<Decider, string> = {
 };
 
 /**
+ * When a fast check's joint probes agreed, the rows they stand for all show one and the same sum
+ * (every parameter moved at once, each along its own direction), not each parameter's own error:
+ * "every parameter moved at once, each along its own direction, and those probes agreed, so the
+ * fast rows show one joint error". Undefined when fewer than two rows share a probe.
+ */
+export function jointProbeText(params: readonly { name: string; directional?: { together?: readonly string[] } }[]): string | undefined {
+  const joint = params.filter((c) => (c.directional?.together?.length ?? 0) > 1).map((c) => c.name);
+  if (joint.length < 2) return undefined;
+  const all = joint.length === params.length;
+  return `${all ? 'every parameter' : joint.join(', ')} moved at once, each along its own direction, and those probes agreed, so ${all ? 'the fast rows' : 'their rows'} show one joint error`;
+}
+
+/**
  * "full numeric check, noise floor 3e-10, decided by the tolerance": the method, the noise floor
  * when the checker measured one, and the decider of a failure (a pass needs no decider).
  */

@@ -265,4 +265,31 @@ describe('results view', function () {
     const captions = await p.page.locator(`.heatmaps[data-param="${w2.name}"] figcaption`).allTextContents();
     assert.deepEqual(captions, ['analytic', 'autograd', 'difference (none: equal)']);
   });
+
+  it("says above a fast check's rows that they show one joint probe, also beside the editor where the note column folds away", async () => {
+    // examples/mlp.ts checked in fast mode: W1 and W2 moved at once, and that probe agreed.
+    const messages = fixture('mlp-fast.json');
+    const model = (messages[1] as { models: { mode: string; params: { name: string; directional?: { analytic: number; together?: string[] } }[] }[] }).models[0];
+    assert.equal(model.mode, 'fast');
+    assert.ok(model.params.length > 1 && model.params.every((c) => c.directional?.together?.length === model.params.length), 'every row shares the joint probe');
+    for (const width of [500, 1300]) {
+      const p = await openPanel(browser, { width, state: { view: 'results' } });
+      await sendAll(p, messages);
+      await p.page.waitForSelector('.model-result');
+      const table = p.page.locator('.result-table', { hasText: 'Autograd vs numeric' });
+      const note = table.locator('.table-note');
+      assert.ok(await note.isVisible(), `the note is shown at ${width} px`);
+      assert.equal((await note.textContent())?.trim(), 'Every parameter moved at once, each along its own direction, and those probes agreed, so the fast rows show one joint error.');
+      // Each row shows that one sum.
+      const analytic = await table.locator('tbody tr td:nth-child(7)').allTextContents();
+      assert.equal(new Set(analytic).size, 1, analytic.join(' | '));
+      assert.deepEqual(p.problems, []);
+      if (width === 500) await p.page.screenshot({ path: screenshotPath('webview-results-fast.png') });
+    }
+    // A full check's table has no such note.
+    const p = await openPanel(browser, { state: { view: 'results' } });
+    await sendAll(p, fixture('buggy.json'));
+    await p.page.waitForSelector('.model-result');
+    assert.equal(await p.page.locator('.table-note').count(), 0);
+  });
 });

@@ -5,7 +5,7 @@
 // model whose results could not be read is marked in its place; the others are shown as usual.
 import type { CheckMode, ModelResultView, OpCheckView, ResultsShown, SourceLocation, TensorCheckView } from '../types';
 import type { Invalid } from '../../src/shared/checkResult';
-import { DECIDER_WORDS, METHOD_WORDS } from '../../src/shared/verdict';
+import { DECIDER_WORDS, METHOD_WORDS, jointProbeText } from '../../src/shared/verdict';
 import { afterLayout, ce, fmt, fmtIndex, h, icon, infoBanner } from '../dom';
 import { heatmaps } from './heatmap';
 
@@ -26,6 +26,12 @@ const invalidText = (invalid: Invalid): string => `${invalid.path ? `at ${invali
 function slopeMeaning(slope: number): string {
   if (!Number.isFinite(slope)) return '';
   return Math.abs(slope - 2) < 0.25 ? ' (≈ 2: gradient consistent)' : ' (≉ 2: gradient suspect)';
+}
+
+/** Above a fast check's table: its rows show one joint probe's numbers, not each parameter's own. */
+function jointNote(params: readonly TensorCheckView[]): string | undefined {
+  const text = jointProbeText(params);
+  return text && `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
 }
 
 const TAYLOR_TITLE = 'Slope of log|f(x+hv) − f(x) − h∇f·v| against log h: about 2 when the gradient is right, about 1 when it is wrong';
@@ -193,7 +199,7 @@ export class ResultsView {
       ),
       err ? h('div', { class: 'banner banner-error' }, err) : null,
       ...(m.notes ?? []).map((n) => h('p', { class: 'note muted' }, icon('info'), ` ${n}`)),
-      m.params.length ? this.tensorTable('Autograd vs numeric, per parameter', m.params) : null,
+      m.params.length ? this.tensorTable('Autograd vs numeric, per parameter', m.params, undefined, 'numeric', jointNote(m.params)) : null,
       m.manual?.length
         ? this.tensorTable(m.manual.every((c) => c.method === 'exact') ? 'Hand-written backward vs autograd (exact, every element)' : 'Hand-written backward vs autograd or numeric (see method)', m.manual, m.backwardLoc, m.manual.every((c) => c.method === 'exact') ? 'autograd' : 'reference')
         : null,
@@ -212,7 +218,7 @@ export class ResultsView {
   }
 
   /** `reference` heads the column of what the analytic values are compared with: numeric differences, or autograd for a hand-written backward. */
-  private tensorTable(title: string, checks: TensorCheckView[], backwardLoc?: SourceLocation, reference = 'numeric'): HTMLElement {
+  private tensorTable(title: string, checks: TensorCheckView[], backwardLoc?: SourceLocation, reference = 'numeric', note?: string): HTMLElement {
     const columns = COLUMNS.length;
     const rows = checks.flatMap((c) => [
       h(
@@ -233,7 +239,8 @@ export class ResultsView {
       ...this.blameRow(c, columns),
     ]);
     const heading = h('h3', {}, title, backwardLoc ? h('span', { class: 'muted' }, ' · backward at ', this.lineLink(backwardLoc, 'backward')) : null);
-    return h('div', { class: 'result-table' }, heading, h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...COLUMNS.map(([t, cls]) => h('th', { scope: 'col', class: cls }, t === 'numeric' ? reference : t)))), h('tbody', {}, ...rows))));
+    const noteLine = note ? h('p', { class: 'table-note muted' }, icon('info'), ` ${note}`) : null;
+    return h('div', { class: 'result-table' }, heading, noteLine, h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...COLUMNS.map(([t, cls]) => h('th', { scope: 'col', class: cls }, t === 'numeric' ? reference : t)))), h('tbody', {}, ...rows))));
   }
 
   /** How the row was judged: the method, its noise floor when measured, and what decided a failure. */
