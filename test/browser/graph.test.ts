@@ -3,7 +3,9 @@
 // The graph view in headless Chromium, on graphs the real runner traced from the examples.
 import * as assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { fixture, graphDrawn, openPanel, type PanelPage, screenshotPath, sendAll, useBrowser } from './harness';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fixture, graphDrawn, openPanel, type PanelPage, ROOT, screenshotPath, sendAll, useBrowser } from './harness';
 
 interface Check { name: string; passed: boolean; maxRelError: number; worst: { index: number[]; analytic: number; numeric: number } }
 
@@ -70,8 +72,9 @@ describe('graph view', function () {
     await sigmoid.click();
     let reveal = (await p.posted()).filter((m) => m.type === 'graph/revealNode');
     assert.equal(reveal.length, 1);
-    // examples/mlp.ts line 43: `const a1 = F.sigmoid(z1);`
-    assert.deepEqual(reveal[0].loc, { file: 'examples/mlp.ts', line: 43, column: 18 });
+    // examples/mlp.ts line 43: `const a1 = F.sigmoid(z1);`, at the call's start.
+    const line43 = fs.readFileSync(path.join(ROOT, 'examples/mlp.ts'), 'utf8').split('\n')[42];
+    assert.deepEqual(reveal[0].loc, { file: 'examples/mlp.ts', line: 43, column: line43.indexOf('F.sigmoid(') + 1 });
     assert.deepEqual(reveal[0].loc, traced.find((n) => n.op === 'sigmoid')!.loc);
     // The hover shows the shape.
     await sigmoid.hover();
@@ -116,7 +119,7 @@ describe('graph view', function () {
     await graphDrawn(p);
     await p.page.waitForSelector('.node.has-error');
     // W1's autograd gradient passes; its hand-written one fails: marked 'manual', not a plain failure.
-    const model = (messages[1] as { models: { params: Check[]; manual: (Check & { blameLoc: { line: number } })[] }[] }).models[0];
+    const model = (messages[1] as { models: { params: Check[]; manual: (Check & { method?: string; blameLoc: { line: number } })[] }[] }).models[0];
     const bad = model.manual.find((c) => !c.passed)!;
     assert.equal(model.params.find((c) => c.name === bad.name)!.passed, true);
     assert.deepEqual(await p.page.locator('.node.err-manual .node-label').allTextContents(), [bad.name]);
@@ -129,8 +132,11 @@ describe('graph view', function () {
     assert.notEqual(box.dash, 'none');
     assert.equal(hue(box.stroke), 'other');
     // Screen readers and the tooltip say which backward is wrong, where, and the two values.
-    const sig = (x: number) => String(Number(x.toPrecision(4)));
-    const expected = `hand-written backward wrong at ${bad.name}[${bad.worst.index.join(', ')}]: ${sig(bad.worst.analytic)} vs ${sig(bad.worst.numeric)} (numeric)`;
+    // 4 significant digits; below 1e-3, 3 in exponent form (5.76e-4).
+    const sig = (x: number) => (Math.abs(x) < 1e-3 ? x.toExponential(2).replace(/\.?0+e/, 'e') : String(Number(x.toPrecision(4))));
+    // Compared with autograd, exactly, where the forward tapes (as buggy-backward's does); else with the numeric gradient.
+    const reference = bad.method === 'exact' ? 'autograd' : 'numeric';
+    const expected = `hand-written backward wrong at ${bad.name}[${bad.worst.index.join(', ')}]: ${sig(bad.worst.analytic)} vs ${sig(bad.worst.numeric)} (${reference})`;
     assert.ok(((await node.getAttribute('aria-label')) ?? '').includes(`FAILS: ${expected}`), (await node.getAttribute('aria-label')) ?? '');
     await node.hover();
     const tip = (await p.page.locator('.tooltip').textContent()) ?? '';

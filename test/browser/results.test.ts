@@ -20,6 +20,9 @@ function decoded(wire: unknown): ModelCheckResult {
 /** What VS Code's postMessage does to a message: JSON (NaN and Infinity would become null). */
 const asJson = (msg: unknown): unknown => JSON.parse(JSON.stringify(msg));
 
+/** A value as the tables show it: 4 significant digits, 3 in exponent form below 1e-3. */
+const shown = (x: number): number => (Math.abs(x) < 1e-3 ? Number(x.toExponential(2)) : Number(x.toPrecision(4)));
+
 interface Check { name: string; passed: boolean; maxAbsError: number; worst: { index: number[]; analytic: number; numeric: number } }
 
 describe('results view', function () {
@@ -39,9 +42,9 @@ describe('results view', function () {
     const cells = await row.locator('td').allTextContents();
     assert.equal(cells[2], 'FAIL');
     assert.equal(cells[5], `[${bad.worst.index.join(', ')}]`);
-    assert.equal(Number(cells[6]), Number(bad.worst.analytic.toPrecision(4)));
-    assert.equal(Number(cells[7]), Number(bad.worst.numeric.toPrecision(4)));
-    assert.equal(Number(cells[3]), Number(bad.maxAbsError.toPrecision(4)));
+    assert.equal(Number(cells[6]), shown(bad.worst.analytic));
+    assert.equal(Number(cells[7]), shown(bad.worst.numeric));
+    assert.equal(Number(cells[3]), shown(bad.maxAbsError));
     // The autograd table passes for the same parameter: the bug is in the hand-written backward.
     assert.equal(await p.page.locator('.result-table', { hasText: 'Autograd vs numeric' }).locator('tr.row-fail').count(), 0);
     assert.match((await p.page.locator('.taylor').textContent()) ?? '', new RegExp(`Taylor slope ${Number(model.taylorSlope.toPrecision(4))}`));
@@ -141,10 +144,13 @@ describe('results view', function () {
   it('each row says how it was judged (method, noise floor, the decider of a failure); the verdict line its decider; both Taylor slopes', async () => {
     const p = await openPanel(browser, { width: 1300, state: { view: 'results' } });
     const [graph, results] = fixture('buggy.json') as [unknown, { models: unknown[] }];
-    const plain = decoded(results.models[0]);
+    // Without the optional fields (as a checker that measures no noise floor gives them).
+    const bare = <T extends ModelCheckResult['params'][number]>({ noiseFloor: _n, decidedBy: _d, ...c }: T) => c;
+    const real = decoded(results.models[0]);
+    const plain: ModelCheckResult = { ...real, decidedBy: undefined, params: real.params.map(bare), manual: real.manual!.map(bare) };
     await sendAll(p, [graph, asJson(resultsMessage('examples/buggy-backward.ts', [plain]))]);
     await p.page.waitForSelector('.model-result');
-    // Without the optional fields (today's checker): the method alone, no decider.
+    // The method alone, no decider.
     const methods = await p.page.locator('.result-table td.col-method').allTextContents();
     assert.deepEqual(methods, [...plain.params, ...plain.manual!].map((c) => c.method));
     assert.equal(await p.page.locator('.decided-by').count(), 0);
@@ -174,10 +180,12 @@ describe('results view', function () {
     await sendAll(p, fixture('custom-op.json'));
     await p.page.waitForSelector('.result-table');
     assert.equal(await p.page.locator('.result-table', { hasText: 'Custom ops' }).locator('tr.row-pass[data-name="swish"]').count(), 1);
-    // An op row says how it was judged, as a parameter's does (the fixture predates the fields).
+    // An op row says how it was judged, as a parameter's does.
     const opCell = () => p.page.locator('.result-table', { hasText: 'Custom ops' }).locator('tr[data-name="swish"] td.col-method').textContent();
-    assert.equal(await opCell(), '—');
     const swish = decoded((fixture('custom-op.json')[1] as { models: unknown[] }).models[0]);
+    const op = swish.ops.find((o) => o.name === 'swish')!;
+    assert.equal(op.method, 'exact', "the swish op's backward is compared with autograd through its own forward");
+    assert.equal(await opCell(), `exact · noise ${op.noiseFloor!.toExponential(2)}`);
     const judged: ModelCheckResult = { ...swish, passed: false, decidedBy: 'noise', ops: swish.ops.map((o) => ({ ...o, passed: false, method: 'exact', noiseFloor: 3.5e-12, decidedBy: 'noise' })) };
     await p.send(asJson(resultsMessage('examples/custom-op.ts', [judged])));
     await p.page.waitForSelector('.result-table tr.row-fail[data-name="swish"]');
