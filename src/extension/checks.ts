@@ -13,6 +13,7 @@ import { lineMap } from '../shared/lineMap';
 import type { RunResult } from '../runner';
 import type { ModelCheckResult } from '../shared/workerProtocol';
 import type { CheckMode } from '../gradcheck/types';
+import type { ParseResult } from '../parser';
 
 type RunnerModule = typeof import('../runner');
 let runner: Promise<RunnerModule> | undefined;
@@ -73,6 +74,11 @@ export class CheckController implements vscode.Disposable {
     const started = Date.now();
     const version = doc.version;
     const text = doc.getText();
+    // The type-check for the diagnostics runs in the parser's worker while the check runs in its
+    // own: the first one loads TypeScript's lib files (about 0.6 s), which then no longer follows
+    // the check. Its failure is handled where it is awaited.
+    const typeChecked = this.parsed.typeChecked(doc.fileName, text);
+    typeChecked.catch(() => undefined);
     this.ctx.output.info(`check ${doc.fileName}${model ? ` (model ${model})` : ''}: mode ${settings.check.mode}, eps ${settings.check.eps}, atol ${settings.check.atol}, rtol ${settings.check.rtol}`);
 
     // The latest count from the check's sweep, shown once the notification is up (below).
@@ -119,7 +125,7 @@ export class CheckController implements vscode.Disposable {
 
     try {
       const result = await run;
-      await this.publish(doc, version, text, result, model);
+      await this.publish(doc, version, text, result, typeChecked, model);
       this.log(result, Date.now() - started);
       return result;
     } catch (err) {
@@ -134,7 +140,7 @@ export class CheckController implements vscode.Disposable {
     }
   }
 
-  private async publish(doc: vscode.TextDocument, version: number, checkedText: string, result: RunResult<'check'>, model?: string): Promise<void> {
+  private async publish(doc: vscode.TextDocument, version: number, checkedText: string, result: RunResult<'check'>, typeChecked: Promise<ParseResult>, model?: string): Promise<void> {
     if (!result.ok && result.error.kind === 'cancelled') {
       this.ctx.output.info('check cancelled');
       void vscode.window.setStatusBarMessage('$(circle-slash) Gradlens: check cancelled', CANCELLED_MESSAGE_MS);
@@ -147,7 +153,7 @@ export class CheckController implements vscode.Disposable {
     // those lines are now (a line typed above moves them down); those on edited lines are dropped.
     const edited = doc.version !== version;
     const lines = edited ? snapshotOf(doc, checkedText) : doc;
-    const parse = await this.parsed.typeChecked(doc.fileName, checkedText).catch((e: unknown) => {
+    const parse = await typeChecked.catch((e: unknown) => {
       this.ctx.output.warn(`the type-check of ${doc.fileName} failed (${e instanceof Error ? e.message : String(e)}); its diagnostics are placed without it`);
       return this.parsed.get(doc);
     });
