@@ -12,6 +12,7 @@ import { notATensorMessage } from '../engine/describeValue';
 import { checkOptionNames } from '../engine/options';
 import { GradlensError, Tensor, fmtShape, unravel } from '../engine/tensor';
 import { Tally, failedCheck } from './compare';
+import { FullSweepTooSlow, sweepWatch, tooSlowNote } from './autoMode';
 import { Differences } from './differences';
 import { type Gradient, ProductGradient, deferrableWeights, denseGradient } from './deferred';
 import { compareExactly, gradientScale } from './exact';
@@ -57,7 +58,11 @@ function specOf(model: Model | ModelSpec): ModelSpec {
   return 'spec' in model && (model as Model).kind === 'gradlens.model' ? (model as Model).spec : (model as ModelSpec);
 }
 
-/** The mode a check runs in: auto picks full while the model is within the parameter budget. */
+/**
+ * The mode a check runs in, as far as the model's size tells: auto picks full while the model is
+ * within the parameter budget. The check may still run fast where a full sweep is timed to take
+ * too long (autoMode.ts), and its report says which ran.
+ */
 export function modeFor(spec: ModelSpec, opts: CheckOptions): Exclude<CheckOptions['mode'], 'auto'> {
   const total = Object.values(spec.params).reduce((s, p) => s + p.size, 0);
   return opts.mode === 'auto' ? (total <= opts.paramBudget ? 'full' : 'fast') : opts.mode;
@@ -66,7 +71,23 @@ export function modeFor(spec: ModelSpec, opts: CheckOptions): Exclude<CheckOptio
 /** Both phases in one go: the whole model's report. */
 export function checkModel(model: Model | ModelSpec, options: Partial<CheckOptions> = {}): ModelReport {
   if (options.order === 2) return checkSecondOrder(model, resolveOptions(options));
-  return withModel(model, options, (prep) => complete(prep, 'error' in prep ? undefined : checkTensors(prep)));
+  return withModel(model, options, (prep) => complete(prep, 'error' in prep ? undefined : sweep(prep)));
+}
+
+/**
+ * The parameters' rows. Auto mode's full sweep is watched (autoMode.ts): one projected to take
+ * too long is stopped, and the fast check runs instead, with a note that says why. Nothing of the
+ * stopped sweep is kept; it only moved elements one at a time and put each back.
+ */
+function sweep(prep: Prepared): ParamPhase {
+  try {
+    return checkTensors(prep);
+  } catch (e) {
+    if (!(e instanceof FullSweepTooSlow)) throw e;
+    prep.mode = prep.report.mode = 'fast';
+    prep.notes.push(tooSlowNote(e));
+    return checkTensors(prep);
+  }
 }
 
 /** Phase one for the named parameters (all when omitted). */
@@ -343,8 +364,10 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
   // Elements compared one by one (tensors in fast mode, whose probes are quick): for a progress bar.
   const units = (t: number): number => (mode === 'full' ? params[t].size : mode === 'sampled' ? Math.min(opts.samples, params[t].size) : 1);
   const progress = new Progress(selected.reduce((s, t) => s + units(t), 0));
+  // Auto mode's full sweep gives way to the fast check when its pace projects it too long.
+  const watch = opts.mode === 'auto' && mode === 'full' && !only ? sweepWatch(selected.reduce((s, t) => s + params[t].size, 0)) : undefined;
   const directionsOf = (t: number) => streamFor(opts.seed, 'directions', names[t]);
-  const strategyFor = (t: number): Strategy => ({ mode, tol, rng: directionsOf(t), samples: opts.samples, fallbackLimit: opts.paramBudget, ...(mode === 'fast' ? {} : { onElement: () => progress.tick() }) });
+  const strategyFor = (t: number): Strategy => ({ mode, tol, rng: directionsOf(t), samples: opts.samples, fallbackLimit: opts.paramBudget, ...(mode === 'fast' ? {} : { onElement: () => (progress.tick(), watch?.()) }) });
   if (prep.manual) phase.manual = [];
   // The scale and the joint probes are over every parameter, not only the selected ones: a pool
   // worker's rows are the one-worker rows.

@@ -127,8 +127,10 @@ function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrame
     const pre = preflight(m, frames);
     if ('kind' in pre) return done(index, failedCheck(m, pre, options.mode));
     // A large element-by-element check is left to the pool: the parent plans its two phases.
-    // A second-order check is three backward passes per model: never worth splitting.
-    if (req.splitAbove !== undefined && mode === 'full' && options.order !== 2 && total > req.splitAbove && params.length > 1) {
+    // A second-order check is three backward passes per model: never worth splitting. Only a full
+    // check asked for: auto's full may turn fast once timed (autoMode.ts), and every phase of one
+    // check must run the same mode.
+    if (req.splitAbove !== undefined && mode === 'full' && options.mode === 'full' && options.order !== 2 && total > req.splitAbove && params.length > 1) {
       split.push({ model: m.name, index, params });
       return;
     }

@@ -94,6 +94,16 @@ export async function runFile<T extends RunTask>(opts: RunFileOptions<T>): Promi
   if (opts.signal?.aborted) return cancelled();
 
   const workers = Math.max(1, opts.workers ?? os.availableParallelism());
+  // A check's worker tells each model's result as it is in: a limit then stops only the model it
+  // was checking, and the others keep theirs (partial.ts). Its progress says whether a stopped
+  // model's sweep was comparing elements (slow) or not (stuck in its own code).
+  const ledger = task === 'check' ? new CheckLedger() : undefined;
+  const onProgress = ledger
+    ? (done: number, total: number): void => {
+        ledger.progress(done, total);
+        opts.onProgress?.(done, total);
+      }
+    : opts.onProgress;
   const limits = () => ({
     timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
     limitMs: timeoutMs,
@@ -101,7 +111,7 @@ export async function runFile<T extends RunTask>(opts: RunFileOptions<T>): Promi
     signal: opts.signal,
     workerPath: opts.workerPath,
     onOutput: collect,
-    onProgress: opts.onProgress,
+    onProgress,
   });
   const base = { type: 'run' as const, fileName: file, text, code: bundled.bundle.code, sourceMap: bundled.bundle.sourceMap, options: opts.options };
   const request: WorkerRequest = {
@@ -111,9 +121,6 @@ export async function runFile<T extends RunTask>(opts: RunFileOptions<T>): Promi
     ...(task === 'check' && workers > 1 ? { splitAbove: opts.splitAbove ?? DEFAULT_SPLIT_ABOVE } : {}),
   };
   const warm = task !== 'check' && opts.warm ? (opts.warm === true ? sharedWarmRunner() : opts.warm) : undefined;
-  // A check's worker tells each model's result as it is in: a limit then stops only the model it
-  // was checking, and the others keep theirs (partial.ts).
-  const ledger = task === 'check' ? new CheckLedger() : undefined;
   const stopped = (error: RunError): RunResult<T> => {
     const kept = ledger?.stoppedBy(error, error.kind === 'memory' ? memoryLimitWords(opts.memoryMb ?? DEFAULT_MEMORY_MB) : timeLimitWords(timeoutMs));
     return kept ? done({ ok: true, models: kept as TaskResults[T] }) : done({ ok: false, error });

@@ -14,6 +14,8 @@ interface Running {
   index: number;
   mode: string;
   size: number;
+  /** The check's latest progress (gradcheck/progress.ts): elements compared in a full or sampled sweep. */
+  compared?: { done: number; total: number };
 }
 
 export class CheckLedger {
@@ -24,6 +26,11 @@ export class CheckLedger {
   /** Takes a worker's note; anything that fails the guard is ignored (the reply still decides). */
   readonly hear = (payload: unknown): void => {
     if (isCheckNote(payload)) this.take(payload);
+  };
+
+  /** The worker's progress, which is the running model's. */
+  readonly progress = (done: number, total: number): void => {
+    if (this.running) this.running.compared = { done, total };
   };
 
   take(note: CheckNote): void {
@@ -63,6 +70,12 @@ export class CheckLedger {
 function stoppedMessage(error: RunError, limit: string, running: Running): string {
   const size = `${running.size.toLocaleString('en-US')} parameter element${running.size === 1 ? '' : 's'}, ${running.mode} mode`;
   if (error.kind === 'memory') return `Stopped at ${limit} while checking this model (${size}): it allocated more than that (tensors too large, or kept in an ever-growing list?). Raise the limit (--memory on the command line) or make the model or its batch smaller.`;
+  // A sweep that was comparing elements is slow, not stuck: each element it moves recomputes what
+  // the element reaches, a convolution whole, and an 8k-parameter CNN can need minutes in full mode.
+  const compared = running.compared;
+  if (running.mode !== 'fast' && compared && compared.done > 0 && compared.done < compared.total) {
+    return `Stopped at ${limit} while checking this model (${size}), with ${compared.done.toLocaleString('en-US')} of ${compared.total.toLocaleString('en-US')} elements compared: the ${running.mode} check is too slow for the limit (every element it moves recomputes what that element reaches). Check it in fast mode (the gradlens.mode setting, or --mode fast), or raise the limit (the gradlens.timeout setting, or --timeout on the command line).`;
+  }
   // Fast mode is advice only for a check that could be too large; a small model that outlasts the
   // limit is stuck in its own code.
   if (running.size <= LARGE_CHECK) return `Stopped at ${limit} while checking this model (${size}): for a model this small, its forward or backward is still running (an endless loop?).`;

@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import * as F from '../../../src/engine/F';
 import { randn } from '../../../src/engine/create';
-import { defineModel } from '../../../src/engine/define';
+import { type Model, defineModel } from '../../../src/engine/define';
 import { checkModel } from '../../../src/gradcheck';
 import { BUG_FLAT, BUG_INDEX, assertUnchanged, logisticModel, snapshot, squareModel, squareOp } from './fixtures';
 
@@ -121,6 +121,33 @@ describe('gradcheck modes', () => {
     const buggy = checkModel(squareModel(squareOp({ at: BUG_FLAT })), { paramBudget: 1 });
     assert.equal(buggy.mode, 'fast');
     assert.deepEqual(buggy.params[0].worst?.index, BUG_INDEX);
+  });
+
+  it("auto mode checks a model within the budget fast when its full sweep is projected too slow by its own pace (an 8k-parameter CNN), and says so; an MLP of that size stays full", function () {
+    this.timeout(60_000);
+    // A convolution is recomputed whole for every element a full sweep moves: about 2 min for this
+    // CNN on this machine's cores, past the 30 s time limit, while its fast check takes a second.
+    // Auto watches the sweep's pace for half a second, then runs the fast check instead.
+    const { slowCnn: cnn } = require('../../fixtures/runner/slow-cnn') as { slowCnn: Model };
+    const size = (m: { spec: { params: Record<string, { size: number }> } }) => Object.values(m.spec.params).reduce((s, p) => s + p.size, 0);
+    assert.ok(size(cnn) > 7000 && size(cnn) <= 20000, `${size(cnn)} parameters, within the default budget`);
+    const r = checkModel(cnn);
+    assert.equal(r.mode, 'fast');
+    assert.ok(r.passed, JSON.stringify(r.params));
+    assert.ok(
+      r.notes?.some((note) => /^auto mode checked it fast: a full check of its 7,920 parameter elements would take about [\d.]+ (s|min) \(at the pace of its first [\d,]+\), more than the 5 s auto allows; choose mode full to run it$/.test(note)),
+      JSON.stringify(r.notes),
+    );
+    // The same size as a dense MLP: its full sweep is quick, and auto runs it.
+    const mlp = defineModel({
+      inputs: { x: randn([16, 64], { seed: 6 }), t: randn([16, 10], { seed: 7 }) },
+      params: { W1: randn([64, 100], { seed: 8, scale: 0.2 }), W2: randn([100, 10], { seed: 9, scale: 0.2 }) },
+      forward: ({ x, t }, p) => F.mean(F.pow(F.sub(F.matmul(F.tanh(F.matmul(x, p.W1)), p.W2), t), 2)),
+    });
+    assert.equal(size(mlp), 7400);
+    const full = checkModel(mlp);
+    assert.equal(full.mode, 'full', 'the replay moves an MLP element in microseconds');
+    assert.ok(full.passed && !full.notes?.some((note) => note.startsWith('auto mode')), JSON.stringify(full.notes));
   });
 
   it('a wrong sign everywhere fails every parameter and the op', () => {

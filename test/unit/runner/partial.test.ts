@@ -38,6 +38,21 @@ describe('check ledger', () => {
     assert.doesNotMatch(a.error!.message, /fast mode \(/);
   });
 
+  it('tells a small model stopped mid-sweep that its check is slow, and one that never compared an element that its code is stuck', () => {
+    const stopped = (progress?: [number, number]) => {
+      const ledger = new CheckLedger();
+      ledger.hear({ type: 'models', models: [{ name: 'cnn' }] });
+      ledger.hear({ type: 'checking', index: 0, mode: 'full', size: 7_978 });
+      if (progress) ledger.progress(...progress);
+      return ledger.stoppedBy(timeout, limit)![0].error!.message;
+    };
+    assert.equal(
+      stopped([1_200, 7_978]),
+      'Stopped at the time limit of 30 s while checking this model (7,978 parameter elements, full mode), with 1,200 of 7,978 elements compared: the full check is too slow for the limit (every element it moves recomputes what that element reaches). Check it in fast mode (the gradlens.mode setting, or --mode fast), or raise the limit (the gradlens.timeout setting, or --timeout on the command line).',
+    );
+    for (const none of [undefined, [0, 7_978] as [number, number]]) assert.match(stopped(none), /for a model this small, its forward or backward is still running \(an endless loop\?\)/);
+  });
+
   it('keeps nothing before the models are found, on a cancel, or from notes that fail the guard', () => {
     assert.equal(new CheckLedger().stoppedBy(timeout, limit), undefined, "the file's own code ran into the limit");
     assert.equal(ledgerOfThree().stoppedBy({ kind: 'cancelled', message: 'The run was cancelled.' }, limit), undefined);

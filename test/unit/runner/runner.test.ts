@@ -252,7 +252,7 @@ describe('runner (real worker)', function () {
     for (const pool of [false, true]) {
       it(`keeps the models checked before a time limit and says which one it stopped${pool ? ', in a check the pool runs' : ''}`, async () => {
         // With the pool, 'stuck' (two parameters) is planned by the parent after the worker has checked the others.
-        const r = ok(await runFile({ fileName: fixture('stuck-middle.ts'), task: 'check', timeoutMs: 5000, ...(pool ? { workers: 2, splitAbove: 1 } : { workers: 1 }) }));
+        const r = ok(await runFile({ fileName: fixture('stuck-middle.ts'), task: 'check', timeoutMs: 5000, ...(pool ? { workers: 2, splitAbove: 1, options: { mode: 'full' as const } } : { workers: 1 }) }));
         assert.deepEqual(
           r.models.map((m) => m.name),
           ['before', 'stuck', 'after'],
@@ -273,6 +273,20 @@ describe('runner (real worker)', function () {
         }
       });
     }
+
+    it('a full check stopped mid-sweep is told it is too slow (with how far it came), not an endless loop; auto checks the same model fast', async () => {
+      const r = ok(await runFile({ fileName: fixture('slow-cnn.ts'), task: 'check', timeoutMs: 4000, workers: 1, options: { mode: 'full' } }));
+      const [cnn] = r.models;
+      assert.equal(cnn.error?.kind, 'timeout');
+      const m = /^Stopped at the time limit of 4 s while checking this model \(7,920 parameter elements, full mode\), with ([\d,]+) of 7,920 elements compared: the full check is too slow for the limit .*Check it in fast mode \(the gradlens\.mode setting, or --mode fast\), or raise the limit/.exec(cnn.error!.message);
+      assert.ok(m, cnn.error!.message);
+      assert.ok(Number(m[1].replace(/,/g, '')) > 0);
+      assert.doesNotMatch(cnn.error!.message, /endless loop/);
+      const auto = ok(await runFile({ fileName: fixture('slow-cnn.ts'), task: 'check', timeoutMs: 20_000, workers: 1 }));
+      assert.equal(auto.models[0].mode, 'fast');
+      assert.equal(auto.models[0].passed, true, JSON.stringify(auto.models[0].error ?? auto.models[0].notes));
+      assert.ok(auto.models[0].notes?.some((n) => n.startsWith('auto mode checked it fast')), JSON.stringify(auto.models[0].notes));
+    });
 
     it('keeps the models checked before a memory limit and says which one it stopped', async () => {
       const r = ok(await runFile({ fileName: fixture('hog-middle.ts'), task: 'check', memoryMb: 64, timeoutMs: 20_000 }));
