@@ -151,6 +151,11 @@ export interface LocalDerivative {
   value: Tensor;
   /** "the sigmoid's derivative at the forward's values". */
   label: string;
+  /**
+   * Of these flat indices, those where the op's input sits on a kink (relu or abs at 0): there the
+   * derivative is autograd's convention, and either one-sided value is as right.
+   */
+  onKinks(indices: readonly number[]): Set<number>;
 }
 
 /** Traces the forward and takes autograd's adjoint of every intermediate, parameter and edge. */
@@ -196,10 +201,37 @@ function localDerivatives(differentiable: readonly OpRecord[], labels: Map<OpRec
       if (r.op.incremental !== 'pointwise' || r.op.variadic || r.inputs.length !== 1 || !vjp || !node || !x.requiresGrad || x.size !== r.out.size) continue;
       const ones = new Tensor(new Float64Array(r.out.size).fill(1), r.out.shape.slice());
       const value = unbroadcast(vjp(ones, { inputs: node.inputs, out: r.out, saved: node.saved, attrs: node.attrs, index: 0 }), x.shape);
-      if (value.size === x.size) out.set(r, { value, label: `the ${labels.get(r)}'s derivative at the forward's values` });
+      const onKinks = (indices: readonly number[]) => kinksOf(r.op, node.attrs, x.data, indices);
+      if (value.size === x.size) out.set(r, { value, label: `the ${labels.get(r)}'s derivative at the forward's values`, onKinks });
     }
   });
   return out;
+}
+
+/** Relative step of the one-sided slopes in kinksOf: far below any curvature's effect, far above round-off. */
+const KINK_STEP = 1e-7;
+
+/**
+ * The indices where a pointwise op's one-sided slopes differ at its input, from its own forward
+ * at x − δ, x and x + δ (a pointwise forward takes any 1-D gather): relu's 0 and 1 at 0 differ
+ * wholly, a smooth op's differ by its curvature times δ, a millionth of the slope.
+ */
+function kinksOf(op: OpDef<any>, attrs: unknown, x: Float64Array, indices: readonly number[]): Set<number> {
+  const points = new Float64Array(3 * indices.length);
+  const steps = indices.map((k, i) => {
+    const d = KINK_STEP * Math.max(1, Math.abs(x[k]));
+    points.set([x[k] - d, x[k], x[k] + d], 3 * i);
+    return d;
+  });
+  const kinks = new Set<number>();
+  if (!indices.length) return kinks;
+  const y = noGrad(() => op.forward([new Tensor(points, [points.length])], attrs, () => {})).data;
+  indices.forEach((k, i) => {
+    const left = (y[3 * i + 1] - y[3 * i]) / steps[i];
+    const right = (y[3 * i + 2] - y[3 * i + 1]) / steps[i];
+    if (Math.abs(left - right) > 1e-2 * (Math.abs(left) + Math.abs(right))) kinks.add(k);
+  });
+  return kinks;
 }
 
 /**

@@ -117,6 +117,8 @@ interface WrongFactor {
   off: string;
   /** The op's rule, as the hints quote it. */
   rule?: string;
+  /** An input of `at` that is the derivative but on the op's kinks (a relu mask taken as relu'(0) = 1), with its label. */
+  right?: { input: Tensor; label: string };
 }
 
 /**
@@ -137,7 +139,10 @@ function wrongLocalFactor(product: OpRecord, region: Set<OpRecord>, producer: (x
     const through = good.set.exactAdjoints(adjoint).find((k) => k.of && good.derivatives.has(k.of));
     if (!through?.of) continue;
     const derivative = good.derivatives.get(through.of)!;
-    const off = differences(factor.data, derivative.value.data);
+    const differing = differences(factor.data, derivative.value.data);
+    // Where the op's input sits on a kink the factor may take the other one-sided value (relu'(0) = 1).
+    const kinks = derivative.onKinks(differing);
+    const off = worstOf(differing.filter((k) => !kinks.has(k)), factor.data, derivative.value.data);
     if (off.count === 0) return undefined;
     // Four digits at least: a slope off by 1 % should read as 0.2525 against 0.25, not 0.252.
     const [was, should] = fmtPair(factor.data[off.worst], derivative.value.data[off.worst], 4);
@@ -146,7 +151,8 @@ function wrongLocalFactor(product: OpRecord, region: Set<OpRecord>, producer: (x
     const fromOps = inRegion(factor);
     const what = `the factor that ${through.label} is multiplied by${fromOps ? ' (at a mul call)' : ' here'} to pass back through the ${opLabel(through)}`;
     const elements = `${off.count.toLocaleString('en-US')} of ${factor.size.toLocaleString('en-US')} element${factor.size > 1 ? 's' : ''}`;
-    const words = { what, off: `it should be ${derivative.label}, and differs from it in ${elements}, worst ${index}: ${was} against ${should}.`, rule };
+    const atKinks = kinks.size ? ` (besides ${kinks.size.toLocaleString('en-US')} on the ${opLabel(through)}'s kink, where either one-sided value is right)` : '';
+    const words = { what, off: `it should be ${derivative.label}, and differs from it in ${elements}${atKinks}, worst ${index}: ${was} against ${should}.`, rule };
     if (!fromOps) return { at: product, ...words };
     // The factor's own chain: the ops of the wrong region it is made by.
     const chain = new Set<OpRecord>();
@@ -157,6 +163,13 @@ function wrongLocalFactor(product: OpRecord, region: Set<OpRecord>, producer: (x
       chain.add(r);
       for (const x of r.inputs) if (inRegion(x)) stack.push(producer(x)!);
     }
+    // A step of the chain that is the derivative except on the op's kinks is right (relu's mask
+    // written as z ≥ 0): the first op that takes such a step and gives a value that is not, is blamed.
+    const onKinksOnly = (t: Tensor) => t.size === factor.size && differences(t.data, derivative.value.data).every((k) => kinks.has(k));
+    for (const r of [...chain].sort((a, b) => a.index - b.index)) {
+      const input = r.inputs.find((x) => inRegion(x) && onKinksOnly(x));
+      if (input && !onKinksOnly(r.out)) return { at: r, ...words, right: { input, label: `${derivative.label}, but on the ${opLabel(through)}'s kink, where it takes the other one-sided value` } };
+    }
     const takesRight = [...chain].filter((r) => r.inputs.some((x) => !inRegion(x) && good.set.match(x)));
     const at = earliest(takesRight) ?? earliest([...chain].filter((r) => !r.inputs.some(inRegion)))!;
     return { at, ...words };
@@ -165,30 +178,34 @@ function wrongLocalFactor(product: OpRecord, region: Set<OpRecord>, producer: (x
 }
 
 /** The blame inside a wrong factor's chain: what the factor should be, then this op's inputs. */
-function factorBlame(lead: string, { at, rule }: WrongFactor, producer: (x: Tensor) => OpRecord | undefined, inRegion: (x: Tensor) => boolean, known: KnownSet): Blame | undefined {
+function factorBlame(lead: string, { at, rule, right }: WrongFactor, producer: (x: Tensor) => OpRecord | undefined, inRegion: (x: Tensor) => boolean, known: KnownSet): Blame | undefined {
   const site = at.site?.frame;
   if (!site) return undefined;
-  const inputs = classifyInputs(at, producer, inRegion, known);
+  const inputs = classifyInputs(at, producer, inRegion, known, right);
   const rightPart = rightInputs(inputs.right);
   const parts = [lead, `The factor first goes wrong at this ${at.op.name} call${rightPart ? `: ${rightPart}, its result is not` : ''}.`, ...uncheckedSentences(inputs)];
   if (rule) parts.push(`${capitalised(rule)}.`);
   return { site, message: parts.join(' ') };
 }
 
-/** How many elements of a differ from b, beyond rounding (as values match), and the index of the worst. */
-function differences(a: Float64Array, b: Float64Array): { count: number; worst: number } {
+/** The elements of a that differ from b beyond rounding (as values match). */
+function differences(a: Float64Array, b: Float64Array): number[] {
   const tol = MATCH_RTOL * maxAbs(b);
-  let count = 0;
+  const out: number[] = [];
+  for (let k = 0; k < a.length; k++) if (!(Math.abs(a[k] - b[k]) <= tol)) out.push(k);
+  return out;
+}
+
+/** How many of `indices` there are, and the one where a and b differ most. */
+function worstOf(indices: readonly number[], a: Float64Array, b: Float64Array): { count: number; worst: number } {
   let worst = 0;
   let worstBy = -1;
-  for (let k = 0; k < a.length; k++) {
+  for (const k of indices) {
     const d = Math.abs(a[k] - b[k]);
-    if (d <= tol) continue;
-    count++;
     const by = Number.isNaN(d) ? Infinity : d;
     if (by > worstBy) [worst, worstBy] = [k, by];
   }
-  return { count, worst };
+  return { count: indices.length, worst };
 }
 
 /** "sigmoid" from "∂L/∂(sigmoid output)": the forward op a known adjoint belongs to, as labelled. */
@@ -337,10 +354,12 @@ interface BlamedInputs {
   given: string[];
 }
 
-function classifyInputs(blamed: OpRecord, producer: (x: Tensor) => OpRecord | undefined, inRegion: (x: Tensor) => boolean, known: KnownSet): BlamedInputs {
+/** `vouched`: an input known to be right by other means (WrongFactor.right), with its label. */
+function classifyInputs(blamed: OpRecord, producer: (x: Tensor) => OpRecord | undefined, inRegion: (x: Tensor) => boolean, known: KnownSet, vouched?: { input: Tensor; label: string }): BlamedInputs {
   const inputs: BlamedInputs = { right: [], unchecked: [], given: [] };
   for (const x of blamed.inputs) {
-    if (inRegion(x)) inputs.unchecked.push(`the result of a ${producer(x)!.op.name} call`);
+    if (x === vouched?.input) inputs.right.push(vouched.label);
+    else if (inRegion(x)) inputs.unchecked.push(`the result of a ${producer(x)!.op.name} call`);
     else {
       const { label, checked } = outsideLabel(x, known);
       (checked ? inputs.right : inputs.given).push(label);

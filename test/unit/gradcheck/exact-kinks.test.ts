@@ -7,7 +7,7 @@ import { tensor } from '../../../src/engine/create';
 import { defineModel, defineOp } from '../../../src/engine/define';
 import { Tensor } from '../../../src/engine/tensor';
 import { checkModel } from '../../../src/gradcheck';
-import { KINK_RECHECKS } from '../../../src/gradcheck/exact';
+import { KINK_RECHECKS, NOT_KINKS_ENOUGH } from '../../../src/gradcheck/exact';
 import { awayFromZero } from './fixtures';
 
 const MODES = ['full', 'fast', 'sampled'] as const;
@@ -90,10 +90,10 @@ describe('exact comparison at kinks', () => {
     }
   });
 
-  it(`asks about at most ${KINK_RECHECKS} differing elements: past that, the gradient is wrong`, () => {
-    // L = Σ c ⊙ relu(w) with `zeros` elements of w exactly 0, and relu'(0) = 1 by hand.
-    const model = (zeros: number) => {
-      const n = 64;
+  it(`asks about up to ${KINK_RECHECKS} differing elements, so a relu layer all on its kink passes; past that, the gradient is wrong`, () => {
+    // L = Σ c ⊙ relu(w) with `zeros` elements of w exactly 0, and relu'(0) = 1 by hand: a bias of a
+    // relu layer that a batch of blank images puts on its kink in every unit.
+    const model = (n: number, zeros: number) => {
       const w = tensor(Array.from({ length: n }, (_, i) => (i < zeros ? 0 : (i % 2 ? 0.3 : -0.4) * (1 + i / n))));
       const c = tensor(Array.from({ length: n }, (_, i) => 0.5 + i / n));
       return defineModel({
@@ -103,11 +103,34 @@ describe('exact comparison at kinks', () => {
         backward: (i, p) => ({ w: F.mul(i.c, new Tensor(Float64Array.from(p.w.data, (v) => (v >= 0 ? 1 : 0)), p.w.shape.slice())) }),
       });
     };
-    const within = checkModel(model(KINK_RECHECKS), { mode: 'full' });
-    assert.ok(within.passed, JSON.stringify(within.manual));
-    const past = checkModel(model(KINK_RECHECKS + 1), { mode: 'full' });
+    const layer = checkModel(model(64, 64), { mode: 'full' });
+    assert.ok(layer.passed, JSON.stringify(layer.manual));
+    assert.equal(layer.manual![0].nonDifferentiable?.count, 64);
+    const within = checkModel(model(KINK_RECHECKS + 8, KINK_RECHECKS), { mode: 'full' });
+    assert.ok(within.passed, JSON.stringify(within.manual![0].worst));
+    const past = checkModel(model(KINK_RECHECKS + 8, KINK_RECHECKS + 1), { mode: 'full' });
     assert.equal(past.passed, false);
     assert.equal(past.manual![0].wrong, KINK_RECHECKS + 1);
+  });
+
+  it(`stops asking at the ${NOT_KINKS_ENOUGH}th differing element off any kink, and shows the largest real slip, not a kink`, () => {
+    // 40 elements on relu's kink, taken as relu'(0) = 1 (right), and every element of the other 24
+    // scaled by 1.5 (wrong): the 24 differ more, so they are asked first and the asking stops there.
+    const n = 64;
+    const w = tensor(Array.from({ length: n }, (_, i) => (i < 40 ? 0 : 0.3 + i / n)));
+    const c = tensor(Array.from({ length: n }, (_, i) => 0.5 + i / n));
+    let asked = 0;
+    const model = defineModel({
+      inputs: { c },
+      params: { w },
+      forward: (i, p) => (asked++, F.sum(F.mul(i.c, F.relu(p.w)))),
+      backward: (i, p) => ({ w: F.mul(i.c, new Tensor(Float64Array.from(p.w.data, (v, k) => (k < 40 ? 1 : 1.5 * Number(v > 0))), p.w.shape.slice())) }),
+    });
+    const r = checkModel(model, { mode: 'full' });
+    assert.equal(r.passed, false);
+    assert.ok(r.manual![0].worst!.index[0] >= 40, `the worst element shown, [${r.manual![0].worst!.index}], is a slip, not a kink`);
+    assert.ok(r.manual![0].wrong! >= NOT_KINKS_ENOUGH, String(r.manual![0].wrong));
+    assert.ok(asked > 0);
   });
 
   it("a custom op's backward with relu'(0) = 1 passes at its call site and in the model", () => {

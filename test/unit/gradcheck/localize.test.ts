@@ -337,6 +337,35 @@ describe('localizing a mistake in a hand-written backward', function () {
     assert.match(blame.message, /the part of ∂L\/∂\(tanh output\) that flows back through the 2nd matmul/);
   });
 
+  it("a relu mask taken as relu'(0) = 1 is no wrong factor on the kink; a slip beside it is, named apart from the kinks", () => {
+    // Row 0 of X is blank, so z = X·W is exactly 0 there: a kink in every unit.
+    const X = tensor(Array.from({ length: 6 }, (_, i) => Array.from({ length: 5 }, (_, j) => (i === 0 ? 0 : Math.sin(3 * i + j)))));
+    const T = randn([6, 4], { seed: 31 });
+    const model = (slip: boolean) =>
+      defineModel({
+        inputs: { X, T },
+        params: { W: randn([5, 4], { seed: 32 }) },
+        forward: (i, p) => F.sum(F.mul(i.T, F.relu(F.matmul(i.X, p.W)))),
+        backward: (i, p) => {
+          const z = F.matmul(i.X, p.W);
+          const slope = tensor(Array.from({ length: 4 }, (_, j) => (slip && j === 2 ? 1.01 : 1)));
+          const mask = F.mul(F.where(F.relu(F.neg(z)), 0, 1), slope); // BUG:kinkmask — z ≥ 0, and unit 2 × 1.01
+          return { W: F.matmul(F.transpose(i.X), F.mul(i.T, mask)) };
+        },
+      });
+    // relu'(0) = 1 on row 0 only changes W's gradient by 0·T: the gradient is right, the check passes.
+    assert.ok(checkAndLocalize(model(false)).passed);
+    const { blame } = blameOf(checkAndLocalize(model(true)), 'W');
+    assert.ok(blame);
+    assert.equal(fileAndLine(blame.site).line, lineOf(__filename, marker('kinkmask')), blame.message);
+    // Unit 2 is off where z > 0 off the kink; the 4 units of row 0 are on it, and named apart.
+    const z = F.matmul(X, model(true).spec.params.W).data;
+    const off = Array.from({ length: 5 }, (_, r) => z[(r + 1) * 4 + 2]).filter((v) => v > 0).length;
+    assert.match(blame.message, new RegExp(`differs from it in ${off} of 24 elements \\(besides 4 on the relu's kink, where either one-sided value is right\\), worst \\[\\d,2\\]: 1\\.01 against 1\\.`), blame.message);
+    // The mask itself (z ≥ 0) is right but on the kink; the product with the slope is where it goes wrong.
+    assert.match(blame.message, /The factor first goes wrong at this mul call: its input \(the relu's derivative at the forward's values, but on the relu's kink, where it takes the other one-sided value\) is right, its result is not\. Its other input, a tensor made without ops, is not checked by anything/, blame.message);
+  });
+
   it('a mask the backward made without ops is never called right: it may be the mistake', () => {
     // relu's derivative written out as a mask, with one entry wrong (1.001 instead of 1).
     const X = randn([6, 4], { seed: 11 });
