@@ -48,6 +48,25 @@ export function allowance(n: number, tol: Tolerance, noise: number | undefined):
   return noise === undefined ? byTol : Math.min(byTol, NOISE_FACTOR * noise);
 }
 
+/**
+ * How bad an element is, for naming the worst: [tier, how far past]. Non-finite values first
+ * (tier 2); then elements past PyTorch's tolerance (tier 1), by how far past it they are; then the
+ * rest (tier 0), by how far past their allowance (NOISE_FACTOR × the noise floor, or the
+ * tolerance). By the allowance alone a tiny element outranked a large one wherever the noise floor
+ * is the tighter rule: in an exact comparison, whose floor is ulps of each element's own size, a row
+ * of 4e-4 off by 8e-4 was named worst beside a row of 0.02 off by 0.02.
+ */
+export function severity(a: number, n: number, tol: Tolerance, noise: number | undefined): [number, number] {
+  if (!Number.isFinite(a) || !Number.isFinite(n)) return [2, Infinity];
+  const byTol = violation(a, n, tol);
+  return byTol > 1 ? [1, byTol] : [0, violation(a, n, tol, allowance(n, tol, noise))];
+}
+
+/** x is more severe than y (severity()). */
+export function moreSevere(x: readonly [number, number], y: readonly [number, number]): boolean {
+  return x[0] !== y[0] ? x[0] > y[0] : x[1] > y[1];
+}
+
 /** Which rule a discrepancy `d` breaks first: the tolerance, the noise floor, or neither. */
 export function brokenRule(d: number, n: number, tol: Tolerance, noise: number | undefined): Decider | undefined {
   if (!(d <= allowed(n, tol))) return Number.isFinite(d) ? 'tolerance' : 'error';
@@ -73,7 +92,7 @@ export const ELEMENTS_MAX = 400;
 export class Tally {
   private maxAbs = 0;
   private maxRel = 0;
-  private worst: { k: number; a: number; n: number; v: number; noise?: number } | null = null;
+  private worst: { k: number; a: number; n: number; v: [number, number]; noise?: number } | null = null;
   private checked = 0;
   private failed = 0;
   private decider: Decider | undefined;
@@ -143,8 +162,8 @@ export class Tally {
   private compared(k: number, a: number, n: number, noise: number | undefined): void {
     this.maxAbs = Math.max(this.maxAbs, Number.isFinite(a) && Number.isFinite(n) ? Math.abs(a - n) : Infinity);
     this.maxRel = Math.max(this.maxRel, relError(a, n, this.tol));
-    const v = violation(a, n, this.tol, allowance(n, this.tol, noise));
-    if (!this.worst || v > this.worst.v) this.worst = { k, a, n, v, noise };
+    const v = severity(a, n, this.tol, noise);
+    if (!this.worst || moreSevere(v, this.worst.v)) this.worst = { k, a, n, v, noise };
   }
 
   private keep(k: number, a: number, n: number): void {

@@ -4,7 +4,7 @@
 // more is a mistake, however small against atol (a backward off by 3× on a loss of size 1e-12).
 // Used only where autograd's own gradient passed its numeric check: autograd is the reference, so
 // it has to be checked first.
-import { NOISE_FACTOR, Tally, type Tolerance, allowance, brokenRule, violation } from './compare';
+import { NOISE_FACTOR, Tally, type Tolerance, brokenRule, moreSevere, severity } from './compare';
 import type { Decider, TensorCheck } from './types';
 
 /**
@@ -93,15 +93,15 @@ export function compareExactly(name: string, shape: readonly number[], manual: F
 
 /**
  * The differing elements (at most KINK_RECHECKS) that sit on a kink, with the differences' note,
- * asked worst first (as the tally ranks them: how far past its allowance) until NOT_KINKS_ENOUGH
+ * asked worst first (as the tally ranks them: compare.ts severity) until NOT_KINKS_ENOUGH
  * are not. Asking goes on past one that is not at a kink: a right value at a kink beside a real
  * slip would otherwise be the worst element shown. A non-finite difference is no kink.
  */
 function kinksAmong(manual: Float64Array, autograd: Float64Array, differing: readonly Differing[], excuse: KinkExcuse, tol: Tolerance): Map<number, string> {
   const kinks = new Map<number, string>();
-  const past = (d: Differing) => violation(manual[d.k], autograd[d.k], tol, allowance(autograd[d.k], tol, d.noise));
+  const ranked = differing.map((d) => ({ d, v: severity(manual[d.k], autograd[d.k], tol, d.noise) })).sort((x, y) => (moreSevere(x.v, y.v) ? -1 : moreSevere(y.v, x.v) ? 1 : 0));
   let offKinks = 0;
-  for (const { k, rule } of [...differing].sort((x, y) => past(y) - past(x))) {
+  for (const { k, rule } of ranked.map((r) => r.d)) {
     const note = rule === 'error' ? undefined : excuse(k, manual[k]);
     if (note !== undefined) kinks.set(k, `the hand-written gradient takes another value than autograd at a kink, and both are right: ${note}`);
     else if (++offKinks >= NOT_KINKS_ENOUGH) break;

@@ -10,6 +10,32 @@ import { BUG_FLAT, BUG_INDEX, assertUnchanged, awayFromZero, logisticModel, snap
 
 describe('gradcheck report', () => {
   describe('hand-written model backward', () => {
+    it('names as worst an element far past the tolerance, in the row with the max abs error, not a tiny one far past its ulps', () => {
+      // An embedding's gradient written with = for += : row 0, used 8 times, keeps one use (off by
+      // 7/8 of its value); row 3, used twice with tiny weights, keeps one (off by 3e-4). By
+      // the exact comparison's floor, ulps of each element's own size, row 3 was named worst.
+      const ids = [0, 0, 0, 0, 0, 0, 0, 0, 3, 3];
+      // Row 3's two uses have opposite signs: the one kept has the wrong sign (relative error 1.5, row 0's 0.875).
+      const c = tensor(Array.from({ length: 10 }, (_, r) => Array.from({ length: 4 }, (_, d) => (r < 8 ? 1 : r === 8 ? 3e-4 : -1e-4) * (1 + 0.1 * d))));
+      const model = defineModel({
+        inputs: { c },
+        params: { E: randn([5, 4], { seed: 41 }) },
+        forward: (i, p) => F.sum(F.mul(i.c, F.embedding(p.E, tensor(ids)))),
+        backward: (i) => {
+          const g = new Tensor(new Float64Array(20), [5, 4]);
+          ids.forEach((id, r) => {
+            for (let d = 0; d < 4; d++) g.data[id * 4 + d] = i.c.data[r * 4 + d]; // = for +=
+          });
+          return { E: g };
+        },
+      });
+      const e = checkModel(model, { mode: 'full' }).manual![0];
+      assert.equal(e.passed, false);
+      assert.equal(e.wrong, 8, 'both rows are wrong in all 4 elements');
+      assert.equal(e.worst!.index[0], 0, `worst ${JSON.stringify(e.worst)}`);
+      assert.ok(Math.abs(e.worst!.analytic - e.worst!.numeric) > 0.5 * e.maxAbsError);
+    });
+
     for (const mode of ['full', 'fast', 'sampled'] as const) {
       it(`passes a right one and flags a sign slip at w[1,2] in ${mode} mode`, () => {
         const right = checkModel(logisticModel({ backward: 'right' }), { mode });
