@@ -9,6 +9,7 @@ import { broadcastTo, reshape } from './shape';
 import { broadcastIndex, expandData } from '../broadcast';
 import { type Axis, type ReduceAttrs, type ReducePlan, describeAxis, reducePlan } from '../reducePlan';
 import { GradlensError, Shape, Tensor, fmtShape, sizeOf } from '../tensor';
+import { type OptionNames, checkOptionNames } from '../options';
 import { plainReduce } from './reference';
 import { zeroedValues } from '../memory';
 
@@ -151,14 +152,32 @@ const maxOp = registerOp<ReduceAttrs>({
   test: { cases: reduceCases, reference: ([x], attrs) => plainReduce(x, attrs, -Infinity, (a, v) => (Number.isNaN(a) || Number.isNaN(v) ? NaN : Math.max(a, v)), (a) => a) },
 });
 
-function reduceAttrs(op: string, axis: Axis, keepDims: boolean): ReduceAttrs {
-  if (typeof keepDims !== 'boolean') throw new GradlensError(op, `keepDims must be true or false, got ${typeof keepDims}`);
-  return { axis, keepDims };
+/** A reduction's keepDims: true or false, or the options object that `F.var` and `F.std` take. */
+export type KeepDims = boolean | { keepDims?: boolean };
+
+const KEEP_DIMS_OPTIONS: OptionNames<{ keepDims?: boolean }> = { keepDims: 1 };
+
+/**
+ * keepDims as a flag, or as `{ keepDims: true }`: `F.var(x, -1, { keepDims: true })` is the form
+ * var and std take, and a user who writes `F.mean(x, -1, { keepDims: true })` beside it means the same.
+ */
+export function keepDimsOf(op: string, keepDims: KeepDims): boolean {
+  let flag: unknown = keepDims;
+  if (typeof keepDims === 'object' && keepDims !== null) {
+    checkOptionNames(op, keepDims, KEEP_DIMS_OPTIONS);
+    flag = keepDims.keepDims ?? false;
+  }
+  if (typeof flag !== 'boolean') throw new GradlensError(op, `keepDims must be true or false (or { keepDims: true }), got ${flag === null ? 'null' : typeof flag}`);
+  return flag;
 }
 
-/** Sum over `axis` (a number, an array of numbers, or all axes when omitted). */
-export const sum = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => apply(sumOp, [x], reduceAttrs('sum', axis, keepDims));
-/** Mean over `axis` (a number, an array of numbers, or all axes when omitted). */
-export const mean = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => apply(meanOp, [x], reduceAttrs('mean', axis, keepDims));
-/** Maximum over `axis`; its gradient flows to the first arg-max. */
-export const max = (x: TensorLike, axis?: Axis, keepDims = false): Tensor => apply(maxOp, [x], reduceAttrs('max', axis, keepDims));
+function reduceAttrs(op: string, axis: Axis, keepDims: KeepDims): ReduceAttrs {
+  return { axis, keepDims: keepDimsOf(op, keepDims) };
+}
+
+/** Sum over `axis` (a number, an array of numbers, or all axes when omitted); keepDims as true/false or `{ keepDims }`. */
+export const sum = (x: TensorLike, axis?: Axis, keepDims: KeepDims = false): Tensor => apply(sumOp, [x], reduceAttrs('sum', axis, keepDims));
+/** Mean over `axis` (a number, an array of numbers, or all axes when omitted); keepDims as true/false or `{ keepDims }`. */
+export const mean = (x: TensorLike, axis?: Axis, keepDims: KeepDims = false): Tensor => apply(meanOp, [x], reduceAttrs('mean', axis, keepDims));
+/** Maximum over `axis`; its gradient flows to the first arg-max. keepDims as true/false or `{ keepDims }`. */
+export const max = (x: TensorLike, axis?: Axis, keepDims: KeepDims = false): Tensor => apply(maxOp, [x], reduceAttrs('max', axis, keepDims));

@@ -8,7 +8,7 @@ import { type Axis, type ReducePlan, describeAxis, reducePlan } from '../reduceP
 import { TensorLike, apply, asTensor, registerOp } from '../registry';
 import { GradlensError, Tensor, fmtShape } from '../tensor';
 import { div, exp, mul, sub } from './arithmetic';
-import { mean } from './reduce';
+import { type KeepDims, keepDimsOf, mean } from './reduce';
 import { plainGroups } from './reference';
 import { where } from './select';
 import { reshape } from './shape';
@@ -249,7 +249,6 @@ export function std(x: TensorLike, axis?: Axis, opts?: VarOptions): Tensor {
 }
 
 /** log Σ exp(x) over `axis` (a number, an array of numbers, or all axes when omitted), computed without overflow. */
-export function logsumexp(x: TensorLike, axis?: Axis, keepDims = false): Tensor {
-  if (typeof keepDims !== 'boolean') throw new GradlensError('logsumexp', `keepDims must be true or false, got ${typeof keepDims}`);
-  return apply(logsumexpOp, [asTensor('logsumexp', x)], { axis, keepDims });
+export function logsumexp(x: TensorLike, axis?: Axis, keepDims: KeepDims = false): Tensor {
+  return apply(logsumexpOp, [asTensor('logsumexp', x)], { axis, keepDims: keepDimsOf('logsumexp', keepDims) });
 }

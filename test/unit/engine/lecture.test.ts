@@ -240,6 +240,19 @@ describe('reductions: arg-max routing and keepDims', () => {
     assert.deepEqual([...max(x, -2, true).shape], [2, 1, 4]);
     assert.deepEqual([...sum(x).shape], []);
   });
+
+  it("keepDims as var's and std's options object means the same as the flag, and anything else is refused by name", () => {
+    const x = randomTensor([2, 3, 4], 52);
+    for (const [f, name] of [[sum, 'sum'], [mean, 'mean'], [max, 'max']] as const) {
+      const flag = f(x, -1, true);
+      const object = f(x, -1, { keepDims: true });
+      assert.deepEqual([...object.shape], [2, 3, 1], name);
+      assert.deepEqual([...object.data], [...flag.data], name);
+      assert.deepEqual([...f(x, 0, {}).shape], [3, 4], `${name}: {} keeps no dims`);
+      assertOpError(() => f(x, 0, { keepdim: true } as never), name, "unknown option 'keepdim' (did you mean 'keepDims'?)");
+      assertOpError(() => f(x, 0, 'yes' as never), name, 'keepDims must be true or false (or { keepDims: true }), got string');
+    }
+  });
 });
 
 describe('error messages of reductions, activations and losses', () => {
