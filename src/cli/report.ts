@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { CheckMethod, TensorCheck } from '../gradcheck/types';
 import type { RunResult } from '../runner/index';
 import type { ManualCheckResult, ModelCheckResult, OpCheckResult, RunError, SourceLocation, TracedGraph } from '../shared/workerProtocol';
-import { DECIDER_WORDS, fmtPair, jointProbeText, referenceWord } from '../shared/verdict';
+import { DECIDER_WORDS, fmtPair, jointProbeText, referenceWord, throughWrongOps, throughWrongOpsText } from '../shared/verdict';
 
 export function displayPath(file: string, cwd = process.cwd()): string {
   const rel = path.relative(cwd, file);
@@ -194,7 +194,10 @@ export function failureLines(m: ModelCheckResult, file: string): string[] {
     return [...out, ...opFailureLines(m, file, (c) => worst(c, 'op'))];
   }
   if (m.order === 2) return [...out, ...secondOrderLines(m, file, worst)];
-  for (const c of m.params.filter((p) => !p.passed)) {
+  // Many rows spoiled by one wrong custom op: one line for them (the op's own line follows).
+  const viaOps = throughWrongOps(m.params, m.ops);
+  if (viaOps.length) out.push(`${where(paramLoc(m, viaOps[0].name) ?? m.loc, file)}: model '${m.name}': ${throughWrongOpsText(viaOps.map((c) => c.name))} (below); each one's worst element is in the table.`);
+  for (const c of m.params.filter((p) => !p.passed && !viaOps.includes(p))) {
     const other = c.method === 'exact' ? `autograd through the custom ops' forwards (their hand-written backward is wrong)` : 'the numeric one';
     out.push(`${where(paramLoc(m, c.name) ?? m.loc, file)}: model '${m.name}': the autograd gradient of '${c.name}' disagrees with ${other}; ${c.error ?? worst(c, 'param')}.`);
   }

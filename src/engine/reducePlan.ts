@@ -1,6 +1,7 @@
 // A reduction's axes, normalised once for the reductions (ops/reduce.ts, ops/statistics.ts). Kept
 // out of ops/, whose files `F` re-exports: this is no op.
 import { GradlensError, Shape, fmtShape, normAxis } from './tensor';
+import { type OptionNames, checkOptionNames } from './options';
 
 export type Axis = number | readonly number[] | undefined;
 
@@ -49,3 +50,21 @@ export function reducePlan(op: string, shape: Shape, axis: Axis, keepDims = fals
   return { axes, keptShape, outShape, count };
 }
 
+/** A reduction's keepDims: true or false, or the options object that `F.var` and `F.std` take. */
+export type KeepDims = boolean | { keepDims?: boolean };
+
+const KEEP_DIMS_OPTIONS: OptionNames<{ keepDims?: boolean }> = { keepDims: 1 };
+
+/**
+ * keepDims as a flag, or as `{ keepDims: true }`: `F.var(x, -1, { keepDims: true })` is the form
+ * var and std take, and a user who writes `F.mean(x, -1, { keepDims: true })` beside it means the same.
+ */
+export function keepDimsOf(op: string, keepDims: KeepDims): boolean {
+  let flag: unknown = keepDims;
+  if (typeof keepDims === 'object' && keepDims !== null) {
+    checkOptionNames(op, keepDims, KEEP_DIMS_OPTIONS);
+    flag = keepDims.keepDims ?? false;
+  }
+  if (typeof flag !== 'boolean') throw new GradlensError(op, `keepDims must be true or false (or { keepDims: true }), got ${flag === null ? 'null' : typeof flag}`);
+  return flag;
+}

@@ -133,6 +133,13 @@ export function unravel(flat: number, shape: Shape): number[] {
   return idx;
 }
 
+/** The flat (row-major) offset of a multi-index: unravel's inverse. */
+export function ravel(index: readonly number[], shape: Shape): number {
+  let flat = 0;
+  for (let i = 0; i < shape.length; i++) flat = flat * shape[i] + index[i];
+  return flat;
+}
+
 /** Normalises a possibly negative axis against ndim, with an op-named error. */
 export function normAxis(op: string, axis: number, ndim: number): number {
   const a = axis < 0 ? axis + ndim : axis;

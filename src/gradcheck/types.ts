@@ -82,6 +82,12 @@ export interface TensorCheck {
   decidedBy?: Decider;
   /** Elements found wrong (counted among `checked`). */
   wrong?: number;
+  /**
+   * The row fails only through a custom op's wrong backward on the parameter's path: autograd
+   * through the custom ops' own forwards agrees with the reference (exactly, or with the numbers
+   * at the worst element) where this row does not. The op's own row names the op.
+   */
+  viaCustomOps?: boolean;
   maxAbsError: number;
   maxRelError: number;
   worst: WorstElement | null;

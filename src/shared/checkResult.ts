@@ -111,6 +111,7 @@ export const TensorCheckSchema = pinned<TensorCheck>()(
     noiseFloor: v.optional(real),
     decidedBy: v.optional(DeciderSchema),
     wrong: v.optional(count),
+    viaCustomOps: v.optional(v.boolean()),
     maxAbsError: real,
     maxRelError: real,
     worst: v.nullable(WorstElementSchema),

@@ -121,6 +121,27 @@ export const DECIDER_WORDS: Record<Decider, string> = {
   error: 'an error',
 };
 
+/** "stemW, n1g0, n1b0, tW10, tb10, tW20 and 12 more": the first `shown` names, for a sentence. */
+export function someNames(names: readonly string[], shown = 6): string {
+  if (names.length <= shown) return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : (names[0] ?? '');
+  return `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
+}
+
+/**
+ * The parameters whose rows fail only because a wrong custom op's backward lies on their path
+ * (TensorCheck.viaCustomOps), in a model with a failing op. At three or more, every surface tells them in one sentence instead of one each
+ * (a layer norm op used in every block of a Mixer spoiled 18 parameters, and 18 lines said so).
+ */
+export function throughWrongOps<T extends { name: string; passed: boolean; viaCustomOps?: boolean }>(params: readonly T[], ops: readonly { passed: boolean }[]): T[] {
+  const via = params.filter((c) => !c.passed && c.viaCustomOps);
+  return via.length >= 3 && ops.some((o) => !o.passed) ? via : [];
+}
+
+/** The one sentence for throughWrongOps' parameters: "the autograd gradients of 18 parameters (…) …". */
+export function throughWrongOpsText(names: readonly string[]): string {
+  return `the autograd gradients of ${names.length} parameters (${someNames(names)}) are wrong where they pass back through a custom op whose hand-written backward is wrong; autograd through the custom ops' forwards is right`;
+}
+
 /**
  * When a fast check's joint probes agreed, the rows they stand for all show one and the same sum
  * (every parameter moved at once, each along its own direction), not each parameter's own error:

@@ -7,9 +7,8 @@ import { mul } from './arithmetic';
 import { scatterRows } from './scatterRows';
 import { broadcastTo, reshape } from './shape';
 import { broadcastIndex, expandData } from '../broadcast';
-import { type Axis, type ReduceAttrs, type ReducePlan, describeAxis, reducePlan } from '../reducePlan';
+import { type Axis, type KeepDims, type ReduceAttrs, type ReducePlan, describeAxis, keepDimsOf, reducePlan } from '../reducePlan';
 import { GradlensError, Shape, Tensor, fmtShape, sizeOf } from '../tensor';
-import { type OptionNames, checkOptionNames } from '../options';
 import { plainReduce } from './reference';
 import { zeroedValues } from '../memory';
 
@@ -151,25 +150,6 @@ const maxOp = registerOp<ReduceAttrs>({
   },
   test: { cases: reduceCases, reference: ([x], attrs) => plainReduce(x, attrs, -Infinity, (a, v) => (Number.isNaN(a) || Number.isNaN(v) ? NaN : Math.max(a, v)), (a) => a) },
 });
-
-/** A reduction's keepDims: true or false, or the options object that `F.var` and `F.std` take. */
-export type KeepDims = boolean | { keepDims?: boolean };
-
-const KEEP_DIMS_OPTIONS: OptionNames<{ keepDims?: boolean }> = { keepDims: 1 };
-
-/**
- * keepDims as a flag, or as `{ keepDims: true }`: `F.var(x, -1, { keepDims: true })` is the form
- * var and std take, and a user who writes `F.mean(x, -1, { keepDims: true })` beside it means the same.
- */
-export function keepDimsOf(op: string, keepDims: KeepDims): boolean {
-  let flag: unknown = keepDims;
-  if (typeof keepDims === 'object' && keepDims !== null) {
-    checkOptionNames(op, keepDims, KEEP_DIMS_OPTIONS);
-    flag = keepDims.keepDims ?? false;
-  }
-  if (typeof flag !== 'boolean') throw new GradlensError(op, `keepDims must be true or false (or { keepDims: true }), got ${flag === null ? 'null' : typeof flag}`);
-  return flag;
-}
 
 function reduceAttrs(op: string, axis: Axis, keepDims: KeepDims): ReduceAttrs {
   return { axis, keepDims: keepDimsOf(op, keepDims) };

@@ -4,11 +4,11 @@
 import { broadcastIndex } from '../broadcast';
 import { allocate, zeroedValues } from '../memory';
 import { type OptionNames, checkOptionNames } from '../options';
-import { type Axis, type ReducePlan, describeAxis, reducePlan } from '../reducePlan';
+import { type Axis, type KeepDims, type ReducePlan, describeAxis, keepDimsOf, reducePlan } from '../reducePlan';
 import { TensorLike, apply, asTensor, registerOp } from '../registry';
 import { GradlensError, Tensor, fmtShape } from '../tensor';
 import { div, exp, mul, sub } from './arithmetic';
-import { type KeepDims, keepDimsOf, mean } from './reduce';
+import { mean } from './reduce';
 import { plainGroups } from './reference';
 import { where } from './select';
 import { reshape } from './shape';

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelInfo, ParseResult } from '../../parser';
 import type { ModelCheckResult, RunError } from '../../shared/workerProtocol';
-import { describeBlame, fmtIndex, fmtNum, fmtPair, judgedText, referenceWord } from '../../shared/verdict';
+import { describeBlame, fmtIndex, fmtNum, fmtPair, judgedText, referenceWord, throughWrongOps, throughWrongOpsText } from '../../shared/verdict';
 import { type LinesOf, containsLoc, lineRangeAt, toRange } from '../ranges';
 
 const SOURCE = 'gradlens';
@@ -26,8 +26,16 @@ export function diagnosticsFor(doc: LinesOf, parse: ParseResult, reports: readon
       out.push(...secondOrderDiagnostics(doc, parse, r, model));
       continue;
     }
+    // Many rows spoiled by one wrong custom op: one problem for them, on the first, beside the op's own.
+    const viaOps = throughWrongOps(r.params, r.ops);
+    if (viaOps.length) {
+      const w = viaOps[0];
+      const first = w.worst ? ` The first, ${w.name}${fmtIndex(w.worst.index)}: autograd ${pairText(w.worst, referenceWord('param', w.method))} (max abs err ${fmtNum(w.maxAbsError)}).` : '';
+      const text = throughWrongOpsText(viaOps.map((c) => c.name));
+      out.push(tag(new vscode.Diagnostic(paramRange(doc, model, w.name), `${r.name}: ${text.charAt(0).toUpperCase()}${text.slice(1)} (its own problem is at the op).${first}`, vscode.DiagnosticSeverity.Error), 'param'));
+    }
     for (const p of r.params) {
-      if (p.passed || !p.worst) continue;
+      if (p.passed || !p.worst || viaOps.includes(p)) continue;
       const d = new vscode.Diagnostic(
         paramRange(doc, model, p.name),
         `${r.name}: gradient of ${p.name} is wrong at ${p.name}${fmtIndex(p.worst.index)}: autograd ${pairText(p.worst, referenceWord('param', p.method))} (max abs err ${fmtNum(p.maxAbsError)}, max rel err ${fmtNum(p.maxRelError)}). ${judged(p)}.`,

@@ -260,6 +260,23 @@ describe('Gradlens in VS Code', function () {
     }
   });
 
+  it("parameters spoiled by one custom op's wrong backward are one problem, beside the op's own", async () => {
+    // The runner's fixture: a layer norm op whose backward drops eps, used in four blocks.
+    const source = fs.readFileSync(path.join(__dirname, '../../../../test/fixtures/runner/op-in-every-block.ts'), 'utf8');
+    const doc = await openUntitled(source.split('\n'));
+    try {
+      const r = await vscode.commands.executeCommand<{ ok: boolean; models: { name: string; passed: boolean }[] }>('gradlens.checkGradients', doc.uri);
+      assert.deepEqual(r?.models.map((m) => [m.name, m.passed]), [['stacked', false]]);
+      const errors = problemsOf(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error);
+      const params = errors.filter((d) => d.code === 'param');
+      assert.equal(params.length, 1, params.map((d) => d.message).join('\n'));
+      assert.match(params[0].message, /^stacked: The autograd gradients of 4 parameters \(W0, W1, W2 and W3\) are wrong where they pass back through a custom op whose hand-written backward is wrong; .*\(its own problem is at the op\)\. The first, W0\[/);
+      assert.ok(errors.some((d) => d.code === 'op' && d.message.startsWith('custom op myLayerNorm')), errors.map((d) => d.message).join('\n'));
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  });
+
   it('one slip that spoils two parameters is explained once, at its line; the other diagnostic points to it', async () => {
     const doc = await openUntitled([
       "import { defineModel, F, randn } from 'gradlens';",

@@ -63,6 +63,24 @@ describe('gradlens CLI (spawned)', function () {
     assert.equal(lines.filter(Boolean).at(-1), '3 of 3 models passed in 1 file.');
   });
 
+  it('check: parameters spoiled by one wrong custom op are told in one line and one note, then the op', async () => {
+    const r = await gradlens('check', fx('op-in-every-block.ts'));
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stdout.split('\n');
+    // The table keeps a row for each; the sentences under it name the four in one line.
+    for (const name of ['W0', 'W1', 'W2', 'W3']) assert.ok(lines.some((l) => l.startsWith(`stacked  ${name} `) && l.includes('FAIL')), name);
+    const grouped = lines.filter((l) => l.includes('the autograd gradient'));
+    assert.deepEqual(
+      grouped.map((l) => l.replace(/^.*?: model/, 'model')),
+      ["model 'stacked': the autograd gradients of 4 parameters (W0, W1, W2 and W3) are wrong where they pass back through a custom op whose hand-written backward is wrong; autograd through the custom ops' forwards is right (below); each one's worst element is in the table."],
+    );
+    assert.deepEqual(
+      lines.filter((l) => l.includes('note:') && l.includes("through the custom ops' hand-written backward")),
+      ["stacked: note: the gradients of 'W0', 'W1', 'W2' and 'W3' through the custom ops' hand-written backward are wrong: autograd through their forward agrees with the reference where they do not."],
+    );
+    assert.ok(lines.some((l) => /custom op 'myLayerNorm' \(called at line \d+\): its backward disagrees/.test(l)));
+  });
+
   it('check: a closing summary across files names each failure at its line, and the files that could not run', async () => {
     const r = await gradlens('check', fx('three-models.ts'), fx('wrong-backward.ts'), fx('custom-op-wrong.ts'), fx('unknown-import.ts'));
     assert.equal(r.code, 2, 'a file that cannot be run wins over a failed check');
