@@ -50,8 +50,14 @@ function manualJson(c: ManualCheckResult): Record<string, unknown> {
 }
 
 function opJson(op: OpCheckResult): Record<string, unknown> {
-  const { site: _site, loc, definedAt, backwardAt, ...rest } = op;
-  return { ...rest, ...locJson(loc), ...(definedAt ? { definedAt: locJson(definedAt) } : {}), ...(backwardAt ? { backward: locJson(backwardAt) } : {}) };
+  const { site: _site, loc, definedAt, backwardAt, blame, blameLoc, ...rest } = op;
+  return {
+    ...rest,
+    ...locJson(loc),
+    ...(definedAt ? { definedAt: locJson(definedAt) } : {}),
+    ...(backwardAt ? { backward: locJson(backwardAt) } : {}),
+    ...(blame ? { blame: { message: blame.message, ...locJson(blameLoc) } } : {}),
+  };
 }
 
 function modelCheckJson(m: ModelCheckResult): Record<string, unknown> {
@@ -227,11 +233,13 @@ function secondOrderLines(m: ModelCheckResult, file: string, worst: (c: TensorCh
 function opFailureLines(m: ModelCheckResult, file: string, worst: (c: OpCheckResult) => string): string[] {
   return m.ops
     .filter((o) => !o.passed)
-    .map((op) => {
+    .flatMap((op) => {
       const called = op.loc ? ` (called at line ${op.loc.line})` : '';
       const against = op.method === 'exact' ? "autograd through the op's own forward" : 'the numeric gradient';
       const what = op.worst || !op.error ? `its backward disagrees with ${against}${op.worst ? ` for input ${op.worst.input}` : ''}` : 'its backward could not be checked';
-      return `${where(op.backwardAt ?? op.definedAt ?? op.loc, file)}: custom op '${op.name}'${called}: ${what}; ${op.error ?? worst(op)}.`;
+      // At the line of the mistake in its backward when it was located, as for a model's backward.
+      const line = `${where(op.blameLoc ?? op.backwardAt ?? op.definedAt ?? op.loc, file)}: custom op '${op.name}'${called}: ${what}; ${op.error ?? worst(op)}.`;
+      return op.blame && op.blameLoc ? [line, `  ${op.blame.message}`] : [line];
     });
 }
 
@@ -318,7 +326,7 @@ function failurePlace(m: ModelCheckResult): Partial<SourceLocation> | undefined 
   if (m.error) return m.error.line ? m.error : m.loc;
   // A wrong custom op also spoils the autograd gradients through it: its backward is the cause.
   const op = m.ops.find((o) => !o.passed);
-  if (op) return op.backwardAt ?? op.definedAt ?? op.loc ?? m.loc;
+  if (op) return op.blameLoc ?? op.backwardAt ?? op.definedAt ?? op.loc ?? m.loc;
   const manual = (m.manual ?? []).find((c) => !c.passed);
   if (m.params.every((c) => c.passed) && manual) return manual.blameLoc ?? m.backwardLoc ?? m.loc;
   return m.loc;

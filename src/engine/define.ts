@@ -62,6 +62,8 @@ export interface CustomOp {
   readonly fn: (...xs: TensorLike[]) => Tensor;
   /** The user's forward, so the checker can tape it and compare the hand-written backward with autograd's. */
   readonly forward: (...xs: Tensor[]) => Tensor;
+  /** The user's backward, so the checker can run it op by op to find the line of a mistake (gradcheck/localize.ts). */
+  readonly backward: (dy: Tensor, xs: Tensor[], y: Tensor) => unknown;
 }
 
 export const definedModels: Model[] = [];
@@ -179,7 +181,7 @@ export function defineOp(spec: CustomOpSpec): (...xs: TensorLike[]) => Tensor {
     test: { cases: [], reference: () => { throw new Error('custom ops have no reference forward'); } },
   };
   const fn = (...xs: TensorLike[]): Tensor => (customForwardsTaped ? spec.forward(...xs.map((x) => asTensor(opName, x))) : apply(def, xs, {}));
-  definedOps.push({ name: opName, def, site, fn, forward: spec.forward });
+  definedOps.push({ name: opName, def, site, fn, forward: spec.forward, backward: spec.backward });
   return fn;
 }
 

@@ -160,18 +160,36 @@ export interface LocalDerivative {
 
 /** Traces the forward and takes autograd's adjoint of every intermediate, parameter and edge. */
 export function knownGoodValues(spec: ModelSpec): KnownGood | undefined {
+  return knownGoodOf({ run: () => spec.forward(spec.inputs, spec.params), inputs: spec.inputs, params: spec.params });
+}
+
+/** What known-good values are taken of: a forward, the tensors it differentiates (params) and the ones it only reads. */
+export interface Traced {
+  run: () => unknown;
+  inputs: Record<string, Tensor>;
+  params: Record<string, Tensor>;
+  /**
+   * The adjoint of a non-scalar output (a custom op's upstream gradient dy), with its label;
+   * without it the output must be a scalar loss.
+   */
+  seed?: { tensor: Tensor; label: string };
+}
+
+/** knownGoodValues for any forward: a model's, or a custom op's own at one call with its dy. */
+export function knownGoodOf({ run, inputs, params: byName, seed }: Traced): KnownGood | undefined {
   const fwd: OpRecord[] = [];
-  const loss = withOpObserver(recorder(fwd, false), () => spec.forward(spec.inputs, spec.params));
-  if (!(loss instanceof Tensor) || loss.size !== 1 || fwd.length >= MAX_RECORDS) return undefined;
+  const loss = withOpObserver(recorder(fwd, false), run);
+  if (!(loss instanceof Tensor) || loss.size !== (seed ? seed.tensor.size : 1) || fwd.length >= MAX_RECORDS) return undefined;
   const set = new KnownSet();
-  const names = Object.keys(spec.params);
-  const params = names.map((n) => spec.params[n]);
-  for (const [name, t] of Object.entries(spec.inputs)) set.add(name, 'value', t);
+  const names = Object.keys(byName);
+  const params = names.map((n) => byName[n]);
+  for (const [name, t] of Object.entries(inputs)) set.add(name, 'value', t);
   names.forEach((n, i) => set.add(n, 'value', params[i]));
+  if (seed) set.add(seed.label, 'adjoint', seed.tensor);
 
   const labels = forwardLabels(fwd);
   const differentiable = fwd.filter((r) => r.out.requiresGrad && r.out !== loss);
-  const adjoints = grad(loss, [...differentiable.map((r) => r.out), ...params]);
+  const adjoints = grad(loss, [...differentiable.map((r) => r.out), ...params], seed ? new Tensor(seed.tensor.data, loss.shape.slice()) : undefined);
   const adjointOf = new Map(differentiable.map((r, i) => [r.out.id, adjoints[i]]));
   const paramGrads = new Map(names.map((n, i) => [n, adjoints[differentiable.length + i]]));
   fwd.forEach((r) => set.add(`the forward's ${labels.get(r)} output`, 'value', r.out, r));

@@ -8,8 +8,9 @@
 // result is blamed, unless it multiplies that adjoint by a pointwise op's derivative the backward
 // got wrong on a line of its own: then the line where that factor goes wrong is. Cost: one traced
 // forward, one autograd backward, one traced run of the user's backward.
-import { isGradEnabled, withOpObserver } from '../engine/autograd';
-import type { ModelSpec } from '../engine/define';
+import { isGradEnabled, noGrad, withOpObserver } from '../engine/autograd';
+import { type ModelSpec, definedOps } from '../engine/define';
+import { Rng } from '../engine/random';
 import type { OpDef } from '../engine/registry';
 import { Tensor, unravel } from '../engine/tensor';
 import { latexToText } from '../shared/latexText';
@@ -24,11 +25,13 @@ import {
   type OpRecord,
   close,
   factorBetween,
+  knownGoodOf,
   knownGoodValues,
   maxAbs,
   recorder,
   sameShape,
 } from './knownGood';
+import { randomNormal } from './strategies';
 import type { Blame, ModelReport } from './types';
 
 /** Sets `blame` on every failing manual gradient it can explain. Never throws: it only adds. */
@@ -63,9 +66,52 @@ export function localizeManualMistakes(spec: ModelSpec, report: ModelReport): vo
   }
 }
 
+/**
+ * Where a custom op's hand-written backward goes wrong, at one call. The op's own forward, taped
+ * at the call's inputs with a random upstream gradient dy, gives the known-good values (its
+ * intermediates, their adjoints, ∂L/∂x for each input x0, x1, …), and the backward, run once more
+ * op by op on copies, is walked as a model's is. `failing`: the inputs whose gradient failed, the
+ * worst first. Undefined where the forward does not tape, the backward's gradients are made without
+ * ops, or nothing can be blamed. Never throws.
+ */
+export function localizeOpBackward(def: OpDef<any>, inputs: readonly Tensor[], failing: readonly number[], seed: number): Blame | undefined {
+  const custom = definedOps.find((o) => o.def === def);
+  if (!custom || !isGradEnabled()) return undefined;
+  const copy = (x: Tensor) => new Tensor(x.data.slice(), x.shape.slice());
+  try {
+    const y = noGrad(() => custom.forward(...inputs.map(copy)));
+    if (!(y instanceof Tensor)) return undefined;
+    const dy = new Tensor(randomNormal(y.size, new Rng(seed)), y.shape.slice());
+    const leaves = inputs.map((x) => new Tensor(x.data.slice(), x.shape.slice(), true));
+    const params = Object.fromEntries(leaves.map((x, i) => [`x${i}`, x]));
+    const known = knownGoodOf({ run: () => custom.forward(...leaves), inputs: {}, params, seed: { tensor: dy, label: 'dy (the upstream gradient)' } });
+    if (!known) return undefined;
+    const records: OpRecord[] = [];
+    const returned = withOpObserver(recorder(records, true), () => custom.backward(dy, inputs.map(copy), copy(y)));
+    if (records.length >= MAX_RECORDS || !Array.isArray(returned)) return undefined;
+    const byOut = new Map(records.map((r) => [r.out.id, r]));
+    for (const i of failing) {
+      const g = returned[i];
+      const truth = known.paramGrads.get(`x${i}`);
+      if (!(g instanceof Tensor) || !truth || g.size !== truth.size) continue;
+      const blame = blameFor(`x${i}`, g, truth, byOut, known, true);
+      if (blame) return blame;
+    }
+  } catch {
+    // A backward that throws the second time, or anything unexpected: no blame.
+  }
+  return undefined;
+}
+
 // ---- The walk ----------------------------------------------------------------------------------
 
-function blameFor(param: string, g: Tensor, truth: Tensor, byOut: Map<number, OpRecord>, good: KnownGood): Blame | undefined {
+/**
+ * @param unambiguous blame by the walk alone (no scale or factor evidence) only where the wrong
+ *   region starts at one op: a custom op's backward is often a fused formula whose intermediates
+ *   (mean(dy) in a layer norm's) match no adjoint of its forward, so several ops start the region
+ *   and the first that takes dy is no better a guess than the others.
+ */
+function blameFor(param: string, g: Tensor, truth: Tensor, byOut: Map<number, OpRecord>, good: KnownGood, unambiguous = false): Blame | undefined {
   const known = good.set;
   const root = byOut.get(g.id);
   // A gradient made without ops (plain loops into tensor()) has no op line to point at; one that
@@ -99,12 +145,42 @@ function blameFor(param: string, g: Tensor, truth: Tensor, byOut: Map<number, Op
     const scaled = afterScaledAdjoint(param, root, region, inRegion, known);
     if (scaled) return scaled;
   }
-  const blamed = earliest(takesAdjoint) ?? earliest([...region].filter((r) => !r.inputs.some(inRegion)))!;
+  const starts = [...region].filter((r) => !r.inputs.some(inRegion));
+  if (unambiguous && starts.length > 1) return undefined;
+  const blamed = earliest(takesAdjoint) ?? earliest(starts)!;
   const factor = takesAdjoint.length ? factorOf(blamed) : undefined;
   if (factor && factor.at !== blamed) return factorBlame(`The gradient of ${param} goes wrong in ${factor.what}: ${factor.off}`, factor, producer, inRegion, known);
   const site = blamed.site?.frame;
   if (!site) return undefined; // no user frame on the stack: nothing to point at
-  return { site, message: explain(param, blamed, blamed === root, takesAdjoint.length > 0, producer, inRegion, known, factor && `${capitalised(factor.what)}: ${factor.off}`) };
+  const message = explain(param, blamed, blamed === root, takesAdjoint.length > 0, producer, inRegion, known, factor && `${capitalised(factor.what)}: ${factor.off}`);
+  const related = chainStarts(blamed, region, producer, inRegion);
+  return { site, message, ...(related.length ? { related } : {}) };
+}
+
+/**
+ * Where the blamed op's unchecked inputs begin: for each input from the wrong region whose ops
+ * start at one op (fed only by right values, constants or made tensors), that op's place, which
+ * the message could not name (a layer norm's backward that drops eps: dy meets a wrong x̂ at the
+ * blamed product, and x̂'s chain starts at the sqrt that lacks it).
+ */
+function chainStarts(blamed: OpRecord, region: Set<OpRecord>, producer: (x: Tensor) => OpRecord | undefined, inRegion: (x: Tensor) => boolean): { site: string; what: string }[] {
+  const out: { site: string; what: string }[] = [];
+  for (const x of blamed.inputs) {
+    if (!inRegion(x)) continue;
+    const chain = new Set<OpRecord>();
+    const stack = [producer(x)!];
+    while (stack.length) {
+      const r = stack.pop()!;
+      if (chain.has(r) || !region.has(r)) continue;
+      chain.add(r);
+      for (const y of r.inputs) if (inRegion(y)) stack.push(producer(y)!);
+    }
+    const starts = [...chain].filter((r) => !r.inputs.some(inRegion));
+    const start = starts.length === 1 ? starts[0] : undefined;
+    const site = start?.site?.frame;
+    if (start && start !== producer(x) && site) out.push({ site, what: `That input (the result of a ${producer(x)!.op.name} call) is computed from right values starting at the ${start.op.name} call` });
+  }
+  return out;
 }
 
 /** A pointwise op's derivative, as the backward multiplied it in, that differs from the true one. */

@@ -14,6 +14,7 @@ import { Differences } from './differences';
 import { compareExactly, gradientScale } from './exact';
 import { type Objective, project } from './objective';
 import { type Strategy, checkTensor, randomNormal } from './strategies';
+import { localizeOpBackward } from './localize';
 import type { CheckOptions, OpCheck, TensorCheck } from './types';
 
 export interface CapturedCall {
@@ -221,6 +222,7 @@ export function checkCustomOps(calls: readonly CapturedCall[], opts: CheckOption
     const shapesOf = (call: CapturedCall) => call.inputs.map((x) => x.shape.slice());
     check.inputShapes = shapesOf(list[0]);
     let worstScore = -1;
+    const failingInputs: number[] = [];
     for (const call of list.slice(0, MAX_CHECKED_PER_SITE)) {
       const r = checkOpCall(call.def, call.inputs, call.attrs, settings);
       if (r.error !== undefined) {
@@ -236,6 +238,7 @@ export function checkCustomOps(calls: readonly CapturedCall[], opts: CheckOption
       for (const t of r.inputs) {
         methods.add(t.method);
         check.passed &&= t.passed;
+        if (!t.passed && !failingInputs.includes(t.input)) failingInputs.push(t.input);
         // What decided the op's failure: its first failing input's signal (tolerance, or the noise floor within it).
         if (!t.passed && check.decidedBy === undefined && t.decidedBy !== undefined) check.decidedBy = t.decidedBy;
         check.maxAbsError = Math.max(check.maxAbsError, t.maxAbsError);
@@ -254,6 +257,13 @@ export function checkCustomOps(calls: readonly CapturedCall[], opts: CheckOption
       }
     }
     if (methods.size === 1) check.method = [...methods][0] as OpCheck['method'];
+    // The line of the mistake in the op's backward, at its worst call (its failing inputs, the worst first).
+    const worstCall = list.find((c) => c.callIndex === check.callIndex);
+    if (!check.passed && check.worst && worstCall) {
+      const failing = [check.worst.input, ...failingInputs.filter((i) => i !== check.worst!.input)];
+      const blame = localizeOpBackward(worstCall.def, worstCall.inputs, failing, opts.seed + 2000 + g);
+      if (blame) check.blame = blame;
+    }
     out.push(check);
   }
   return out;

@@ -48,6 +48,12 @@ export interface Blame {
   site: string;
   /** What is wrong there, in a sentence or three (which inputs are right, a hint). */
   message: string;
+  /**
+   * Other places the message points to, each a stack line and a phrase the runner ends with the
+   * line it maps the place to ("that input is computed from right values starting at the sqrt
+   * call" + " on line 17."), then folds into the message.
+   */
+  related?: { site: string; what: string }[];
 }
 
 /**
@@ -135,6 +141,8 @@ export interface OpCheck {
   error?: string;
   /** What decided a failure (the first failing input's); absent on a pass. */
   decidedBy?: Decider;
+  /** Where the op's hand-written backward first goes wrong, at its worst call (localize.ts localizeOpBackward). */
+  blame?: Blame;
 }
 
 export interface ModelReport {

@@ -6,7 +6,7 @@ import { definedModels, definedOps, resetDefinitions } from '../engine/define';
 import { resetDefaultRng } from '../engine/random';
 import { currentScope } from '../engine/scope';
 import { Tensor } from '../engine/tensor';
-import { type CheckOptions, type ModelReport, type OpCheck, defaultCheckOptions } from '../gradcheck/types';
+import { type Blame, type CheckOptions, type ModelReport, type OpCheck, defaultCheckOptions } from '../gradcheck/types';
 import type { CheckNote, ModelCheckResult, ModelGradResult, ModelGraphResult, RunError, SourceLocation, SplitPlan, WorkerReply, WorkerRequest } from '../shared/workerProtocol';
 import { unrunResult } from '../shared/checkResult';
 import { checkModel, checkParameters, completeCheck, modeFor, resolveOptions } from './checker';
@@ -158,7 +158,7 @@ function checkResult(m: NamedModel, report: ModelReport, frames: UserFrames, par
       ? {
           manual: report.manual.map((c) => {
             const blameLoc = c.blame ? frames.locate(c.blame.site) : undefined;
-            return blameLoc ? { ...c, blameLoc } : c;
+            return blameLoc ? { ...c, blame: withRelated(c.blame!, frames), blameLoc } : c;
           }),
         }
       : {}),
@@ -167,9 +167,24 @@ function checkResult(m: NamedModel, report: ModelReport, frames: UserFrames, par
       const def = definedOps.find((d) => d.name === op.name);
       const definedAt = def ? frames.locate(def.site) : undefined;
       const backwardAt = definedAt && parsed.opBackwardAt(definedAt);
-      return { ...op, ...(loc ? { loc } : {}), ...(definedAt ? { definedAt } : {}), ...(backwardAt ? { backwardAt } : {}) };
+      const blameLoc = op.blame ? frames.locate(op.blame.site) : undefined;
+      const blame = op.blame && blameLoc ? { blame: withRelated(op.blame, frames), blameLoc } : {};
+      return { ...op, ...(loc ? { loc } : {}), ...(definedAt ? { definedAt } : {}), ...(backwardAt ? { backwardAt } : {}), ...blame };
     }),
   };
+}
+
+/**
+ * A blame's related places folded into its message, each with the line the runner maps it to
+ * ("… starting at the sqrt call on line 17."); the ones it cannot place are left out.
+ */
+function withRelated(blame: Blame, frames: UserFrames): Blame {
+  const { related, ...rest } = blame;
+  const places = (related ?? []).flatMap((r) => {
+    const loc = frames.locate(r.site);
+    return loc ? [`${r.what} on line ${loc.line}.`] : [];
+  });
+  return places.length ? { ...rest, message: `${rest.message} ${places.join(' ')}` } : rest;
 }
 
 function failedCheck(m: NamedModel, error: RunError, mode: string): ModelCheckResult {

@@ -93,7 +93,7 @@ export type RunError = v.InferOutput<typeof RunErrorSchema>;
 // ---- The checker's report (gradcheck/types.ts has the field docs) -----------------------------
 
 const WorstElementSchema = pinned<WorstElement>()(v.object({ index: dims, analytic: real, numeric: real }));
-const BlameSchema = pinned<Blame>()(v.object({ site: text(SITE), message: text(SITE) }));
+const BlameSchema = pinned<Blame>()(v.object({ site: text(SITE), message: text(SITE), related: v.optional(list(v.object({ site: text(SITE), what: text(SENTENCE) }), 100)) }));
 export const CheckMethodSchema = v.picklist(['exact', 'full', 'fast', 'sampled']);
 export const DeciderSchema = v.picklist(['tolerance', 'noise', 'taylor', 'error']);
 
@@ -138,6 +138,7 @@ export const OpCheckSchema = pinned<OpCheck>()(
     inputShapes: v.optional(list(dims, 1000)),
     error: v.optional(text(SENTENCE)),
     decidedBy: v.optional(DeciderSchema),
+    blame: v.optional(BlameSchema),
   }),
 );
 
@@ -188,6 +189,8 @@ export const OpCheckResultSchema = v.intersect([
     definedAt: v.optional(SourceLocationSchema),
     /** The `backward` key of that call, when the parser found it: where the Problems panel puts the op's failure. */
     backwardAt: v.optional(SourceLocationSchema),
+    /** The line in the op's backward where it first goes wrong (its blame's site), when it could be mapped. */
+    blameLoc: v.optional(SourceLocationSchema),
   }),
 ]);
 export type OpCheckResult = v.InferOutput<typeof OpCheckResultSchema>;

@@ -190,6 +190,12 @@ describe('results view', function () {
     await p.send(asJson(resultsMessage('examples/custom-op.ts', [judged])));
     await p.page.waitForSelector('.result-table tr.row-fail[data-name="swish"]');
     assert.equal(await opCell(), 'exact · noise 3.50e-12 · decided by the noise floor');
+    // A failing op's located mistake is shown under its row, with a link to the line, as a model backward's is.
+    const blamed: ModelCheckResult = { ...judged, ops: judged.ops.map((o) => ({ ...o, blame: { site: 'at backward (examples/custom-op.ts:12:20)', message: 'The gradient of x0 is wrong as this mul call returns it.' }, blameLoc: { file: 'examples/custom-op.ts', line: 12, column: 20 } })) };
+    await p.send(asJson(resultsMessage('examples/custom-op.ts', [blamed])));
+    const blameRow = p.page.locator('.blame-row[data-blame-for="op:swish"]');
+    await blameRow.waitFor();
+    assert.equal((await blameRow.textContent())?.trim(), 'line 12: The gradient of x0 is wrong as this mul call returns it.');
     await p.send(asJson(resultsMessage('examples/custom-op.ts', [swish])));
     await p.page.waitForSelector('.result-table tr.row-pass[data-name="swish"]');
     await p.page.locator('vscode-single-select.mode-select').evaluate((el) => ((el as HTMLElement & { value: string }).value = 'fast'));

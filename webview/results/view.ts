@@ -236,7 +236,7 @@ export class ResultsView {
         this.methodCell(c),
         h('td', { class: `muted col-note${c.error || c.nonDifferentiable ? '' : ' nowrap'}` }, c.error ?? (c.nonDifferentiable ? `${c.nonDifferentiable.count ? `${c.nonDifferentiable.count} elements sit on a kink; the first: ` : ''}${c.nonDifferentiable.note}` : undefined) ?? (c.directional ? this.directional(c.directional) : `${c.checked} checked`)),
       ),
-      ...this.blameRow(c, columns),
+      ...this.blameRow(c, c.name, columns),
     ]);
     const heading = h('h3', {}, title, backwardLoc ? h('span', { class: 'muted' }, ' · backward at ', this.lineLink(backwardLoc, 'backward')) : null);
     const noteLine = note ? h('p', { class: 'table-note muted' }, icon('info'), ` ${note}`) : null;
@@ -263,20 +263,20 @@ export class ResultsView {
   }
 
   /** Under a failing hand-written row: the checker's sentence on where the backward goes wrong. */
-  private blameRow(c: TensorCheckView, columns: number): HTMLElement[] {
+  private blameRow(c: { passed: boolean; blame?: { message: string }; blameLoc?: SourceLocation }, key: string, columns: number): HTMLElement[] {
     const blame = c.passed || !c.blame?.message ? undefined : { message: c.blame.message, loc: c.blameLoc };
     if (!blame) return [];
     return [
       h(
         'tr',
-        { class: 'blame-row', 'data-blame-for': c.name },
-        h('td', { colspan: columns }, h('div', { class: 'blame' }, icon('search'), h('span', { class: 'blame-text' }, blame.loc ? this.lineLink(blame.loc, `blame:${c.name}`) : null, blame.loc ? ': ' : '', blame.message))),
+        { class: 'blame-row', 'data-blame-for': key },
+        h('td', { colspan: columns }, h('div', { class: 'blame' }, icon('search'), h('span', { class: 'blame-text' }, blame.loc ? this.lineLink(blame.loc, `blame:${key}`) : null, blame.loc ? ': ' : '', blame.message))),
       ),
     ];
   }
 
   private opTable(ops: OpCheckView[]): HTMLElement {
-    const rows = ops.map((o) =>
+    const rows = ops.flatMap((o) => [
       h(
         'tr',
         { class: o.passed ? 'row-pass' : 'row-fail', 'data-name': o.name },
@@ -290,7 +290,9 @@ export class ResultsView {
         this.methodCell(o),
         h('td', { class: 'muted' }, o.error ?? '', o.loc ? h('span', {}, 'worst call: ', this.lineLink(o.loc, `op:${o.name}`)) : null),
       ),
-    );
+      // Under a failing op: where its hand-written backward first goes wrong, as for a model's.
+      ...this.blameRow(o, `op:${o.name}`, 9),
+    ]);
     return h('div', { class: 'result-table' }, h('h3', {}, 'Custom ops: hand-written backward at the call sites'), h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...['op', 'verdict', 'max abs err', 'max rel err', 'worst element', 'analytic', 'reference', 'method', ''].map((t) => h('th', { scope: 'col', class: /err$|analytic|reference/.test(t) ? 'num' : undefined }, t)))), h('tbody', {}, ...rows))));
   }
 

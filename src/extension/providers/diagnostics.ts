@@ -67,13 +67,16 @@ export function diagnosticsFor(doc: LinesOf, parse: ParseResult, reports: readon
     for (const o of r.ops) {
       if (o.passed || !o.worst) continue;
       const info = parse.ops.find((op) => (o.definedAt && containsLoc(op.range, o.definedAt)) || op.name === o.name);
-      const range = info?.backward ? toRange(info.backward.nameRange) : o.definedAt ? lineRangeAt(doc, o.definedAt) : modelRange(doc, model);
+      // At the line of the mistake in its backward when it was located, as for a model's backward.
+      const blamed = o.blameLoc && o.blame && inFile(doc, o.blameLoc.file) ? callRangeAt(doc, parse, o.blameLoc) : undefined;
+      const range = blamed ?? (info?.backward ? toRange(info.backward.nameRange) : o.definedAt ? lineRangeAt(doc, o.definedAt) : modelRange(doc, model));
       const d = new vscode.Diagnostic(
         range,
-        `custom op ${o.name}${o.loc ? ` (called at line ${o.loc.line})` : ''}: backward is wrong (${describeBlame({ kind: 'op', name: o.name, index: o.worst.index, analytic: o.worst.analytic, numeric: o.worst.numeric, maxAbsError: o.maxAbsError, maxRelError: o.maxRelError, reference: referenceWord('op', o.method) })}, input ${o.worst.input}).${judgedText(o) ? ` ${judged(o)}.` : ''}`,
+        `custom op ${o.name}${o.loc ? ` (called at line ${o.loc.line})` : ''}: backward is wrong (${describeBlame({ kind: 'op', name: o.name, index: o.worst.index, analytic: o.worst.analytic, numeric: o.worst.numeric, maxAbsError: o.maxAbsError, maxRelError: o.maxRelError, reference: referenceWord('op', o.method) })}, input ${o.worst.input}).${judgedText(o) ? ` ${judged(o)}.` : ''}${blamed ? ` ${o.blame!.message}` : ''}`,
         vscode.DiagnosticSeverity.Error,
       );
-      if (o.loc) d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, lineRangeAt(doc, o.loc)), 'the call where the error is largest')];
+      const related = [o.loc && new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, lineRangeAt(doc, o.loc)), 'the call where the error is largest'), blamed && info?.backward && new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, toRange(info.backward.nameRange)), "the op's hand-written backward")];
+      if (related.some(Boolean)) d.relatedInformation = related.filter((r): r is vscode.DiagnosticRelatedInformation => !!r);
       out.push(tag(d, 'op'));
     }
   }

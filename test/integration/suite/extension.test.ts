@@ -244,6 +244,11 @@ describe('Gradlens in VS Code', function () {
       const whole = await vscode.commands.executeCommand<{ ok: boolean; models: { name: string; passed: boolean }[] }>('gradlens.checkGradients', doc.uri);
       assert.deepEqual(whole?.models.map((m) => [m.name, m.passed]), [['good', true], ['bad', false]]);
       const errorsBefore = problemsOf(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error).length;
+      // The op's problem is where its backward goes wrong: 2x² for 3x², returned by the outer F.mul.
+      const opProblem = problemsOf(doc.uri).find((d) => d.code === 'op');
+      const backwardLine = doc.lineAt(4).text;
+      assert.deepEqual([opProblem?.range.start.line, opProblem?.range.start.character], [4, backwardLine.indexOf('F.mul')], opProblem?.message);
+      assert.match(opProblem?.message ?? '', /The gradient of x0 is wrong as this mul call returns it: its input \(dy \(the upstream gradient\)\) is right/);
       assert.ok(errorsBefore > 0, "bad's failure is in Problems");
       const opLens = (await codeLensTitles(doc.uri)).find((l) => l.line === 1 && l.title.startsWith('✗'));
       assert.match(opLens?.title ?? '', /^✗ op cube\[\d+\]: analytic \S+ vs autograd \S+$/, 'an exact comparison is against autograd, not numbers');

@@ -88,9 +88,11 @@ describe('gradlens CLI (spawned)', function () {
     // The mistake is located at the op call inside backward that first goes wrong: `mul` in `F.mul(w, w)`.
     const mulColumn = fs.readFileSync(fx('wrong-backward.ts'), 'utf8').split('\n')[backward - 1].indexOf('F.mul') + 1; // where the call begins, as the Problems panel's range does
     // A wrong custom op is named at its `backward` key, where the Problems panel puts it.
+    // The op's failure is placed where its backward goes wrong: the call of F.mul on its backward line.
     const op = lineOf(fx('custom-op-wrong.ts'), '  backward:');
+    const opColumn = fs.readFileSync(fx('custom-op-wrong.ts'), 'utf8').split('\n')[op - 1].indexOf('F.mul') + 1;
     const last = r.stdout.trimEnd().split('\n').at(-1);
-    assert.equal(last, `3 of 5 models passed in 4 files; 2 failed: cubic (${fx('wrong-backward.ts')}:${backward}:${mulColumn}), usesOp (${fx('custom-op-wrong.ts')}:${op}:3); 1 file could not be run: ${fx('unknown-import.ts')}.`);
+    assert.equal(last, `3 of 5 models passed in 4 files; 2 failed: cubic (${fx('wrong-backward.ts')}:${backward}:${mulColumn}), usesOp (${fx('custom-op-wrong.ts')}:${op}:${opColumn}); 1 file could not be run: ${fx('unknown-import.ts')}.`);
 
     const json = JSON.parse((await gradlens('check', fx('three-models.ts'), fx('wrong-backward.ts'), fx('unknown-import.ts'), '--json')).stdout);
     assert.deepEqual(json.summary, {
@@ -102,7 +104,7 @@ describe('gradlens CLI (spawned)', function () {
     });
   });
 
-  it("check: a parameter's failure is placed at its key in params, and a custom op's at its backward, as in the Problems panel", async () => {
+  it("check: a parameter's failure is placed at its key in params, and a custom op's where its backward goes wrong, as in the Problems panel", async () => {
     const file = fx('custom-op-wrong.ts');
     const text = fs.readFileSync(file, 'utf8').split('\n');
     const paramAt = (() => {
@@ -110,12 +112,16 @@ describe('gradlens CLI (spawned)', function () {
       return { line: line + 1, column: text[line].indexOf('w:') + 1 };
     })();
     const backwardAt = { line: lineOf(file, '  backward:'), column: 3 };
+    // σ(x)/2 for σ(x): the outer F.mul, where dy meets the halved factor, is where it first goes wrong.
+    const blameAt = { line: backwardAt.line, column: text[backwardAt.line - 1].indexOf('F.mul') + 1 };
     const r = await gradlens('check', file);
     assert.match(r.stdout, new RegExp(`custom-op-wrong\\.ts:${paramAt.line}:${paramAt.column}: model 'usesOp': the autograd gradient of 'w'`));
-    assert.match(r.stdout, new RegExp(`custom-op-wrong\\.ts:${backwardAt.line}:${backwardAt.column}: custom op 'mySoftplus'`));
+    assert.match(r.stdout, new RegExp(`custom-op-wrong\\.ts:${blameAt.line}:${blameAt.column}: custom op 'mySoftplus'.*\\n  The gradient of x0 is 1/2 of the true one`));
     const model = JSON.parse((await gradlens('check', file, '--json')).stdout).files[0].models[0];
     assert.deepEqual([model.params[0].line, model.params[0].column], [paramAt.line, paramAt.column]);
     assert.deepEqual([model.ops[0].backward.line, model.ops[0].backward.column], [backwardAt.line, backwardAt.column]);
+    assert.deepEqual([model.ops[0].blame.line, model.ops[0].blame.column], [blameAt.line, blameAt.column]);
+    assert.match(model.ops[0].blame.message, /^The gradient of x0 is 1\/2 of the true one/);
   });
 
   it('check: exit 1 on a wrong backward, naming the parameter, the line and the worst element', async () => {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as F from '../../../src/engine/F';
 import { randint, randn, tensor } from '../../../src/engine/create';
-import { type Model, defineModel } from '../../../src/engine/define';
+import { type Model, defineModel, defineOp } from '../../../src/engine/define';
 import { Tensor } from '../../../src/engine/tensor';
 import { checkModel } from '../../../src/gradcheck';
 import { localizeManualMistakes } from '../../../src/gradcheck/localize';
@@ -364,6 +364,52 @@ describe('localizing a mistake in a hand-written backward', function () {
     assert.match(blame.message, new RegExp(`differs from it in ${off} of 24 elements \\(besides 4 on the relu's kink, where either one-sided value is right\\), worst \\[\\d,2\\]: 1\\.01 against 1\\.`), blame.message);
     // The mask itself (z ≥ 0) is right but on the kink; the product with the slope is where it goes wrong.
     assert.match(blame.message, /The factor first goes wrong at this mul call: its input \(the relu's derivative at the forward's values, but on the relu's kink, where it takes the other one-sided value\) is right, its result is not\. Its other input, a tensor made without ops, is not checked by anything/, blame.message);
+  });
+
+  describe("a custom op's backward", () => {
+    /** y = w ⊙ x / √(mean(x²) + 1e-5) over the last axis, with a backward written step by step. */
+    const rmsNorm = (slip: 'slope' | 'eps' | 'none') =>
+      defineOp({
+        name: `rmsNorm_${slip}`,
+        forward: (x, w) => F.mul(w, F.div(x, F.sqrt(F.add(F.mean(F.mul(x, x), -1, true), 1e-5)))),
+        backward: (dy, [x, w]) => {
+          const ms = F.mean(F.mul(x, x), -1, true);
+          const r = F.div(1, F.sqrt(F.add(ms, slip === 'eps' ? 0 : 1e-5))); // BUG:opeps — eps dropped
+          const xhat = F.mul(x, r);
+          const slope = tensor(Array.from({ length: w.size }, (_, j) => (slip === 'slope' && j === 1 ? 1.01 : 1)));
+          const dw = F.mul(F.sum(F.mul(dy, xhat), 0), slope); // BUG:opslope — w[1]'s gradient × 1.01
+          const g = F.mul(dy, w);
+          const dx = F.mul(r, F.sub(g, F.mul(xhat, F.mean(F.mul(g, xhat), -1, true))));
+          return [dx, dw];
+        },
+      });
+    const model = (slip: 'slope' | 'eps' | 'none') => {
+      const op = rmsNorm(slip);
+      return defineModel({
+        inputs: { x: randn([4, 3], { seed: 51 }) },
+        params: { W: randn([3, 3], { seed: 52 }), w: randn([3], { seed: 53 }) },
+        forward: (i, p) => F.sum(F.mul(op(F.matmul(i.x, p.W), p.w), randn([4, 3], { seed: 54 }))),
+      });
+    };
+
+    it('is blamed at the line of its mistake, as a model backward is', () => {
+      assert.ok(checkModel(model('none'), { mode: 'full' }).passed);
+      const r = checkModel(model('slope'), { mode: 'full' });
+      const op = r.ops.find((o) => !o.passed);
+      assert.ok(op?.blame, JSON.stringify(op));
+      assert.equal(fileAndLine(op.blame.site).line, lineOf(__filename, marker('opslope')), op.blame.message);
+      assert.match(op.blame.message, /^The gradient of x1 is wrong as this mul call returns it: its input \(∂L\/∂x1\) is right, its result is not\. Its other input, a tensor made without ops/);
+    });
+
+    it('where the wrong value meets dy downstream of its own line, the place its chain starts is named too', () => {
+      const op = checkModel(model('eps'), { mode: 'full' }).ops.find((o) => !o.passed);
+      assert.ok(op?.blame, JSON.stringify(op));
+      // dw = Σ dy ⊙ x̂: dy is right, x̂ is not, and x̂'s chain starts at the sqrt without eps.
+      const related = op.blame.related ?? [];
+      assert.equal(related.length, 1, JSON.stringify(op.blame));
+      assert.equal(fileAndLine(related[0].site).line, lineOf(__filename, marker('opeps')));
+      assert.match(related[0].what, /^That input \(the result of a mul call\) is computed from right values starting at the sqrt call$/);
+    });
   });
 
   it('a mask the backward made without ops is never called right: it may be the mistake', () => {
