@@ -262,11 +262,11 @@ export function modelLine(m: ModelCheckResult): string | undefined {
   const elements = m.params.reduce((s, c) => s + c.checked, 0);
   if (m.order === 2) {
     const decided2 = !m.passed && m.decidedBy ? `; fails, decided by ${DECIDER_WORDS[m.decidedBy]}` : '';
-    return `${m.name}: second-order check of H·v over ${elements} parameter element${elements === 1 ? '' : 's'} and ${m.ops.length} op${m.ops.length === 1 ? '' : 's'} (gradgradcheck)${decided2}.`;
+    return `${m.name}: second-order check of H·v over ${elements.toLocaleString('en-US')} parameter element${elements === 1 ? '' : 's'} and ${m.ops.length} op${m.ops.length === 1 ? '' : 's'} (gradgradcheck)${decided2}.`;
   }
   // A sampled check says of how many: 96 elements of a 203,520-element model is not a full check.
   const total = m.params.reduce((s, c) => s + c.shape.reduce((n, d) => n * d, 1), 0);
-  const count = m.mode === 'sampled' && elements < total ? `${elements.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}` : `${elements}`;
+  const count = m.mode === 'sampled' && elements < total ? `${elements.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}` : elements.toLocaleString('en-US');
   const what = m.mode === 'fast' ? fastText(m) : `${m.mode} check of ${count} parameter element${total === 1 ? '' : 's'}`;
   const decided = !m.passed && m.decidedBy ? `; fails, decided by ${DECIDER_WORDS[m.decidedBy]}` : '';
   return `${m.name}: ${what}${split}; ${taylorText(m)}${decided}.`;

@@ -81,6 +81,6 @@ describe('check output: how each entry was judged', () => {
     assert.equal(sampled.params[0].checked, 40);
     assert.match(modelLine(sampled)!, /^wide: sampled check of 40 of 1,500 parameter elements;/);
     const { error: _e2, ...full } = checkModel(big(), { mode: 'full' });
-    assert.match(modelLine(full)!, /^wide: full check of 1500 parameter elements;/);
+    assert.match(modelLine(full)!, /^wide: full check of 1,500 parameter elements;/);
   });
 });
