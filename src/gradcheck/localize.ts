@@ -12,9 +12,7 @@ import { isGradEnabled, noGrad, withOpObserver } from '../engine/autograd';
 import { type ModelSpec, definedOps } from '../engine/define';
 import { Rng } from '../engine/random';
 import type { OpDef } from '../engine/registry';
-import { Tensor, unravel } from '../engine/tensor';
-import { latexToText } from '../shared/latexText';
-import { fmtIndex, fmtPair } from '../shared/verdict';
+import { Tensor } from '../engine/tensor';
 import {
   FACTOR_RTOL,
   type Known,
@@ -29,8 +27,9 @@ import {
   knownGoodValues,
   maxAbs,
   recorder,
-  sameShape,
 } from './knownGood';
+import { capitalised, classifyInputs, derivativeHint, earliest, outsideLabel, rightInputs, uncheckedSentences } from './blameWords';
+import { type WrongFactor, factorBlame, wrongLocalFactor } from './localFactor';
 import { randomNormal } from './strategies';
 import type { Blame, ModelReport } from './types';
 
@@ -183,112 +182,6 @@ function chainStarts(blamed: OpRecord, region: Set<OpRecord>, producer: (x: Tens
   return out;
 }
 
-/** A pointwise op's derivative, as the backward multiplied it in, that differs from the true one. */
-interface WrongFactor {
-  /** Where to blame: the first op of the factor's own chain that goes wrong, else the product itself. */
-  at: OpRecord;
-  /** "the factor that ∂L/∂(sigmoid output) is multiplied by here to pass back through the sigmoid". */
-  what: string;
-  /** "it should be …, and differs from it in 64 of 16,384 elements, worst [27,137]: 0.2525 against 0.25." */
-  off: string;
-  /** The op's rule, as the hints quote it. */
-  rule?: string;
-  /** An input of `at` that is the derivative but on the op's kinks (a relu mask taken as relu'(0) = 1), with its label. */
-  right?: { input: Tensor; label: string };
-}
-
-/**
- * The blamed product multiplies a right ∂L/∂y, for a pointwise y = f(x), by a factor: the result is
- * ∂L/∂x only when that factor is f'(x), which the known-good values hold, so it can be compared
- * element by element. Where it differs and the backward made it with ops of its own (σ' as
- * a1 ⊙ (1 − a1) on a line before the product), the mistake is in that chain, not in the product:
- * the blame moves to the first op there that takes a right value and gives a wrong one (a slip of
- * one column's slope, a constant 1.01 for 1). Otherwise the product stays blamed, and the sentence
- * says where the factor is off.
- */
-function wrongLocalFactor(product: OpRecord, region: Set<OpRecord>, producer: (x: Tensor) => OpRecord | undefined, inRegion: (x: Tensor) => boolean, good: KnownGood): WrongFactor | undefined {
-  if (product.op.name !== 'mul' || product.inputs.length !== 2) return undefined;
-  for (let i = 0; i < 2; i++) {
-    const [adjoint, factor] = [product.inputs[i], product.inputs[1 - i]];
-    if (inRegion(adjoint) || factor.size !== adjoint.size) continue;
-    // The adjoint in its own order (a rearranged one would need the factor rearranged alike).
-    const through = good.set.exactAdjoints(adjoint).find((k) => k.of && good.derivatives.has(k.of));
-    if (!through?.of) continue;
-    const derivative = good.derivatives.get(through.of)!;
-    const differing = differences(factor.data, derivative.value.data);
-    // Where the op's input sits on a kink the factor may take the other one-sided value (relu'(0) = 1).
-    const kinks = derivative.onKinks(differing);
-    const off = worstOf(differing.filter((k) => !kinks.has(k)), factor.data, derivative.value.data);
-    if (off.count === 0) return undefined;
-    // Four digits at least: a slope off by 1 % should read as 0.2525 against 0.25, not 0.252.
-    const [was, should] = fmtPair(factor.data[off.worst], derivative.value.data[off.worst], 4);
-    const index = fmtIndex(unravel(off.worst, factor.shape));
-    const rule = derivativeRule(through.of.op, through.label);
-    const fromOps = inRegion(factor);
-    const what = `the factor that ${through.label} is multiplied by${fromOps ? ' (at a mul call)' : ' here'} to pass back through the ${opLabel(through)}`;
-    const elements = `${off.count.toLocaleString('en-US')} of ${factor.size.toLocaleString('en-US')} element${factor.size > 1 ? 's' : ''}`;
-    const atKinks = kinks.size ? ` (besides ${kinks.size.toLocaleString('en-US')} on the ${opLabel(through)}'s kink, where either one-sided value is right)` : '';
-    const words = { what, off: `it should be ${derivative.label}, and differs from it in ${elements}${atKinks}, worst ${index}: ${was} against ${should}.`, rule };
-    if (!fromOps) return { at: product, ...words };
-    // The factor's own chain: the ops of the wrong region it is made by.
-    const chain = new Set<OpRecord>();
-    const stack = [producer(factor)!];
-    while (stack.length) {
-      const r = stack.pop()!;
-      if (chain.has(r)) continue;
-      chain.add(r);
-      for (const x of r.inputs) if (inRegion(x)) stack.push(producer(x)!);
-    }
-    // A step of the chain that is the derivative except on the op's kinks is right (relu's mask
-    // written as z ≥ 0): the first op that takes such a step and gives a value that is not, is blamed.
-    const onKinksOnly = (t: Tensor) => t.size === factor.size && differences(t.data, derivative.value.data).every((k) => kinks.has(k));
-    for (const r of [...chain].sort((a, b) => a.index - b.index)) {
-      const input = r.inputs.find((x) => inRegion(x) && onKinksOnly(x));
-      if (input && !onKinksOnly(r.out)) return { at: r, ...words, right: { input, label: `${derivative.label}, but on the ${opLabel(through)}'s kink, where it takes the other one-sided value` } };
-    }
-    const takesRight = [...chain].filter((r) => r.inputs.some((x) => !inRegion(x) && good.set.match(x)));
-    const at = earliest(takesRight) ?? earliest([...chain].filter((r) => !r.inputs.some(inRegion)))!;
-    return { at, ...words };
-  }
-  return undefined;
-}
-
-/** The blame inside a wrong factor's chain: what the factor should be, then this op's inputs. */
-function factorBlame(lead: string, { at, rule, right }: WrongFactor, producer: (x: Tensor) => OpRecord | undefined, inRegion: (x: Tensor) => boolean, known: KnownSet): Blame | undefined {
-  const site = at.site?.frame;
-  if (!site) return undefined;
-  const inputs = classifyInputs(at, producer, inRegion, known, right);
-  const rightPart = rightInputs(inputs.right);
-  const parts = [lead, `The factor first goes wrong at this ${at.op.name} call${rightPart ? `: ${rightPart}, its result is not` : ''}.`, ...uncheckedSentences(inputs)];
-  if (rule) parts.push(`${capitalised(rule)}.`);
-  return { site, message: parts.join(' ') };
-}
-
-/** The elements of a that differ from b beyond rounding (as values match). */
-function differences(a: Float64Array, b: Float64Array): number[] {
-  const tol = MATCH_RTOL * maxAbs(b);
-  const out: number[] = [];
-  for (let k = 0; k < a.length; k++) if (!(Math.abs(a[k] - b[k]) <= tol)) out.push(k);
-  return out;
-}
-
-/** How many of `indices` there are, and the one where a and b differ most. */
-function worstOf(indices: readonly number[], a: Float64Array, b: Float64Array): { count: number; worst: number } {
-  let worst = 0;
-  let worstBy = -1;
-  for (const k of indices) {
-    const d = Math.abs(a[k] - b[k]);
-    const by = Number.isNaN(d) ? Infinity : d;
-    if (by > worstBy) [worst, worstBy] = [k, by];
-  }
-  return { count: indices.length, worst };
-}
-
-/** "sigmoid" from "∂L/∂(sigmoid output)": the forward op a known adjoint belongs to, as labelled. */
-function opLabel(adjoint: Known): string {
-  return /^∂L\/∂\((.*) output\)$/.exec(adjoint.label)?.[1] ?? adjoint.of!.op.name;
-}
-
 /**
  * A gradient that is c times the truth in every element (a mean's 1/N missing, a loss's scale
  * applied twice, a sign) keeps that factor from the op that introduced it on: adjoints downstream
@@ -378,18 +271,6 @@ function factorWords(c: number): string {
   return `${sign}${m >= 1e4 || m < 1e-3 ? m.toExponential(2).replace(/\.?0+e/, 'e') : Number(m.toPrecision(3))}×`;
 }
 
-/** The op record that ran first. */
-function earliest(rs: readonly OpRecord[]): OpRecord | undefined {
-  return rs.reduce<OpRecord | undefined>((a, r) => (!a || r.index < a.index ? r : a), undefined);
-}
-
-/** What an input from outside the wrong region is: the known-good value it equals, or (unchecked) a constant. */
-function outsideLabel(x: Tensor, known: KnownSet): { label: string; checked: boolean } {
-  const m = known.match(x);
-  if (m) return { label: m.exact ? m.known.label : `${m.known.label}, rearranged`, checked: true };
-  return { label: x.size === 1 ? `the constant ${x.data[0]}` : 'a tensor made without ops', checked: false };
-}
-
 function explain(
   param: string,
   blamed: OpRecord,
@@ -416,85 +297,4 @@ function explain(
   const hint = derivativeHint(blamed, known);
   if (hint) parts.push(hint);
   return parts.join(' ');
-}
-
-interface BlamedInputs {
-  /** Known-good values, by label. */
-  right: string[];
-  /** Results of other wrong-region ops. */
-  unchecked: string[];
-  /**
-   * Made without ops and matching nothing known: no evidence either way. A mask or a slope the
-   * backward wrote out may well be the mistake, so it is never called right.
-   */
-  given: string[];
-}
-
-/** `vouched`: an input known to be right by other means (WrongFactor.right), with its label. */
-function classifyInputs(blamed: OpRecord, producer: (x: Tensor) => OpRecord | undefined, inRegion: (x: Tensor) => boolean, known: KnownSet, vouched?: { input: Tensor; label: string }): BlamedInputs {
-  const inputs: BlamedInputs = { right: [], unchecked: [], given: [] };
-  for (const x of blamed.inputs) {
-    if (x === vouched?.input) inputs.right.push(vouched.label);
-    else if (inRegion(x)) inputs.unchecked.push(`the result of a ${producer(x)!.op.name} call`);
-    else {
-      const { label, checked } = outsideLabel(x, known);
-      (checked ? inputs.right : inputs.given).push(label);
-    }
-  }
-  return inputs;
-}
-
-/** "its input (X) is right", "its inputs (A; B) are right", or '' for none. */
-function rightInputs(right: readonly string[]): string {
-  return right.length ? `its input${right.length > 1 ? 's' : ''} (${right.join('; ')}) ${right.length > 1 ? 'are' : 'is'} right` : '';
-}
-
-/** The sentences that say which inputs nothing could check, so the mistake may be in them. */
-function uncheckedSentences({ right, unchecked, given }: BlamedInputs): string[] {
-  const parts: string[] = [];
-  if (unchecked.length) parts.push(`Its other input (${unchecked.join('; ')}) could not be checked against anything and may hold the mistake.`);
-  if (given.length) {
-    const one = given.length === 1;
-    const which = one ? (unchecked.length ? 'And its input' : right.length ? 'Its other input' : 'Its input') : 'Its inputs';
-    parts.push(`${which}, ${given.join('; ')}, ${one ? 'is' : 'are'} not checked by anything: ${one ? 'it' : 'they'} may hold the mistake (a mask or a slope written out by hand).`);
-  }
-  return parts;
-}
-
-/**
- * ∂L/∂(σ output) going into the blamed call suggests the backward did not pass through σ:
- * its derivative was left out, or only partly applied. The hint quotes the op's own rule.
- */
-function derivativeHint(blamed: OpRecord, known: KnownSet): string | undefined {
-  for (const x of blamed.inputs) {
-    const m = known.match(x);
-    const fwd = m?.known.of;
-    if (m?.known.kind !== 'adjoint' || !fwd || fwd.inputs[0]?.size !== fwd.out.size) continue;
-    const rule = derivativeRule(fwd.op, m.known.label);
-    if (!rule) continue;
-    const name = fwd.op.name;
-    if (blamed.out.size === fwd.out.size) {
-      return `Hint: ${m.known.label} goes in and the result has the shape of the ${name}'s input: was the ${name}'s derivative applied in full? ${capitalised(rule)}.`;
-    }
-    return `Hint: ${m.known.label} arrives here without the ${name}'s derivative (${rule}); a plain alias such as \`const dz = da;\` records no op, so the slip may be on an earlier line that passes it along.`;
-  }
-  return undefined;
-}
-
-/** Families of maps whose output has their input's shape: a backward must multiply their derivative in. */
-const HINTED_FAMILIES = new Set(['arithmetic', 'activation']);
-
-/**
- * The registry's rule of a one-input map (σ, tanh, exp, softmax, ...) in the Unicode the hovers
- * show: `for y = tanh(x), x̄ = ȳ ⊙ (1-tanh²(x)), with ȳ = ∂L/∂(tanh output)`. None for other ops:
- * a matmul's or a reshape's rule is no derivative that a backward forgets to apply.
- */
-function derivativeRule(op: OpDef<any>, adjoint: string): string | undefined {
-  const grad = op.latex.grads[0];
-  if (!HINTED_FAMILIES.has(op.family) || op.variadic || op.inputs.length !== 1 || !grad) return undefined;
-  return `for ${latexToText(op.latex.forward)}, ${latexToText(grad)}, with ȳ = ${adjoint}`;
-}
-
-function capitalised(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -1,0 +1,99 @@
+// The words of a blame (localize.ts, localFactor.ts): what each input of the blamed op is (right,
+// unchecked, made without ops), and the hint that quotes an op's derivative rule.
+import type { OpDef } from '../engine/registry';
+import type { Tensor } from '../engine/tensor';
+import { latexToText } from '../shared/latexText';
+import type { KnownSet, OpRecord } from './knownGood';
+
+/** The op record that ran first. */
+export function earliest(rs: readonly OpRecord[]): OpRecord | undefined {
+  return rs.reduce<OpRecord | undefined>((a, r) => (!a || r.index < a.index ? r : a), undefined);
+}
+
+/** What an input from outside the wrong region is: the known-good value it equals, or (unchecked) a constant. */
+export function outsideLabel(x: Tensor, known: KnownSet): { label: string; checked: boolean } {
+  const m = known.match(x);
+  if (m) return { label: m.exact ? m.known.label : `${m.known.label}, rearranged`, checked: true };
+  return { label: x.size === 1 ? `the constant ${x.data[0]}` : 'a tensor made without ops', checked: false };
+}
+
+export interface BlamedInputs {
+  /** Known-good values, by label. */
+  right: string[];
+  /** Results of other wrong-region ops. */
+  unchecked: string[];
+  /**
+   * Made without ops and matching nothing known: no evidence either way. A mask or a slope the
+   * backward wrote out may well be the mistake, so it is never called right.
+   */
+  given: string[];
+}
+
+/** `vouched`: an input known to be right by other means (WrongFactor.right), with its label. */
+export function classifyInputs(blamed: OpRecord, producer: (x: Tensor) => OpRecord | undefined, inRegion: (x: Tensor) => boolean, known: KnownSet, vouched?: { input: Tensor; label: string }): BlamedInputs {
+  const inputs: BlamedInputs = { right: [], unchecked: [], given: [] };
+  for (const x of blamed.inputs) {
+    if (x === vouched?.input) inputs.right.push(vouched.label);
+    else if (inRegion(x)) inputs.unchecked.push(`the result of a ${producer(x)!.op.name} call`);
+    else {
+      const { label, checked } = outsideLabel(x, known);
+      (checked ? inputs.right : inputs.given).push(label);
+    }
+  }
+  return inputs;
+}
+
+/** "its input (X) is right", "its inputs (A; B) are right", or '' for none. */
+export function rightInputs(right: readonly string[]): string {
+  return right.length ? `its input${right.length > 1 ? 's' : ''} (${right.join('; ')}) ${right.length > 1 ? 'are' : 'is'} right` : '';
+}
+
+/** The sentences that say which inputs nothing could check, so the mistake may be in them. */
+export function uncheckedSentences({ right, unchecked, given }: BlamedInputs): string[] {
+  const parts: string[] = [];
+  if (unchecked.length) parts.push(`Its other input (${unchecked.join('; ')}) could not be checked against anything and may hold the mistake.`);
+  if (given.length) {
+    const one = given.length === 1;
+    const which = one ? (unchecked.length ? 'And its input' : right.length ? 'Its other input' : 'Its input') : 'Its inputs';
+    parts.push(`${which}, ${given.join('; ')}, ${one ? 'is' : 'are'} not checked by anything: ${one ? 'it' : 'they'} may hold the mistake (a mask or a slope written out by hand).`);
+  }
+  return parts;
+}
+
+/**
+ * ∂L/∂(σ output) going into the blamed call suggests the backward did not pass through σ:
+ * its derivative was left out, or only partly applied. The hint quotes the op's own rule.
+ */
+export function derivativeHint(blamed: OpRecord, known: KnownSet): string | undefined {
+  for (const x of blamed.inputs) {
+    const m = known.match(x);
+    const fwd = m?.known.of;
+    if (m?.known.kind !== 'adjoint' || !fwd || fwd.inputs[0]?.size !== fwd.out.size) continue;
+    const rule = derivativeRule(fwd.op, m.known.label);
+    if (!rule) continue;
+    const name = fwd.op.name;
+    if (blamed.out.size === fwd.out.size) {
+      return `Hint: ${m.known.label} goes in and the result has the shape of the ${name}'s input: was the ${name}'s derivative applied in full? ${capitalised(rule)}.`;
+    }
+    return `Hint: ${m.known.label} arrives here without the ${name}'s derivative (${rule}); a plain alias such as \`const dz = da;\` records no op, so the slip may be on an earlier line that passes it along.`;
+  }
+  return undefined;
+}
+
+/** Families of maps whose output has their input's shape: a backward must multiply their derivative in. */
+const HINTED_FAMILIES = new Set(['arithmetic', 'activation']);
+
+/**
+ * The registry's rule of a one-input map (σ, tanh, exp, softmax, ...) in the Unicode the hovers
+ * show: `for y = tanh(x), x̄ = ȳ ⊙ (1-tanh²(x)), with ȳ = ∂L/∂(tanh output)`. None for other ops:
+ * a matmul's or a reshape's rule is no derivative that a backward forgets to apply.
+ */
+export function derivativeRule(op: OpDef<any>, adjoint: string): string | undefined {
+  const grad = op.latex.grads[0];
+  if (!HINTED_FAMILIES.has(op.family) || op.variadic || op.inputs.length !== 1 || !grad) return undefined;
+  return `for ${latexToText(op.latex.forward)}, ${latexToText(grad)}, with ȳ = ${adjoint}`;
+}
+
+export function capitalised(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
