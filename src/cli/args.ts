@@ -37,7 +37,7 @@ Commands:
 Options:
   --model NAME     Only the model with this name (its export or variable name).
   --mode MODE      auto (default): full check up to 20,000 parameter elements when it would
-                   take under 5 s (timed on its first elements), else fast;
+                   take under 10 s (timed on its first elements), else fast;
                    full: every element; fast: randomized vᵀJu probes with drill-down;
                    sampled: a random subset of elements per parameter.
   --order N        1 (default): gradients. 2: second order, the Hessian-vector product H·v

@@ -191,8 +191,8 @@ export function failureLines(m: ModelCheckResult, file: string): string[] {
     const prefix = m.error.message.includes(`'${m.name}'`) ? '' : `model '${m.name}': `;
     return [`${where(m.error.line ? m.error : m.loc, file)}: ${prefix}${m.error.message}`];
   }
-  const worst = (c: { worst: { index: number[]; analytic: number; numeric: number } | null; maxAbsError: number; method?: CheckMethod }, kind: 'param' | 'manual' | 'op'): string =>
-    c.worst ? `worst element [${c.worst.index.join(', ')}]: analytic ${shownPair(c.worst.analytic, c.worst.numeric, true).join(` vs ${referenceWord(kind, c.method)} `)} (max abs error ${num(c.maxAbsError)})` : 'no element could be compared';
+  const worst = (c: { worst: { index: number[]; analytic: number; numeric: number } | null; maxAbsError: number; maxAbsAt?: number[]; method?: CheckMethod }, kind: 'param' | 'manual' | 'op'): string =>
+    c.worst ? `worst element [${c.worst.index.join(', ')}]: analytic ${shownPair(c.worst.analytic, c.worst.numeric, true).join(` vs ${referenceWord(kind, c.method)} `)} (${maxAbsWords(c, kind)})` : 'no element could be compared';
   if (!m.deterministic) {
     // No element was judged, so there is nothing to say per parameter: the randomness is the finding.
     const why = m.params.find((c) => c.error)?.error ?? 'two runs gave different numbers, so the comparison is not meaningful';
@@ -207,11 +207,32 @@ export function failureLines(m: ModelCheckResult, file: string): string[] {
     const other = c.method === 'exact' ? `autograd through the custom ops' forwards (their hand-written backward is wrong)` : 'the numeric one';
     out.push(`${where(paramLoc(m, c.name) ?? m.loc, file)}: model '${m.name}': the autograd gradient of '${c.name}' disagrees with ${other}; ${c.error ?? worst(c, 'param')}.`);
   }
+  // One slip that spoils several gradients (W1 and b1) is explained once, as in the Problems panel.
+  const explained = new Map<string, string>();
   for (const c of (m.manual ?? []).filter((p) => !p.passed)) {
     out.push(`${where(c.blameLoc ?? m.backwardLoc ?? m.loc, file)}: model '${m.name}': the hand-written backward gives a wrong gradient for '${c.name}'; ${c.error ?? worst(c, 'manual')}.`);
-    if (c.blame && c.blameLoc) out.push(`  ${c.blame.message}`);
+    if (!c.blame || !c.blameLoc) continue;
+    const key = `${c.blameLoc.line}:${c.blameLoc.column}:${c.blame.message.split(c.name).join('\u0000')}`;
+    const first = explained.get(key);
+    if (first) out.push(`  The same mistake as ${first}'s, explained above.`);
+    else {
+      explained.set(key, c.name);
+      out.push(`  ${c.blame.message}`);
+    }
   }
   return [...out, ...opFailureLines(m, file, (c) => worst(c, 'op'))];
+}
+
+/**
+ * The max abs error beside the worst element, and where it is when that is elsewhere: the worst is
+ * the element furthest past its tolerance, so a large gradient off by more in absolute terms can
+ * sit at another index (at another call or input, for an op).
+ */
+function maxAbsWords(c: { worst: { analytic: number; numeric: number } | null; maxAbsError: number; maxAbsAt?: number[] }, kind: 'param' | 'manual' | 'op'): string {
+  const error = `max abs error ${num(c.maxAbsError)}`;
+  if (c.maxAbsAt) return `${error}, at [${c.maxAbsAt.join(', ')}]`;
+  const here = c.worst ? Math.abs(c.worst.analytic - c.worst.numeric) : NaN;
+  return kind === 'op' && c.worst && Number.isFinite(c.maxAbsError) && c.maxAbsError > 1.0001 * here ? `${error}, at another element or call` : error;
 }
 
 /** A second-order check's failures: H·v per parameter, the hand-written rule, then the ops that cause them. */

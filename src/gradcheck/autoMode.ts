@@ -4,10 +4,15 @@
 // for every element), far past a run's 30 s time limit. Timing a few elements up front misjudges
 // it too: the first hundreds run before V8 has optimized the sweep, 5–10× slower than the rest. So
 // auto starts the full sweep and watches it: once it has run WATCH_MS, its own pace projects the
-// whole, and a sweep projected past FULL_MS gives way to the fast check, which says why.
+// whole, and a sweep projected past AUTO_FULL_MS gives way to the fast check, which says why.
 
-/** The longest full sweep auto mode runs: well inside the 30 s default limit, with room for a file's other models. */
-export const AUTO_FULL_MS = 5000;
+/**
+ * The longest full sweep auto mode runs: inside the 30 s default limit, with room for a file's
+ * other models. Generous, since the first elements' pace overstates the whole (the first tensor's
+ * elements reach the most ops, and V8 has not optimized the sweep yet): a 1,138-parameter CNN
+ * projected 5.5 s and took 1.9 s, so a tighter bound flipped it between full and fast from run to run.
+ */
+export const AUTO_FULL_MS = 10_000;
 /** The sweep's pace is judged only after this long: a sweep that ends sooner is never stopped. */
 const WATCH_MS = 500;
 /** Elements between two looks at the clock. */

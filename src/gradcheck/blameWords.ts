@@ -27,17 +27,32 @@ export interface BlamedInputs {
    * backward wrote out may well be the mistake, so it is never called right.
    */
   given: string[];
+  /** A right value used where another is needed (the 1st relu's derivative where the 2nd's belongs). */
+  misused: string[];
+}
+
+/** "a mul call", "an add call". */
+export function aCall(op: string): string {
+  return `${/^[aeiou]/i.test(op) ? 'an' : 'a'} ${op} call`;
 }
 
 /** `vouched`: an input known to be right by other means (WrongFactor.right), with its label. */
-export function classifyInputs(blamed: OpRecord, producer: (x: Tensor) => OpRecord | undefined, inRegion: (x: Tensor) => boolean, known: KnownSet, vouched?: { input: Tensor; label: string }): BlamedInputs {
-  const inputs: BlamedInputs = { right: [], unchecked: [], given: [] };
+export function classifyInputs(
+  blamed: OpRecord,
+  producer: (x: Tensor) => OpRecord | undefined,
+  inRegion: (x: Tensor) => boolean,
+  known: KnownSet,
+  vouched?: { input: Tensor; label: string },
+  /** An input known to be the wrong factor here (localFactor.ts), though it equals a right value. */
+  misused?: Tensor,
+): BlamedInputs {
+  const inputs: BlamedInputs = { right: [], unchecked: [], given: [], misused: [] };
   for (const x of blamed.inputs) {
     if (x === vouched?.input) inputs.right.push(vouched.label);
-    else if (inRegion(x)) inputs.unchecked.push(`the result of a ${producer(x)!.op.name} call`);
+    else if (inRegion(x)) inputs.unchecked.push(`the result of ${aCall(producer(x)!.op.name)}`);
     else {
       const { label, checked } = outsideLabel(x, known);
-      (checked ? inputs.right : inputs.given).push(label);
+      (x === misused && checked ? inputs.misused : checked ? inputs.right : inputs.given).push(label);
     }
   }
   return inputs;
@@ -49,8 +64,9 @@ export function rightInputs(right: readonly string[]): string {
 }
 
 /** The sentences that say which inputs nothing could check, so the mistake may be in them. */
-export function uncheckedSentences({ right, unchecked, given }: BlamedInputs): string[] {
+export function uncheckedSentences({ right, unchecked, given, misused }: BlamedInputs): string[] {
   const parts: string[] = [];
+  if (misused.length) parts.push(`Its other input is ${misused.join('; ')}: a right value, but not the one this product needs.`);
   if (unchecked.length) parts.push(`Its other input (${unchecked.join('; ')}) could not be checked against anything and may hold the mistake.`);
   if (given.length) {
     const one = given.length === 1;

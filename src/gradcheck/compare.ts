@@ -91,6 +91,8 @@ export const ELEMENTS_MAX = 400;
 /** Collects element comparisons for one tensor and reports the worst. */
 export class Tally {
   private maxAbs = 0;
+  /** Where maxAbs is (flat), -1 before any element. */
+  private maxAbsK = -1;
   private maxRel = 0;
   private worst: { k: number; a: number; n: number; v: [number, number]; noise?: number } | null = null;
   private checked = 0;
@@ -160,7 +162,11 @@ export class Tally {
 
   /** The errors of an element that counts (passed or failed, not a kink), and the worst so far. */
   private compared(k: number, a: number, n: number, noise: number | undefined): void {
-    this.maxAbs = Math.max(this.maxAbs, Number.isFinite(a) && Number.isFinite(n) ? Math.abs(a - n) : Infinity);
+    const abs = Number.isFinite(a) && Number.isFinite(n) ? Math.abs(a - n) : Infinity;
+    if (this.maxAbsK < 0 || abs > this.maxAbs) {
+      this.maxAbs = Math.max(this.maxAbs, abs);
+      this.maxAbsK = k;
+    }
     this.maxRel = Math.max(this.maxRel, relError(a, n, this.tol));
     const v = severity(a, n, this.tol, noise);
     if (!this.worst || moreSevere(v, this.worst.v)) this.worst = { k, a, n, v, noise };
@@ -213,6 +219,9 @@ export class Tally {
       ...(passed ? {} : { decidedBy: this.error !== undefined && !this.failed ? 'error' : (this.decider ?? this.directionalDecider ?? 'tolerance') }),
       ...(this.failed ? { wrong: this.failed } : {}),
       maxAbsError: maxAbs,
+      // Named where it is not the worst element's (a large gradient off by a little is past its
+      // tolerance less than a small one off by as much): the two numbers shown side by side differ.
+      ...(this.failed && this.worst && maxAbs === this.maxAbs && this.maxAbsK >= 0 && this.maxAbsK !== this.worst.k ? { maxAbsAt: unravel(this.maxAbsK, this.shape) } : {}),
       maxRelError: maxRel,
       worst: this.worst ? { index: unravel(this.worst.k, this.shape), analytic: this.worst.a, numeric: this.worst.n } : null,
       checked: this.checked,

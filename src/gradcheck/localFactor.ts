@@ -20,6 +20,8 @@ export interface WrongFactor {
   rule?: string;
   /** An input of `at` that is the derivative but on the op's kinks (a relu mask taken as relu'(0) = 1), with its label. */
   right?: { input: Tensor; label: string };
+  /** The factor itself, where it comes into the blamed product from outside the wrong region (a right value of another op, a made tensor). */
+  factor?: Tensor;
 }
 
 /**
@@ -54,7 +56,7 @@ export function wrongLocalFactor(product: OpRecord, region: Set<OpRecord>, produ
     const elements = `${off.count.toLocaleString('en-US')} of ${factor.size.toLocaleString('en-US')} element${factor.size > 1 ? 's' : ''}`;
     const atKinks = kinks.size ? ` (besides ${kinks.size.toLocaleString('en-US')} on the ${opLabel(through)}'s kink, where either one-sided value is right)` : '';
     const words = { what, off: `it should be ${derivative.label}, and differs from it in ${elements}${atKinks}, worst ${index}: ${was} against ${should}.`, rule };
-    if (!fromOps) return { at: product, ...words };
+    if (!fromOps) return { at: product, ...words, factor };
     // The factor's own chain: the ops of the wrong region it is made by.
     const chain = new Set<OpRecord>();
     const stack = [producer(factor)!];

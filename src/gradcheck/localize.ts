@@ -28,7 +28,7 @@ import {
   maxAbs,
   recorder,
 } from './knownGood';
-import { capitalised, classifyInputs, derivativeHint, earliest, outsideLabel, rightInputs, uncheckedSentences } from './blameWords';
+import { aCall, capitalised, classifyInputs, derivativeHint, earliest, outsideLabel, rightInputs, uncheckedSentences } from './blameWords';
 import { type WrongFactor, factorBlame, wrongLocalFactor } from './localFactor';
 import { randomNormal } from './strategies';
 import type { Blame, ModelReport } from './types';
@@ -151,7 +151,7 @@ function blameFor(param: string, g: Tensor, truth: Tensor, byOut: Map<number, Op
   if (factor && factor.at !== blamed) return factorBlame(`The gradient of ${param} goes wrong in ${factor.what}: ${factor.off}`, factor, producer, inRegion, known);
   const site = blamed.site?.frame;
   if (!site) return undefined; // no user frame on the stack: nothing to point at
-  const message = explain(param, blamed, blamed === root, takesAdjoint.length > 0, producer, inRegion, known, factor && `${capitalised(factor.what)}: ${factor.off}`);
+  const message = explain(param, blamed, blamed === root, takesAdjoint.length > 0, producer, inRegion, known, factor && { words: `${capitalised(factor.what)}: ${factor.off}`, input: factor.factor });
   const related = chainStarts(blamed, region, producer, inRegion);
   return { site, message, ...(related.length ? { related } : {}) };
 }
@@ -177,7 +177,7 @@ function chainStarts(blamed: OpRecord, region: Set<OpRecord>, producer: (x: Tens
     const starts = [...chain].filter((r) => !r.inputs.some(inRegion));
     const start = starts.length === 1 ? starts[0] : undefined;
     const site = start?.site?.frame;
-    if (start && start !== producer(x) && site) out.push({ site, what: `That input (the result of a ${producer(x)!.op.name} call) is computed from right values starting at the ${start.op.name} call` });
+    if (start && start !== producer(x) && site) out.push({ site, what: `That input (the result of ${aCall(producer(x)!.op.name)}) comes from right values through ops that start at the ${start.op.name} call` });
   }
   return out;
 }
@@ -213,7 +213,7 @@ function scaleSlip(
   const scaledOf = known.scaledAdjoint(first.out, factor)!;
   const of = scaledOf.exact ? scaledOf.known.label : `${scaledOf.known.label}, rearranged`;
   const right = first.inputs.filter((x) => !inRegion(x)).map((x) => outsideLabel(x, known).label);
-  const unchecked = first.inputs.filter(inRegion).map((x) => `the result of a ${producer(x)!.op.name} call`);
+  const unchecked = first.inputs.filter(inRegion).map((x) => `the result of ${aCall(producer(x)!.op.name)}`);
   const parts = [
     lead,
     `The factor first appears at this ${first.op.name} call${right.length ? `, with ${right.join('; ')}` : ''}: its result is ${times} ${of}.`,
@@ -249,10 +249,10 @@ function afterScaledAdjoint(param: string, root: OpRecord, region: Set<OpRecord>
   // message names ops, not lines.
   const constants: string[] = [];
   for (const r of [...region].filter((r) => r.index > at.index).sort((a, b) => a.index - b.index)) {
-    for (const x of r.inputs) if (!inRegion(x) && x.size === 1 && !known.match(x)) constants.push(`${x.data[0]} at a ${r.op.name} call`);
+    for (const x of r.inputs) if (!inRegion(x) && x.size === 1 && !known.match(x)) constants.push(`${x.data[0]} at ${aCall(r.op.name)}`);
   }
   const parts = [
-    `No value on the way to the gradient of ${param} equals a true adjoint, but the result of a ${at.op.name} call is ${factorWords(factor)} ${of.label} in every element: right up to a constant factor, as a scale applied later (a mean's 1/N, the loss's own scale) makes it.`,
+    `No value on the way to the gradient of ${param} equals a true adjoint, but the result of ${aCall(at.op.name)} is ${factorWords(factor)} ${of.label} in every element: right up to a constant factor, as a scale applied later (a mean's 1/N, the loss's own scale) makes it.`,
     `So the mistake is at this ${next.op.name} call, which uses that result, or after it, before the gradient of ${param} is returned.`,
   ];
   if (constants.length) parts.push(`The constant${constants.length > 1 ? 's' : ''} used there, ${constants.join('; ')}, ${constants.length > 1 ? 'are' : 'is'} not checked by anything: a wrong scale is the likeliest slip.`);
@@ -279,10 +279,11 @@ function explain(
   producer: (x: Tensor) => OpRecord | undefined,
   inRegion: (x: Tensor) => boolean,
   known: KnownSet,
-  factorWords?: string,
+  /** A wrong pointwise derivative the blamed product multiplies in (localFactor.ts), and that factor. */
+  factor?: { words: string; input?: Tensor },
 ): string {
   const op = blamed.op.name;
-  const inputs = classifyInputs(blamed, producer, inRegion, known);
+  const inputs = classifyInputs(blamed, producer, inRegion, known, undefined, factor?.input);
   const rightPart = rightInputs(inputs.right);
   const parts: string[] = [];
   if (!anchored) {
@@ -293,7 +294,7 @@ function explain(
     parts.push(`The gradient of ${param} first goes wrong at this ${op} call${rightPart ? `: ${rightPart}, its result matches no true adjoint` : ''}.`);
   }
   parts.push(...uncheckedSentences(inputs));
-  if (factorWords) parts.push(factorWords);
+  if (factor) parts.push(factor.words);
   const hint = derivativeHint(blamed, known);
   if (hint) parts.push(hint);
   return parts.join(' ');

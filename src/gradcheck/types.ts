@@ -94,6 +94,8 @@ export interface TensorCheck {
    * at the worst element) where this row does not. The op's own row names the op.
    */
   viaCustomOps?: boolean;
+  /** On a failing row, the element with the largest |analytic − reference| where it is not `worst` (ranked by how far past the tolerance). */
+  maxAbsAt?: number[];
   maxAbsError: number;
   maxRelError: number;
   worst: WorstElement | null;

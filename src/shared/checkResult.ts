@@ -112,6 +112,7 @@ export const TensorCheckSchema = pinned<TensorCheck>()(
     decidedBy: v.optional(DeciderSchema),
     wrong: v.optional(count),
     viaCustomOps: v.optional(v.boolean()),
+    maxAbsAt: v.optional(dims),
     maxAbsError: real,
     maxRelError: real,
     worst: v.nullable(WorstElementSchema),

@@ -38,7 +38,7 @@ export function diagnosticsFor(doc: LinesOf, parse: ParseResult, reports: readon
       if (p.passed || !p.worst || viaOps.includes(p)) continue;
       const d = new vscode.Diagnostic(
         paramRange(doc, model, p.name),
-        `${r.name}: gradient of ${p.name} is wrong at ${p.name}${fmtIndex(p.worst.index)}: autograd ${pairText(p.worst, referenceWord('param', p.method))} (max abs err ${fmtNum(p.maxAbsError)}, max rel err ${fmtNum(p.maxRelError)}). ${judged(p)}.`,
+        `${r.name}: gradient of ${p.name} is wrong at ${p.name}${fmtIndex(p.worst.index)}: autograd ${pairText(p.worst, referenceWord('param', p.method))} (max abs err ${fmtNum(p.maxAbsError)}${p.maxAbsAt ? ` at ${p.name}${fmtIndex(p.maxAbsAt)}` : ''}, max rel err ${fmtNum(p.maxRelError)}). ${judged(p)}.`,
         vscode.DiagnosticSeverity.Error,
       );
       out.push(tag(d, 'param'));
@@ -58,7 +58,7 @@ export function diagnosticsFor(doc: LinesOf, parse: ParseResult, reports: readon
       const why = !key ? '' : first ? ` The same mistake as ${first}'s, explained there.` : ` ${m.blame!.message}`;
       const d = new vscode.Diagnostic(
         range,
-        `${r.name}: hand-written backward is wrong for ${m.name}${fmtIndex(m.worst.index)}: backward gives ${pairText(m.worst, referenceWord('manual', m.method), ',')} (max abs err ${fmtNum(m.maxAbsError)}). ${judged(m)}.${why}`,
+        `${r.name}: hand-written backward is wrong for ${m.name}${fmtIndex(m.worst.index)}: backward gives ${pairText(m.worst, referenceWord('manual', m.method), ',')} (max abs err ${fmtNum(m.maxAbsError)}${m.maxAbsAt ? ` at ${m.name}${fmtIndex(m.maxAbsAt)}` : ''}). ${judged(m)}.${why}`,
         vscode.DiagnosticSeverity.Error,
       );
       if (blamed && model?.backward) d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, toRange(model.backward.nameRange)), 'the hand-written backward')];

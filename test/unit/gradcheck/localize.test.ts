@@ -408,7 +408,7 @@ describe('localizing a mistake in a hand-written backward', function () {
       const related = op.blame.related ?? [];
       assert.equal(related.length, 1, JSON.stringify(op.blame));
       assert.equal(fileAndLine(related[0].site).line, lineOf(__filename, marker('opeps')));
-      assert.match(related[0].what, /^That input \(the result of a mul call\) is computed from right values starting at the sqrt call$/);
+      assert.match(related[0].what, /^That input \(the result of a mul call\) comes from right values through ops that start at the sqrt call$/);
     });
   });
 

@@ -135,7 +135,7 @@ describe('gradcheck modes', () => {
     assert.equal(r.mode, 'fast');
     assert.ok(r.passed, JSON.stringify(r.params));
     assert.ok(
-      r.notes?.some((note) => /^auto mode checked it fast: a full check of its 7,920 parameter elements would take about [\d.]+ (s|min) \(at the pace of its first [\d,]+\), more than the 5 s auto allows; choose mode full to run it$/.test(note)),
+      r.notes?.some((note) => /^auto mode checked it fast: a full check of its 7,920 parameter elements would take about [\d.]+ (s|min) \(at the pace of its first [\d,]+\), more than the 10 s auto allows; choose mode full to run it$/.test(note)),
       JSON.stringify(r.notes),
     );
     // The same size as a dense MLP: its full sweep is quick, and auto runs it.

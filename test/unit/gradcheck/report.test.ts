@@ -36,6 +36,27 @@ describe('gradcheck report', () => {
       assert.ok(Math.abs(e.worst!.analytic - e.worst!.numeric) > 0.5 * e.maxAbsError);
     });
 
+    it('says where the max abs error is when it is not the worst element (ranked by how far past the tolerance)', () => {
+      // w ⊙ c summed: the gradient is c. By hand, element 0 (c = 100) is off by 1, a hundredth of
+      // its value; element 2 (c = 1e-3) by 0.099, a hundred times its own.
+      const c = tensor([100, 2, 1e-3, 3]);
+      const model = defineModel({
+        inputs: { c },
+        params: { w: tensor([0.5, -1, 2, 0.25]) },
+        forward: (i, p) => F.sum(F.mul(i.c, p.w)),
+        backward: () => ({ w: tensor([101, 2, 0.1, 3]) }),
+      });
+      const w = checkModel(model, { mode: 'full' }).manual![0];
+      assert.equal(w.passed, false);
+      assert.deepEqual(w.worst?.index, [2]);
+      assert.deepEqual(w.maxAbsAt, [0]);
+      assert.equal(w.maxAbsError, 1);
+      // A row whose worst element is also the largest error names no other place.
+      const one = defineModel({ ...model.spec, backward: () => ({ w: tensor([101, 2, 1e-3, 3]) }) });
+      const single = checkModel(one, { mode: 'full' }).manual![0];
+      assert.deepEqual([single.worst?.index, single.maxAbsAt], [[0], undefined]);
+    });
+
     for (const mode of ['full', 'fast', 'sampled'] as const) {
       it(`passes a right one and flags a sign slip at w[1,2] in ${mode} mode`, () => {
         const right = checkModel(logisticModel({ backward: 'right' }), { mode });
