@@ -45,7 +45,8 @@ export function wrongLocalFactor(product: OpRecord, region: Set<OpRecord>, produ
     const differing = differences(factor.data, derivative.value.data);
     // Where the op's input sits on a kink the factor may take the other one-sided value (relu'(0) = 1).
     const kinks = derivative.onKinks(differing);
-    const off = worstOf(differing.filter((k) => !kinks.has(k)), factor.data, derivative.value.data);
+    const wrong = differing.filter((k) => !kinks.has(k));
+    const off = worstOf(wrong, factor.data, derivative.value.data);
     if (off.count === 0) return undefined;
     // Four digits at least: a slope off by 1 % should read as 0.2525 against 0.25, not 0.252.
     const [was, should] = fmtPair(factor.data[off.worst], derivative.value.data[off.worst], 4);
@@ -55,7 +56,7 @@ export function wrongLocalFactor(product: OpRecord, region: Set<OpRecord>, produ
     const what = `the factor that ${through.label} is multiplied by${fromOps ? ' (at a mul call)' : ' here'} to pass back through the ${opLabel(through)}`;
     const elements = `${off.count.toLocaleString('en-US')} of ${factor.size.toLocaleString('en-US')} element${factor.size > 1 ? 's' : ''}`;
     const atKinks = kinks.size ? ` (besides ${kinks.size.toLocaleString('en-US')} on the ${opLabel(through)}'s kink, where either one-sided value is right)` : '';
-    const words = { what, off: `it should be ${derivative.label}, and differs from it in ${elements}${atKinks}, worst ${index}: ${was} against ${should}.`, rule };
+    const words = { what, off: `it should be ${derivative.label}, and differs from it in ${elements}${atKinks}${sharedLine(wrong, factor.shape)}, worst ${index}: ${was} against ${should}.`, rule };
     if (!fromOps) return { at: product, ...words, factor };
     // The factor's own chain: the ops of the wrong region it is made by.
     const chain = new Set<OpRecord>();
@@ -89,6 +90,19 @@ export function factorBlame(lead: string, { at, rule, right }: WrongFactor, prod
   const parts = [lead, `The factor first goes wrong at this ${at.op.name} call${rightPart ? `: ${rightPart}, its result is not` : ''}.`, ...uncheckedSentences(inputs)];
   if (rule) parts.push(`${capitalised(rule)}.`);
   return { site, message: parts.join(' ') };
+}
+
+/**
+ * ", all in column 137" when the wrong elements of a matrix (or a batch of rows) share their last
+ * index, ", all in row 3" when they share their first: one unit's slope, or one sample's.
+ */
+function sharedLine(indices: readonly number[], shape: readonly number[]): string {
+  if (indices.length < 2 || shape.length < 2) return '';
+  const at = indices.map((k) => unravel(k, shape));
+  const last = shape.length - 1;
+  if (at.every((i) => i[last] === at[0][last])) return `, all in column ${at[0][last]}`;
+  if (at.every((i) => i[0] === at[0][0])) return `, all in row ${at[0][0]}`;
+  return '';
 }
 
 /** The elements of a that differ from b beyond rounding (as values match). */
