@@ -96,6 +96,19 @@ export function derivativeHint(blamed: OpRecord, known: KnownSet): string | unde
   return undefined;
 }
 
+/** Ops whose result depends on how their inputs are laid out, not only on their values. */
+const LAYOUT_OPS = new Set(['matmul', 'conv2d', 'matmulGradA', 'matmulGradB', 'conv2dGradInput', 'conv2dGradWeight']);
+
+/**
+ * A product or convolution whose every input is right, and whose result is not, combines right
+ * values the wrong way: the likeliest slip is the orientation (X·dZ for Xᵀ·dZ, a kernel not
+ * flipped) or the order of the arguments, and the hint says so.
+ */
+export function orientationHint(blamed: OpRecord, inRegion: (x: Tensor) => boolean, known: KnownSet): string | undefined {
+  if (!LAYOUT_OPS.has(blamed.op.name) || !blamed.inputs.every((x) => !inRegion(x) && known.match(x))) return undefined;
+  return `Hint: every input of this ${blamed.op.name} call is right and its result is not, so they are combined the wrong way: is a transpose, a permute or a kernel flip missing or extra, or are the arguments in the wrong order?`;
+}
+
 /** Families of maps whose output has their input's shape: a backward must multiply their derivative in. */
 const HINTED_FAMILIES = new Set(['arithmetic', 'activation']);
 

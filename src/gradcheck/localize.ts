@@ -28,7 +28,7 @@ import {
   maxAbs,
   recorder,
 } from './knownGood';
-import { aCall, capitalised, classifyInputs, derivativeHint, earliest, outsideLabel, rightInputs, uncheckedSentences } from './blameWords';
+import { aCall, capitalised, classifyInputs, derivativeHint, earliest, orientationHint, outsideLabel, rightInputs, uncheckedSentences } from './blameWords';
 import { type WrongFactor, factorBlame, wrongLocalFactor } from './localFactor';
 import { randomNormal } from './strategies';
 import type { Blame, ModelReport } from './types';
@@ -295,7 +295,7 @@ function explain(
   }
   parts.push(...uncheckedSentences(inputs));
   if (factor) parts.push(factor.words);
-  const hint = derivativeHint(blamed, known);
+  const hint = derivativeHint(blamed, known) ?? orientationHint(blamed, inRegion, known);
   if (hint) parts.push(hint);
   return parts.join(' ');
 }

@@ -1,7 +1,6 @@
 // What the worker does with one request: evaluate the user's bundle against our engine, find its
 // models, and run the task (check, grad or graph) on each. Every failure becomes data.
 import * as gradlens from '../index';
-import { grad } from '../engine/autograd';
 import { definedModels, definedOps, resetDefinitions } from '../engine/define';
 import { resetDefaultRng } from '../engine/random';
 import { currentScope } from '../engine/scope';

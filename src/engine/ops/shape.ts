@@ -20,7 +20,6 @@ const none: NoAttrs = {};
 
 /** Output data of `x` with its axes reordered: out axis i is input axis axes[i]. */
 function permuteData(x: Tensor, axes: readonly number[]): { data: Float64Array; shape: number[] } {
-  const n = axes.length;
   const shape = axes.map((a) => x.shape[a]);
   const inStrides = stridesOf(x.shape);
   const strides = axes.map((a) => inStrides[a]);

@@ -3,7 +3,6 @@
 // it receives, and puts no data in the HTML. A serializer restores it after a reload.
 import * as vscode from 'vscode';
 import type { CheckMode } from '../../gradcheck/types';
-import type { RunResult } from '../../runner/index';
 import {
   type FromWebview,
   type PanelState,
@@ -37,10 +36,6 @@ export interface ShowOptions {
   /** What to bring into view: an op name (table) or a model name (graph, results). */
   focus?: string;
 }
-
-type RunnerModule = typeof import('../../runner/index');
-let runner: Promise<RunnerModule> | undefined;
-const loadRunner = (): Promise<RunnerModule> => (runner ??= import('../../runner/index'));
 
 export class GradlensPanel implements vscode.Disposable {
   private static current: GradlensPanel | undefined;
