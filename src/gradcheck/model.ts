@@ -25,7 +25,7 @@ import { type Direction, sameBits } from './directions';
 import { type Strategy, checkTensor, probeTogether, randomNormal } from './strategies';
 import { checkSecondOrder } from './secondOrder';
 import { streamFor } from './streams';
-import { Progress } from './progress';
+import { Progress, tellModeChange } from './progress';
 import { TAYLOR_FIRST_STEP, TAYLOR_WRONG_BELOW, type TaylorResult, rememberFirstStep, taylorDirections, taylorTest } from './taylor';
 import { type CheckOptions, type Decider, type ModelReport, type ParamPhase, type TensorCheck, defaultCheckOptions } from './types';
 import { someNames } from '../shared/verdict';
@@ -87,6 +87,7 @@ function sweep(prep: Prepared): ParamPhase {
     if (!(e instanceof FullSweepTooSlow)) throw e;
     prep.mode = prep.report.mode = 'fast';
     prep.notes.push(tooSlowNote(e));
+    tellModeChange('fast');
     return checkTensors(prep);
   }
 }
@@ -380,8 +381,6 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
   const members = mode === 'fast' ? names.map((_, t) => t).filter((t) => params[t].size > 0).map((t) => ({ t, grad: prep.analytic[t], rng: directionsOf(t) })) : [];
   const together = members.length > 1 ? probeTogether(diff, members, tol) : undefined;
   const jointNames = members.map((m) => names[m.t]);
-  // The parameters whose gradient through the custom ops' backwards differs from autograd through their forwards: one note for all.
-  const viaWrongOps: string[] = [];
   for (const t of selected) {
     if (mode === 'fast') progress.tick();
     const p = params[t];
@@ -403,7 +402,6 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
       avoid.push(...exact.kinks);
       if (!exact.check.passed) {
         row = { ...exact.check, viaCustomOps: true };
-        viaWrongOps.push(names[t]);
       }
     } else if (ref && row.worst && prep.calls.length) {
       // Failed against the numbers, where autograd through the custom ops' forwards agrees with
@@ -411,7 +409,6 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
       const k = ravel(row.worst.index, p.shape);
       if (Math.abs(ref[k] - row.worst.numeric) <= allowed(row.worst.numeric, tol)) {
         row = { ...row, viaCustomOps: true };
-        viaWrongOps.push(names[t]);
       }
     }
     phase.params.push(row);
@@ -435,11 +432,6 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
     if (avoid.length) phase.kinks[names[t]] = [...new Set(avoid)];
   }
   progress.finish();
-  if (viaWrongOps.length) {
-    const which = viaWrongOps.length === 1 ? `the gradient of '${viaWrongOps[0]}'` : `the gradients of ${someNames(viaWrongOps.map((n) => `'${n}'`))}`;
-    const one = viaWrongOps.length === 1;
-    phase.notes.push(`${which} through the custom ops' hand-written backward ${one ? 'is' : 'are'} wrong: autograd through their forward agrees with the reference where ${one ? 'it does' : 'they do'} not`);
-  }
   if (!prep.replay && selected.length) {
     // With a failing autograd row that is the likely cause, and the sentence leads with it.
     const failed = phase.params.some((r) => !r.passed && r.worst) && !prep.notes.includes(CUT_OFF_OUTPUT);
@@ -462,6 +454,14 @@ function complete(prep: Preparation, phase: ParamPhase | undefined): ModelReport
   if (!phase) throw new Error('phase one missing');
   report.params = phase.params;
   if (phase.manual) report.manual = phase.manual;
+  // The rows wrong only through a custom op's backward, in one note for all, from every row
+  // (a pool's phases each hold some of them).
+  const viaWrongOps = phase.params.filter((r) => r.viaCustomOps).map((r) => r.name);
+  if (viaWrongOps.length) {
+    const one = viaWrongOps.length === 1;
+    const which = one ? `the gradient of '${viaWrongOps[0]}'` : `the gradients of ${someNames(viaWrongOps.map((n) => `'${n}'`))}`;
+    notes.push(`${which} through the custom ops' hand-written backward ${one ? 'is' : 'are'} wrong: autograd through their forward agrees with the reference where ${one ? 'it does' : 'they do'} not`);
+  }
   for (const n of phase.notes) if (!notes.includes(n)) notes.push(n);
   const { opts, mode, names } = prep;
   if (!report.deterministic) {

@@ -9,6 +9,7 @@ import { type Blame, type CheckOptions, type ModelReport, type OpCheck, defaultC
 import type { CheckNote, ModelCheckResult, ModelGradResult, ModelGraphResult, RunError, SourceLocation, SplitPlan, WorkerReply, WorkerRequest } from '../shared/workerProtocol';
 import { unrunResult } from '../shared/checkResult';
 import { checkModel, checkParameters, completeCheck, modeFor, resolveOptions } from './checker';
+import { withModeSink } from '../gradcheck/progress';
 import { errorFromThrown, located, sentence } from './errors';
 import { type NamedModel, ParsedFiles, nameModels } from './models';
 import { findNonFinite, noOutputMessage, preflight } from './preflight';
@@ -135,7 +136,9 @@ function runChecks(req: WorkerRequest, selected: NamedModel[], frames: UserFrame
     }
     try {
       resetDefaultRng();
-      done(index, checkResult(m, checkModel(m.model, options), frames, parsed));
+      // Auto's full sweep may turn fast (autoMode.ts): the ledger then hears the mode that runs.
+      const report = withModeSink((to) => note({ type: 'checking', index, mode: to, size: total }), () => checkModel(m.model, options));
+      done(index, checkResult(m, report, frames, parsed));
     } catch (err) {
       done(index, failedCheck(m, errorFromThrown(err, frames, m.loc), options.mode));
     }

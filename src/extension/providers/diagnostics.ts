@@ -72,10 +72,12 @@ export function diagnosticsFor(doc: LinesOf, parse: ParseResult, reports: readon
       const range = blamed ?? (info?.backward ? toRange(info.backward.nameRange) : o.definedAt ? lineRangeAt(doc, o.definedAt) : modelRange(doc, model));
       const d = new vscode.Diagnostic(
         range,
-        `custom op ${o.name}${o.loc ? ` (called at line ${o.loc.line})` : ''}: backward is wrong (${describeBlame({ kind: 'op', name: o.name, index: o.worst.index, analytic: o.worst.analytic, numeric: o.worst.numeric, maxAbsError: o.maxAbsError, maxRelError: o.maxRelError, reference: referenceWord('op', o.method) })}, input ${o.worst.input}).${judgedText(o) ? ` ${judged(o)}.` : ''}${blamed ? ` ${o.blame!.message}` : ''}`,
+        `custom op ${o.name}${o.loc ? ` (called at line ${o.loc.line})` : ''}: backward is wrong (${describeBlame({ kind: 'op', name: o.name, index: o.worst.index, analytic: o.worst.analytic, numeric: o.worst.numeric, maxAbsError: o.maxAbsError, maxRelError: o.maxRelError, reference: referenceWord('op', o.method) })}, input ${o.worst.input}).${judgedText(o) ? ` ${judged(o)}.` : ''}${o.blame && o.blameLoc ? ` ${o.blame.message}` : ''}`,
         vscode.DiagnosticSeverity.Error,
       );
-      const related = [o.loc && new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, lineRangeAt(doc, o.loc)), 'the call where the error is largest'), blamed && info?.backward && new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, toRange(info.backward.nameRange)), "the op's hand-written backward")];
+      // A mistake in an op defined in another file (an imported module) is told here too, with its place there, as the CLI tells it.
+      const elsewhere = o.blame && o.blameLoc && !blamed ? new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(o.blameLoc.file), new vscode.Position(Math.max(0, o.blameLoc.line - 1), Math.max(0, o.blameLoc.column - 1))), "where the op's backward goes wrong") : undefined;
+      const related = [o.loc && new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, lineRangeAt(doc, o.loc)), 'the call where the error is largest'), blamed && info?.backward && new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, toRange(info.backward.nameRange)), "the op's hand-written backward"), elsewhere];
       if (related.some(Boolean)) d.relatedInformation = related.filter((r): r is vscode.DiagnosticRelatedInformation => !!r);
       out.push(tag(d, 'op'));
     }

@@ -53,6 +53,19 @@ describe('check ledger', () => {
     for (const none of [undefined, [0, 7_978] as [number, number]]) assert.match(stopped(none), /for a model this small, its forward or backward is still running \(an endless loop\?\)/);
   });
 
+  it("names the mode that ran when auto's full sweep turned fast before the limit", () => {
+    const ledger = new CheckLedger();
+    ledger.hear({ type: 'models', models: [{ name: 'cnn' }] });
+    ledger.hear({ type: 'checking', index: 0, mode: 'full', size: 7_978 });
+    ledger.progress(64, 7_978);
+    // The worker tells the switch as a new 'checking' note; the fast check counts tensors.
+    ledger.hear({ type: 'checking', index: 0, mode: 'fast', size: 7_978 });
+    ledger.progress(2, 6);
+    const message = ledger.stoppedBy(timeout, limit)![0].error!.message;
+    assert.match(message, /\(7,978 parameter elements, fast mode\)/);
+    assert.doesNotMatch(message, /too slow|elements compared|check it in fast mode/);
+  });
+
   it('keeps nothing before the models are found, on a cancel, or from notes that fail the guard', () => {
     assert.equal(new CheckLedger().stoppedBy(timeout, limit), undefined, "the file's own code ran into the limit");
     assert.equal(ledgerOfThree().stoppedBy({ kind: 'cancelled', message: 'The run was cancelled.' }, limit), undefined);

@@ -288,6 +288,15 @@ describe('runner (real worker)', function () {
       assert.ok(auto.models[0].notes?.some((n) => n.startsWith('auto mode checked it fast')), JSON.stringify(auto.models[0].notes));
     });
 
+    it("a check split over the pool says once which rows a custom op's backward spoils, as one worker does", async () => {
+      const one = ok(await runFile({ fileName: fixture('op-in-every-block.ts'), task: 'check', workers: 1, options: { mode: 'full' } }));
+      const pooled = ok(await runFile({ fileName: fixture('op-in-every-block.ts'), task: 'check', workers: 2, splitAbove: 10, options: { mode: 'full' } }));
+      assert.ok((pooled.models[0].slices ?? 0) > 1, 'the pool split it');
+      const about = (r: typeof one) => (r.models[0].notes ?? []).filter((n) => n.includes("through the custom ops' hand-written backward"));
+      assert.deepEqual(about(pooled), about(one));
+      assert.deepEqual(about(one), ["the gradients of 'W0', 'W1', 'W2' and 'W3' through the custom ops' hand-written backward are wrong: autograd through their forward agrees with the reference where they do not"]);
+    });
+
     it('keeps the models checked before a memory limit and says which one it stopped', async () => {
       const r = ok(await runFile({ fileName: fixture('hog-middle.ts'), task: 'check', memoryMb: 64, timeoutMs: 20_000 }));
       const [before, hog] = r.models;
