@@ -1,5 +1,6 @@
 // The words of a blame (localize.ts, localFactor.ts): what each input of the blamed op is (right,
-// unchecked, made without ops), and the hint that quotes an op's derivative rule.
+// unchecked, made without ops), the hints that quote an op's derivative rule or its orientation,
+// and the small walks over the wrong region both share.
 import type { OpDef } from '../engine/registry';
 import type { Tensor } from '../engine/tensor';
 import { latexToText } from '../shared/latexText';
@@ -29,6 +30,19 @@ export interface BlamedInputs {
   given: string[];
   /** A right value used where another is needed (the 1st relu's derivative where the 2nd's belongs). */
   misused: string[];
+}
+
+/** The ops of the wrong region that `x` (a result of one of them) is made by: its producer and, back from it, every producer inside the region. */
+export function regionChain(x: Tensor, producer: (x: Tensor) => OpRecord | undefined, inRegion: (x: Tensor) => boolean): Set<OpRecord> {
+  const chain = new Set<OpRecord>();
+  const stack = [producer(x)!];
+  while (stack.length) {
+    const r = stack.pop()!;
+    if (chain.has(r)) continue;
+    chain.add(r);
+    for (const y of r.inputs) if (inRegion(y)) stack.push(producer(y)!);
+  }
+  return chain;
 }
 
 /** "a mul call", "an add call". */

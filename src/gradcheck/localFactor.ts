@@ -4,7 +4,7 @@
 // the factor goes wrong, not on the product that uses it (localize.ts).
 import { type Tensor, unravel } from '../engine/tensor';
 import { fmtIndex, fmtPair } from '../shared/verdict';
-import { capitalised, classifyInputs, derivativeRule, earliest, rightInputs, uncheckedSentences } from './blameWords';
+import { capitalised, classifyInputs, derivativeRule, earliest, regionChain, rightInputs, uncheckedSentences } from './blameWords';
 import { type Known, type KnownGood, type KnownSet, MATCH_RTOL, type OpRecord, maxAbs } from './knownGood';
 import type { Blame } from './types';
 
@@ -59,14 +59,7 @@ export function wrongLocalFactor(product: OpRecord, region: Set<OpRecord>, produ
     const words = { what, off: `it should be ${derivative.label}, and differs from it in ${elements}${atKinks}${sharedLine(wrong, factor.shape)}, worst ${index}: ${was} against ${should}.`, rule };
     if (!fromOps) return { at: product, ...words, factor };
     // The factor's own chain: the ops of the wrong region it is made by.
-    const chain = new Set<OpRecord>();
-    const stack = [producer(factor)!];
-    while (stack.length) {
-      const r = stack.pop()!;
-      if (chain.has(r)) continue;
-      chain.add(r);
-      for (const x of r.inputs) if (inRegion(x)) stack.push(producer(x)!);
-    }
+    const chain = regionChain(factor, producer, inRegion);
     // A step of the chain that is the derivative except on the op's kinks is right (relu's mask
     // written as z ≥ 0): the first op that takes such a step and gives a value that is not, is blamed.
     const onKinksOnly = (t: Tensor) => t.size === factor.size && differences(t.data, derivative.value.data).every((k) => kinks.has(k));

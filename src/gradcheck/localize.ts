@@ -28,7 +28,7 @@ import {
   maxAbs,
   recorder,
 } from './knownGood';
-import { aCall, capitalised, classifyInputs, derivativeHint, earliest, orientationHint, outsideLabel, rightInputs, uncheckedSentences } from './blameWords';
+import { aCall, capitalised, classifyInputs, derivativeHint, earliest, orientationHint, outsideLabel, regionChain, rightInputs, uncheckedSentences } from './blameWords';
 import { type WrongFactor, factorBlame, wrongLocalFactor } from './localFactor';
 import { randomNormal } from './strategies';
 import type { Blame, ModelReport } from './types';
@@ -76,7 +76,8 @@ export function localizeManualMistakes(spec: ModelSpec, report: ModelReport): vo
 export function localizeOpBackward(def: OpDef<any>, inputs: readonly Tensor[], failing: readonly number[], seed: number): Blame | undefined {
   const custom = definedOps.find((o) => o.def === def);
   if (!custom || !isGradEnabled()) return undefined;
-  const copy = (x: Tensor) => new Tensor(x.data.slice(), x.shape.slice());
+  // Copies throughout (Tensor.clone): the user's code must not move the captured inputs.
+  const copy = (x: Tensor) => x.clone();
   try {
     const y = noGrad(() => custom.forward(...inputs.map(copy)));
     if (!(y instanceof Tensor)) return undefined;
@@ -152,7 +153,7 @@ function blameFor(param: string, g: Tensor, truth: Tensor, byOut: Map<number, Op
   const site = blamed.site?.frame;
   if (!site) return undefined; // no user frame on the stack: nothing to point at
   const message = explain(param, blamed, blamed === root, takesAdjoint.length > 0, producer, inRegion, known, factor && { words: `${capitalised(factor.what)}: ${factor.off}`, input: factor.factor });
-  const related = chainStarts(blamed, region, producer, inRegion);
+  const related = chainStarts(blamed, producer, inRegion);
   return { site, message, ...(related.length ? { related } : {}) };
 }
 
@@ -162,19 +163,11 @@ function blameFor(param: string, g: Tensor, truth: Tensor, byOut: Map<number, Op
  * the message could not name (a layer norm's backward that drops eps: dy meets a wrong x̂ at the
  * blamed product, and x̂'s chain starts at the sqrt that lacks it).
  */
-function chainStarts(blamed: OpRecord, region: Set<OpRecord>, producer: (x: Tensor) => OpRecord | undefined, inRegion: (x: Tensor) => boolean): { site: string; what: string }[] {
+function chainStarts(blamed: OpRecord, producer: (x: Tensor) => OpRecord | undefined, inRegion: (x: Tensor) => boolean): { site: string; what: string }[] {
   const out: { site: string; what: string }[] = [];
   for (const x of blamed.inputs) {
     if (!inRegion(x)) continue;
-    const chain = new Set<OpRecord>();
-    const stack = [producer(x)!];
-    while (stack.length) {
-      const r = stack.pop()!;
-      if (chain.has(r) || !region.has(r)) continue;
-      chain.add(r);
-      for (const y of r.inputs) if (inRegion(y)) stack.push(producer(y)!);
-    }
-    const starts = [...chain].filter((r) => !r.inputs.some(inRegion));
+    const starts = [...regionChain(x, producer, inRegion)].filter((r) => !r.inputs.some(inRegion));
     const start = starts.length === 1 ? starts[0] : undefined;
     const site = start?.site?.frame;
     if (start && start !== producer(x) && site) out.push({ site, what: `That input (the result of ${aCall(producer(x)!.op.name)}) comes from right values through ops that start at the ${start.op.name} call` });

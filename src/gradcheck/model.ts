@@ -403,7 +403,7 @@ function checkTensors(prep: Prepared, only?: readonly string[]): ParamPhase {
       if (!exact.check.passed) {
         row = { ...exact.check, viaCustomOps: true };
       }
-    } else if (ref && row.worst && prep.calls.length) {
+    } else if (ref && row.worst) {
       // Failed against the numbers, where autograd through the custom ops' forwards agrees with
       // them: the row is wrong through an op's backward, not on its own account.
       const k = ravel(row.worst.index, p.shape);

@@ -91,6 +91,11 @@ export function problemsOf(uri: vscode.Uri): vscode.Diagnostic[] {
   return vscode.languages.getDiagnostics(uri).filter((d) => d.severity !== vscode.DiagnosticSeverity.Hint);
 }
 
+/** Gradlens's errors for a document (its failed checks), without the TypeScript warnings beside them. */
+export function gradlensErrors(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error);
+}
+
 /** An unsaved TypeScript buffer of `lines`, shown in the editor (a test's own model file). */
 export async function openUntitled(lines: readonly string[]): Promise<vscode.TextDocument> {
   const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: lines.join('\n') });

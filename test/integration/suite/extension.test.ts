@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { slowOpModel } from '../../helpers/slowModel';
-import { activateGradlens, gradlensResolvesTo, problemsOf, codeLensTitles, modelLensTitles, openFile, openUntitled, bugLineOf, w1Diagnostic, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
+import { activateGradlens, gradlensErrors, gradlensResolvesTo, problemsOf, codeLensTitles, modelLensTitles, openFile, openUntitled, bugLineOf, w1Diagnostic, waitFor, workspaceFile, EXTENSION_ID } from '../helpers';
 
 const RESULTS_DIR = process.env.GRADLENS_RESULTS_DIR;
 
@@ -85,7 +85,7 @@ describe('Gradlens in VS Code', function () {
       assert.equal(warning.range.start.line, 3);
       assert.match(warning.message, /^TypeScript error TS2322: Type 'string' is not assignable to type 'number'\. The check ran this code as written, with types ignored\.$/);
       // The model itself passed: no Gradlens error.
-      assert.deepEqual(vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error).map((d) => d.message), []);
+      assert.deepEqual(gradlensErrors(doc.uri).map((d) => d.message), []);
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     } finally {
       fs.rmSync(file.fsPath, { force: true });
@@ -149,7 +149,7 @@ describe('Gradlens in VS Code', function () {
     assert.ok(finished > edited, 'the edit came while the check ran');
     assert.ok(result?.ok && result.models.length === 1 && !result.models[0].passed, 'the check ran to its end and failed');
     const errors = await waitFor(() => {
-      const found = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error);
+      const found = gradlensErrors(doc.uri);
       return found.length ? found : undefined;
     }, 'the check\'s diagnostics', 10000);
     assert.ok(errors.every((d) => d.range.start.line < lineCount), `on the lines that ran: ${errors.map((d) => `${d.range.start.line + 1}: ${d.message}`).join('; ')}`);
@@ -163,7 +163,7 @@ describe('Gradlens in VS Code', function () {
     // Where an unedited run puts its errors, for this very text (a quick run: a smaller spin moves no line).
     const quick = await vscode.workspace.openTextDocument({ language: 'typescript', content: text.replace('5000000', '5') });
     await vscode.commands.executeCommand('gradlens.checkGradients', quick.uri);
-    const lines = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error).map((d) => d.range.start.line);
+    const lines = (uri: vscode.Uri) => gradlensErrors(uri).map((d) => d.range.start.line);
     const unedited = lines(quick.uri);
     assert.ok(unedited.length > 0, 'the wrong op gives errors');
     const pending = vscode.commands.executeCommand('gradlens.checkGradients', doc.uri);
@@ -209,7 +209,7 @@ describe('Gradlens in VS Code', function () {
         ],
       );
       const problems = await waitFor(() => {
-        const found = problemsOf(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error);
+        const found = gradlensErrors(doc.uri);
         return found.length ? found : undefined;
       }, 'the time limit in Problems', 10000);
       assert.equal(problems.length, 1, problems.map((d) => d.message).join('; '));
@@ -243,7 +243,7 @@ describe('Gradlens in VS Code', function () {
     try {
       const whole = await vscode.commands.executeCommand<{ ok: boolean; models: { name: string; passed: boolean }[] }>('gradlens.checkGradients', doc.uri);
       assert.deepEqual(whole?.models.map((m) => [m.name, m.passed]), [['good', true], ['bad', false]]);
-      const errorsBefore = problemsOf(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error).length;
+      const errorsBefore = gradlensErrors(doc.uri).length;
       // The op's problem is where its backward goes wrong: 2x² for 3x², returned by the outer F.mul.
       const opProblem = problemsOf(doc.uri).find((d) => d.code === 'op');
       const backwardLine = doc.lineAt(4).text;
@@ -259,7 +259,7 @@ describe('Gradlens in VS Code', function () {
       assert.deepEqual(api.resultsFor(doc.uri)?.reports.map((r) => [r.name, r.passed]), [['good', true], ['bad', false]]);
       const lenses = await codeLensTitles(doc.uri);
       assert.ok(lenses.some((l) => l.line === 6 && l.title.startsWith('✓')) && lenses.some((l) => l.line === 11 && l.title.startsWith('✗')), JSON.stringify(lenses));
-      assert.equal(problemsOf(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error).length, errorsBefore);
+      assert.equal(gradlensErrors(doc.uri).length, errorsBefore);
     } finally {
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     }
@@ -272,7 +272,7 @@ describe('Gradlens in VS Code', function () {
     try {
       const r = await vscode.commands.executeCommand<{ ok: boolean; models: { name: string; passed: boolean }[] }>('gradlens.checkGradients', doc.uri);
       assert.deepEqual(r?.models.map((m) => [m.name, m.passed]), [['stacked', false]]);
-      const errors = problemsOf(doc.uri).filter((d) => d.source === 'gradlens' && d.severity === vscode.DiagnosticSeverity.Error);
+      const errors = gradlensErrors(doc.uri);
       const params = errors.filter((d) => d.code === 'param');
       assert.equal(params.length, 1, params.map((d) => d.message).join('\n'));
       assert.match(params[0].message, /^stacked: The autograd gradients of 4 parameters \(W0, W1, W2 and W3\) are wrong where they pass back through a custom op whose hand-written backward is wrong; .*\(its own problem is at the op\)\. The first, W0\[/);
